@@ -1,0 +1,26 @@
+// A one-line progress report for long work: "step 120/3000  loss 0.4123  812.4 it/s  ETA 3.5s".
+// Rewrites the line in place on a terminal and prints every `print_every` steps otherwise.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace lethe {
+
+class Progress {
+ public:
+  Progress(std::string label, int64_t total_steps);
+  // Reports step `step` (1-based) with a value such as the loss; prints at most ~10 times a second.
+  void update(int64_t step, double value, const std::string& value_name = "loss");
+  void finish();  // final line with the total time
+  double elapsed_seconds() const;
+
+ private:
+  std::string label_;
+  int64_t total_;
+  std::chrono::steady_clock::time_point start_, last_print_;
+  bool is_terminal_;
+  bool printed_ = false;
+};
+
+}  // namespace lethe

@@ -1,0 +1,99 @@
+// 2-D toy data: isotropic Gaussian mixtures given by presets or explicitly, and the
+// time-conditioned MLP that learns their score.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "lethe/nn.h"
+#include "lethe/rng.h"
+
+namespace lethe {
+
+struct GaussianComponent {
+  double weight;
+  std::vector<double> mean;
+  double stddev;  // isotropic
+};
+
+struct GaussianMixture {
+  std::vector<GaussianComponent> components;
+
+  // "toy-msgm": N((-2,-2), 0.5^2 I) and N((2,2), 0.5^2 I) with weight 0.4 each, the undesirable
+  // N((0,0), 0.5^2 I) with weight 0.2.
+  static GaussianMixture preset(const std::string& name);
+  int dimension() const { return static_cast<int>(components.at(0).mean.size()); }
+  Tensor sample(int64_t count, Generator& noise) const;  // (count, D) f32
+  // Probability mass of a 2-D mixture inside the disc |x - center| <= radius (polar quadrature,
+  // absolute error below 1e-6 for the presets).
+  double mass_in_disc(double center_x, double center_y, double radius) const;
+};
+
+// Fraction of the rows of points (N, 2) inside the disc |x - center| <= radius.
+double fraction_in_disc(const Tensor& points, double center_x, double center_y, double radius);
+
+// Sinusoidal embedding of scalar labels (B) into `width` dims: half = width / 2,
+// f_k = exp(-ln(10000) k / (half - 1)), emb = [sin(label f), cos(label f)] -> (B, width).
+Tensor sinusoidal_embedding(const Tensor& labels, int64_t width);
+
+// eps_hat = MLP([x, sinusoid(999 t)]): Linear -> SiLU repeated `depth` times, then Linear to D.
+class ToyScoreMlp : public Module {
+ public:
+  ToyScoreMlp(int dimension, int hidden, int depth, int time_features, Generator& init);
+  Tensor forward(const Tensor& x, const Tensor& t) const;  // x (B, D), t (B) -> (B, D)
+
+ private:
+  std::vector<std::shared_ptr<Linear>> layers_;
+  int time_features_;
+};
+
+}  // namespace lethe
+
+#include "lethe/diffusion.h"
+#include "lethe/optim.h"
+
+namespace lethe {
+
+struct ToyTrainingConfig {
+  std::string preset = "toy-msgm";
+  std::string sde = "vp";
+  int64_t steps = 3000;
+  int64_t batch = 256;
+  double lr = 2e-3;
+  int64_t warmup_steps = 100;
+  double grad_clip = 1.0;
+  double ema_rate = 0.999;
+  int hidden = 128;
+  int depth = 3;
+  int time_features = 32;
+  uint64_t seed = 0;
+};
+
+// Trains a ToyScoreMlp on a Gaussian-mixture preset with the DSM loss, Adam, clipping and EMA.
+class ToyScoreTrainer {
+ public:
+  explicit ToyScoreTrainer(const ToyTrainingConfig& config);
+  // Runs `steps` more steps; calls report(step, loss) after each. Returns the last loss.
+  double train(int64_t steps, const std::function<void(int64_t, double)>& report);
+  // Samples with the EMA weights (Euler-Maruyama, `sampler_steps` steps) -> (count, D).
+  Tensor sample(int64_t count, int sampler_steps, uint64_t seed);
+  // One safetensors file: parameter names hold the EMA weights (what sampling uses, loadable as
+  // a PyTorch state dict after dropping the "train." keys); "train.*" holds the live weights, Adam
+  // state and EMA count; metadata holds the config and the noise stream's offset.
+  void save_checkpoint(const std::string& path) const;
+  void load_checkpoint(const std::string& path);  // same config required
+  int64_t step() const { return adam_.steps(); }
+  const GaussianMixture& data() const { return data_; }
+  const Sde& sde() const { return sde_; }
+
+ private:
+  ToyTrainingConfig config_;
+  GaussianMixture data_;
+  Sde sde_;
+  Generator init_, noise_;
+  ToyScoreMlp model_;
+  ParameterArena arena_;
+  Adam adam_;
+  Ema ema_;
+};
+
+}  // namespace lethe

@@ -1,0 +1,38 @@
+// CPU kernels for 2-D convolution (NCHW, zero padding, square stride) through im2col + GEMM,
+// parallel over the batch. 1x1 stride-1 convolutions skip im2col (the image is the matrix).
+#pragma once
+#include <cstdint>
+
+namespace lethe::cpu {
+
+struct ConvGeometry {
+  int64_t batch, in_channels, height, width;
+  int64_t out_channels, kernel_h, kernel_w;
+  int64_t stride, padding;
+  int64_t out_h() const { return (height + 2 * padding - kernel_h) / stride + 1; }
+  int64_t out_w() const { return (width + 2 * padding - kernel_w) / stride + 1; }
+  int64_t patch() const { return in_channels * kernel_h * kernel_w; }  // rows of the im2col matrix
+  bool is_pointwise() const {
+    return kernel_h == 1 && kernel_w == 1 && stride == 1 && padding == 0;
+  }
+};
+
+// x: (B, Cin, H, W), weight: (Cout, Cin, KH, KW), bias: (Cout) or null -> y: (B, Cout, OH, OW).
+template <class T>
+void conv2d_forward(const ConvGeometry& g, const T* x, const T* weight, const T* bias, T* y);
+// grad_y: (B, Cout, OH, OW) -> grad_x: (B, Cin, H, W) (overwritten).
+template <class T>
+void conv2d_backward_input(const ConvGeometry& g, const T* grad_y, const T* weight, T* grad_x);
+// grad_y, x -> grad_weight: (Cout, Cin, KH, KW), grad_bias: (Cout) or null (both overwritten).
+template <class T>
+void conv2d_backward_weight(const ConvGeometry& g, const T* grad_y, const T* x, T* grad_weight,
+                            T* grad_bias);
+
+// x: (B, C, H, W) -> y: (B, C, 2H, 2W) and back (each output pixel's gradient summed per 2x2).
+template <class T>
+void upsample_nearest2x_forward(const T* x, T* y, int64_t planes, int64_t height, int64_t width);
+template <class T>
+void upsample_nearest2x_backward(const T* grad_y, T* grad_x, int64_t planes, int64_t height,
+                                 int64_t width);
+
+}  // namespace lethe::cpu

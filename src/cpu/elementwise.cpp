@@ -1,0 +1,233 @@
+#include "cpu/elementwise.h"
+
+#include <array>
+#include <cmath>
+#include <vector>
+
+namespace lethe::cpu {
+namespace {
+
+constexpr int64_t kParallelThreshold = 1 << 15;
+
+template <class T>
+T apply_unary(UnaryOp op, T x, T p0, T p1) {
+  switch (op) {
+    case UnaryOp::neg:
+      return -x;
+    case UnaryOp::exp:
+      return std::exp(x);
+    case UnaryOp::log:
+      return std::log(x);
+    case UnaryOp::sqrt:
+      return std::sqrt(x);
+    case UnaryOp::rsqrt:
+      return T(1) / std::sqrt(x);
+    case UnaryOp::abs:
+      return std::abs(x);
+    case UnaryOp::square:
+      return x * x;
+    case UnaryOp::sigmoid:
+      return T(1) / (T(1) + std::exp(-x));
+    case UnaryOp::silu:
+      return x / (T(1) + std::exp(-x));
+    case UnaryOp::tanh:
+      return std::tanh(x);
+    case UnaryOp::pow:
+      return std::pow(x, p0);
+    case UnaryOp::clamp:
+      return x < p0 ? p0 : (x > p1 ? p1 : x);
+    case UnaryOp::add_scalar:
+      return x + p0;
+    case UnaryOp::mul_scalar:
+      return x * p0;
+    case UnaryOp::rsub_scalar:
+      return p0 - x;
+    case UnaryOp::rdiv_scalar:
+      return p0 / x;
+  }
+  return x;
+}
+
+// d op(x) / dx, given x and y = op(x).
+template <class T>
+T unary_derivative(UnaryOp op, T x, T y, T p0, T p1) {
+  switch (op) {
+    case UnaryOp::neg:
+      return T(-1);
+    case UnaryOp::exp:
+      return y;
+    case UnaryOp::log:
+      return T(1) / x;
+    case UnaryOp::sqrt:
+      return T(0.5) / y;
+    case UnaryOp::rsqrt:
+      return T(-0.5) * y * y * y;
+    case UnaryOp::abs:
+      return x > 0 ? T(1) : (x < 0 ? T(-1) : T(0));
+    case UnaryOp::square:
+      return T(2) * x;
+    case UnaryOp::sigmoid:
+      return y * (T(1) - y);
+    case UnaryOp::silu: {
+      const T s = T(1) / (T(1) + std::exp(-x));
+      return s * (T(1) + x * (T(1) - s));
+    }
+    case UnaryOp::tanh:
+      return T(1) - y * y;
+    case UnaryOp::pow:
+      return p0 * std::pow(x, p0 - T(1));
+    case UnaryOp::clamp:
+      return (x >= p0 && x <= p1) ? T(1) : T(0);
+    case UnaryOp::add_scalar:
+      return T(1);
+    case UnaryOp::mul_scalar:
+      return p0;
+    case UnaryOp::rsub_scalar:
+      return T(-1);
+    case UnaryOp::rdiv_scalar:
+      return -y / x;
+  }
+  return T(0);
+}
+
+template <class T>
+T apply_binary(BinaryOp op, T a, T b) {
+  switch (op) {
+    case BinaryOp::add:
+      return a + b;
+    case BinaryOp::sub:
+      return a - b;
+    case BinaryOp::mul:
+      return a * b;
+    case BinaryOp::div:
+      return a / b;
+  }
+  return a;
+}
+
+// Strides (in elements) of `shape` aligned to the trailing axes of `out_shape`, 0 where the
+// operand broadcasts. Padded at the front to kMaxRank axes.
+std::array<int64_t, kMaxRank> broadcast_strides(const Shape& shape, const Shape& out_shape) {
+  std::array<int64_t, kMaxRank> strides{};
+  int64_t stride = 1;
+  const int offset = kMaxRank - static_cast<int>(out_shape.size());
+  const int shift = static_cast<int>(out_shape.size() - shape.size());
+  for (int axis = static_cast<int>(shape.size()) - 1; axis >= 0; --axis) {
+    strides[offset + shift + axis] = shape[axis] == 1 ? 0 : stride;
+    stride *= shape[axis];
+  }
+  return strides;
+}
+
+std::array<int64_t, kMaxRank> padded_extents(const Shape& shape) {
+  std::array<int64_t, kMaxRank> extents;
+  extents.fill(1);
+  const int offset = kMaxRank - static_cast<int>(shape.size());
+  for (size_t axis = 0; axis < shape.size(); ++axis) extents[offset + axis] = shape[axis];
+  return extents;
+}
+
+// Calls row(out_offset, a_offset, b_offset) for every innermost row of out_shape (the last axis
+// is the row), with the operands' broadcast offsets. Rows are independent.
+template <class RowFn>
+void for_each_broadcast_row(const Shape& a_shape, const Shape& b_shape, const Shape& out_shape,
+                            RowFn row) {
+  const auto extents = padded_extents(out_shape);
+  const auto a_strides = broadcast_strides(a_shape, out_shape);
+  const auto b_strides = broadcast_strides(b_shape, out_shape);
+  const int64_t rows = extents[0] * extents[1] * extents[2] * extents[3];
+  const int64_t row_length = extents[4];
+#pragma omp parallel for if (rows * row_length > kParallelThreshold) schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t rest = r;
+    int64_t a_offset = 0, b_offset = 0;
+    for (int axis = 3; axis >= 0; --axis) {
+      const int64_t index = rest % extents[axis];
+      rest /= extents[axis];
+      a_offset += index * a_strides[axis];
+      b_offset += index * b_strides[axis];
+    }
+    row(r * row_length, a_offset, b_offset, a_strides[4], b_strides[4], row_length);
+  }
+}
+
+}  // namespace
+
+template <class T>
+void unary_forward(UnaryOp op, const T* x, T* y, int64_t n, double p0, double p1) {
+  const T q0 = static_cast<T>(p0), q1 = static_cast<T>(p1);
+#pragma omp parallel for if (n > kParallelThreshold) schedule(static)
+  for (int64_t i = 0; i < n; ++i) y[i] = apply_unary(op, x[i], q0, q1);
+}
+
+template <class T>
+void unary_backward(UnaryOp op, const T* x, const T* y, const T* gy, T* gx, int64_t n, double p0,
+                    double p1) {
+  const T q0 = static_cast<T>(p0), q1 = static_cast<T>(p1);
+#pragma omp parallel for if (n > kParallelThreshold) schedule(static)
+  for (int64_t i = 0; i < n; ++i) gx[i] = gy[i] * unary_derivative(op, x[i], y[i], q0, q1);
+}
+
+template <class T>
+void binary_broadcast(BinaryOp op, const T* a, const Shape& a_shape, const T* b,
+                      const Shape& b_shape, T* out, const Shape& out_shape) {
+  if (a_shape == b_shape) {
+    const int64_t n = shape_numel(out_shape);
+#pragma omp parallel for if (n > kParallelThreshold) schedule(static)
+    for (int64_t i = 0; i < n; ++i) out[i] = apply_binary(op, a[i], b[i]);
+    return;
+  }
+  for_each_broadcast_row(
+      a_shape, b_shape, out_shape,
+      [&](int64_t o, int64_t ao, int64_t bo, int64_t as, int64_t bs, int64_t length) {
+        for (int64_t i = 0; i < length; ++i) {
+          out[o + i] = apply_binary(op, a[ao + i * as], b[bo + i * bs]);
+        }
+      });
+}
+
+template <class T>
+void sum_to_shape(const T* in, const Shape& in_shape, T* out, const Shape& out_shape) {
+  const int64_t out_count = shape_numel(out_shape);
+  for (int64_t i = 0; i < out_count; ++i) out[i] = T(0);
+  // Sequential over rows: several input rows may land on the same output row.
+  const auto extents = padded_extents(in_shape);
+  const auto out_strides = broadcast_strides(out_shape, in_shape);
+  const int64_t rows = extents[0] * extents[1] * extents[2] * extents[3];
+  const int64_t row_length = extents[4];
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t rest = r, out_offset = 0;
+    for (int axis = 3; axis >= 0; --axis) {
+      out_offset += (rest % extents[axis]) * out_strides[axis];
+      rest /= extents[axis];
+    }
+    const T* row = in + r * row_length;
+    if (out_strides[4] == 0) {
+      double total = 0;
+      for (int64_t i = 0; i < row_length; ++i) total += row[i];
+      out[out_offset] += static_cast<T>(total);
+    } else {
+      for (int64_t i = 0; i < row_length; ++i) out[out_offset + i] += row[i];
+    }
+  }
+}
+
+template <class T>
+void add_inplace(T* acc, const T* inc, int64_t n) {
+#pragma omp parallel for if (n > kParallelThreshold) schedule(static)
+  for (int64_t i = 0; i < n; ++i) acc[i] += inc[i];
+}
+
+#define LETHE_INSTANTIATE(T)                                                                      \
+  template void unary_forward<T>(UnaryOp, const T*, T*, int64_t, double, double);                 \
+  template void unary_backward<T>(UnaryOp, const T*, const T*, const T*, T*, int64_t, double,     \
+                                  double);                                                        \
+  template void binary_broadcast<T>(BinaryOp, const T*, const Shape&, const T*, const Shape&, T*, \
+                                    const Shape&);                                                \
+  template void sum_to_shape<T>(const T*, const Shape&, T*, const Shape&);                        \
+  template void add_inplace<T>(T*, const T*, int64_t);
+LETHE_INSTANTIATE(float)
+LETHE_INSTANTIATE(double)
+#undef LETHE_INSTANTIATE
+
+}  // namespace lethe::cpu

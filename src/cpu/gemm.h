@@ -1,0 +1,88 @@
+// Row-major matrix multiply for the CPU backend. sgemm is the float workhorse behind matmul, linear
+// and conv (through im2col): BLIS-style packing and cache blocking around a register-tiled
+// micro-kernel picked at runtime (AVX-512, AVX2+FMA or portable C++). dgemm is a plain cache-blocked
+// loop nest in double for the finite-difference gradient checks.
+#pragma once
+#include <cstdint>
+
+namespace lethe::cpu {
+
+// C(M,N) = alpha * op(A)(M,K) * op(B)(K,N) + beta * C, every matrix row-major.
+// op(A) = A, stored M x K with leading dimension lda >= K, when !trans_a;
+// op(A) = A^T, A stored K x M with lda >= M, when trans_a.   Same for B: K x N (ldb >= N) when
+// !trans_b, stored N x K (ldb >= K) when trans_b.  C is M x N with ldc >= N.
+// beta == 0 means C is write-only: its old contents, even NaN or Inf, are ignored.
+// K == 0 or alpha == 0 only scales C by beta.  Any of M, N, K may be 0.
+// Runs on omp_get_max_threads() threads for large products; inside an OpenMP parallel region it
+// runs single-threaded and is safe to call from every thread at once.
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+           int64_t ldc);
+
+// Same contract in double; single-threaded, written for correctness rather than speed.
+void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
+           const double* A, int64_t lda, const double* B, int64_t ldb, double beta, double* C,
+           int64_t ldc);
+
+// Name of the micro-kernel family sgemm uses now: "avx512", "avx2" or "portable".
+const char* gemm_isa_name();
+
+// Test hook: forces sgemm onto one micro-kernel family ("avx512", "avx2", "portable"), or back to
+// the best one this CPU supports with "auto" or nullptr.  Returns false, changing nothing, when the
+// CPU lacks the requested instructions.  Not meant to be called while other threads run sgemm.
+bool set_gemm_isa_for_testing(const char* isa);
+
+namespace detail {
+
+// One register tile of C, handed from the blocking driver (gemm.cpp) to a micro-kernel:
+//   C(rows, cols) = alpha * sum_k a(k, :) outer b(k, :) + beta * C
+// a(k, r) = a[k * a_k_stride + r] for r < rows (only those are read);
+// b(k, j) = b[k * b_k_stride + j] for j < nr: the kernel may read the full register width nr even
+// when cols < nr, so narrow edge panels are packed and padded by the driver.
+// C(r, j) = c[r * ldc + j]; only rows x cols elements are touched; beta == 0 never reads C.
+struct MicroTile {
+  int64_t depth;
+  const float* a;
+  int64_t a_k_stride;
+  const float* b;
+  int64_t b_k_stride;
+  float* c;
+  int64_t ldc;
+  int rows;  // 1 .. mr
+  int cols;  // 1 .. nr
+  float alpha;
+  float beta;
+};
+
+using MicroKernel = void (*)(const MicroTile& tile);
+
+// Packs `width` lines of `depth` contiguous floats (line w at src + w * src_w_stride) as one panel
+// with the lines side by side: dst[k * panel_width + w] = src[w * src_w_stride + k], zero for
+// width <= w < panel_width.  Packs op(A) = A into A panels and op(B) = B^T into B panels.
+using TransposingPacker = void (*)(const float* src, int64_t src_w_stride, int64_t depth,
+                                   int width, int panel_width, float* dst);
+
+// The portable TransposingPacker (gemm.cpp).
+void pack_transposed_panel_portable(const float* src, int64_t src_w_stride, int64_t depth,
+                                    int width, int panel_width, float* dst);
+
+// A micro-kernel family with its register tile (mr x nr) and the cache blocks it was tuned for:
+// packed A blocks are mc x kc, packed B blocks kc x nc (mc a multiple of mr, nc of nr).
+struct KernelFamily {
+  const char* isa;
+  int mr;
+  int nr;
+  int64_t mc;
+  int64_t kc;
+  int64_t nc;
+  MicroKernel kernel;
+  TransposingPacker pack_transposed;
+};
+
+// Defined in gemm_avx512.cpp / gemm_avx2.cpp, compiled with those instruction sets; call only
+// when the CPU supports them.
+const KernelFamily& avx512_kernel_family();
+const KernelFamily& avx2_kernel_family();
+
+}  // namespace detail
+}  // namespace lethe::cpu

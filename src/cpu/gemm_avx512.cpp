@@ -1,0 +1,192 @@
+// AVX-512 sgemm micro-kernel: a register tile of up to kTileRows rows x kTileVectors zmm vectors
+// (16 floats each) of C held in zmm accumulators across the whole depth of a packed panel.
+// Compile with -mavx512f -mavx512dq -mavx512vl -mavx512bw -mfma.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "cpu/gemm.h"
+
+namespace lethe::cpu::detail {
+namespace {
+
+constexpr int kLanes = 16;
+constexpr int kTileRows = 8;
+constexpr int kTileVectors = 3;  // 8 x 48 tile: 24 accumulators + 3 B vectors + 1 broadcast
+
+// Lanes of the last vector of a row that belong to C: cols in (16 * (vectors - 1), 16 * vectors].
+inline __mmask16 last_vector_mask(int cols, int vectors) {
+  const int lanes = cols - kLanes * (vectors - 1);
+  return static_cast<__mmask16>((1u << lanes) - 1u);
+}
+
+// C(ROWS, cols) = alpha * acc + beta * C with masked stores on the last vector of each row.
+template <int ROWS, int VECTORS>
+inline void store_tile(const MicroTile& tile, const __m512 (&acc)[ROWS][VECTORS]) {
+  const __mmask16 tail = last_vector_mask(tile.cols, VECTORS);
+  const __m512 alpha = _mm512_set1_ps(tile.alpha);
+  const __m512 beta = _mm512_set1_ps(tile.beta);
+  const bool read_c = tile.beta != 0.0f;
+#pragma GCC unroll 16
+  for (int r = 0; r < ROWS; ++r) {
+    float* c_row = tile.c + r * tile.ldc;
+#pragma GCC unroll 4
+    for (int v = 0; v < VECTORS; ++v) {
+      const __mmask16 mask = v == VECTORS - 1 ? tail : static_cast<__mmask16>(0xFFFF);
+      __m512 result = _mm512_mul_ps(alpha, acc[r][v]);
+      if (read_c) {
+        result = _mm512_fmadd_ps(beta, _mm512_maskz_loadu_ps(mask, c_row + kLanes * v), result);
+      }
+      _mm512_mask_storeu_ps(c_row + kLanes * v, mask, result);
+    }
+  }
+}
+
+// acc(ROWS x 16*VECTORS) = sum over k of a(k, 0..ROWS) outer b(k, 0..16*VECTORS).
+template <int ROWS, int VECTORS>
+void tile_kernel(const MicroTile& tile) {
+  __m512 acc[ROWS][VECTORS];
+#pragma GCC unroll 16
+  for (int r = 0; r < ROWS; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < VECTORS; ++v) acc[r][v] = _mm512_setzero_ps();
+  }
+  const float* a = tile.a;
+  const float* b = tile.b;
+  for (int64_t k = 0; k < tile.depth; ++k) {
+    __m512 b_row[VECTORS];
+#pragma GCC unroll 4
+    for (int v = 0; v < VECTORS; ++v) b_row[v] = _mm512_loadu_ps(b + kLanes * v);
+#pragma GCC unroll 16
+    for (int r = 0; r < ROWS; ++r) {
+      const __m512 a_value = _mm512_set1_ps(a[r]);
+#pragma GCC unroll 4
+      for (int v = 0; v < VECTORS; ++v) acc[r][v] = _mm512_fmadd_ps(a_value, b_row[v], acc[r][v]);
+    }
+    a += tile.a_k_stride;
+    b += tile.b_k_stride;
+  }
+  store_tile<ROWS, VECTORS>(tile, acc);
+}
+
+using KernelRow = std::array<MicroKernel, kTileVectors>;
+using KernelTable = std::array<KernelRow, kTileRows>;
+
+template <int ROWS, int... VECTOR_INDEX>
+constexpr KernelRow kernels_for_rows(std::integer_sequence<int, VECTOR_INDEX...>) {
+  return {&tile_kernel<ROWS, VECTOR_INDEX + 1>...};
+}
+
+template <int... ROW_INDEX>
+constexpr KernelTable make_kernel_table(std::integer_sequence<int, ROW_INDEX...>) {
+  return {kernels_for_rows<ROW_INDEX + 1>(std::make_integer_sequence<int, kTileVectors>{})...};
+}
+
+// kTable[rows - 1][vectors - 1] is the kernel specialised for that edge tile.
+constexpr KernelTable kTable = make_kernel_table(std::make_integer_sequence<int, kTileRows>{});
+
+void avx512_micro_kernel(const MicroTile& tile) {
+  const int vectors = (tile.cols + kLanes - 1) / kLanes;
+  kTable[tile.rows - 1][vectors - 1](tile);
+}
+
+// Lane indices for _mm512_permutex2var_ps that swap the off-diagonal d x d blocks of every
+// 2d x 2d block between rows i and i + d (i with bit d clear), d = 8, 4, 2, 1 for stage 0 .. 3:
+//   new row i    [j] = j & d ? row (i + d)[j - d] : row i[j]
+//   new row i + d[j] = j & d ? row (i + d)[j]     : row i[j + d]
+// Index 0..15 picks from the first operand, 16..31 from the second.
+struct TransposeIndexTable {
+  alignas(64) int32_t upper[4][16];
+  alignas(64) int32_t lower[4][16];
+};
+
+constexpr TransposeIndexTable make_transpose_index_table() {
+  TransposeIndexTable table{};
+  for (int stage = 0; stage < 4; ++stage) {
+    const int d = 8 >> stage;
+    for (int j = 0; j < 16; ++j) {
+      table.upper[stage][j] = (j & d) != 0 ? 16 + j - d : j;
+      table.lower[stage][j] = (j & d) != 0 ? 16 + j : j + d;
+    }
+  }
+  return table;
+}
+
+constexpr TransposeIndexTable kTransposeIndex = make_transpose_index_table();
+
+// rows[i][j] becomes rows[j][i]: swapping off-diagonal blocks at every scale transposes.
+inline void transpose_16x16(__m512 (&rows)[16]) {
+#pragma GCC unroll 4
+  for (int stage = 0; stage < 4; ++stage) {
+    const int d = 8 >> stage;
+    const __m512i upper_index = _mm512_load_si512(kTransposeIndex.upper[stage]);
+    const __m512i lower_index = _mm512_load_si512(kTransposeIndex.lower[stage]);
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; ++i) {
+      if ((i & d) != 0) continue;
+      const __m512 upper = _mm512_permutex2var_ps(rows[i], upper_index, rows[i + d]);
+      const __m512 lower = _mm512_permutex2var_ps(rows[i], lower_index, rows[i + d]);
+      rows[i] = upper;
+      rows[i + d] = lower;
+    }
+  }
+}
+
+// dst[k * dst_k_stride + w] = src[w * src_w_stride + k] for a full 16 x 16 block.
+inline void pack_full_block(const float* src, int64_t src_w_stride, float* dst,
+                            int64_t dst_k_stride) {
+  __m512 block[16];
+#pragma GCC unroll 16
+  for (int w = 0; w < 16; ++w) block[w] = _mm512_loadu_ps(src + w * src_w_stride);
+  transpose_16x16(block);
+#pragma GCC unroll 16
+  for (int k = 0; k < 16; ++k) _mm512_storeu_ps(dst + k * dst_k_stride, block[k]);
+}
+
+// The same for the first `lines` lines and `steps` steps of a block, storing `lanes` lanes per
+// step, lines lines .. lanes as zeros.
+void pack_partial_block(const float* src, int64_t src_w_stride, int lines, int steps, int lanes,
+                        float* dst, int64_t dst_k_stride) {
+  const __mmask16 load_mask = static_cast<__mmask16>((1u << steps) - 1u);
+  const __mmask16 store_mask = static_cast<__mmask16>((1u << lanes) - 1u);
+  __m512 block[16];
+  for (int w = 0; w < 16; ++w) {
+    block[w] = w < lines ? _mm512_maskz_loadu_ps(load_mask, src + w * src_w_stride)
+                         : _mm512_setzero_ps();
+  }
+  transpose_16x16(block);
+  for (int k = 0; k < steps; ++k) _mm512_mask_storeu_ps(dst + k * dst_k_stride, store_mask, block[k]);
+}
+
+// TransposingPacker in 16 x 16 blocks.
+void avx512_pack_transposed(const float* src, int64_t src_w_stride, int64_t depth, int width,
+                            int panel_width, float* dst) {
+  for (int w0 = 0; w0 < panel_width; w0 += kLanes) {
+    const int lanes = std::min(kLanes, panel_width - w0);
+    const int lines = std::max(0, std::min(lanes, width - w0));
+    const float* src_lines = src + w0 * src_w_stride;
+    for (int64_t k0 = 0; k0 < depth; k0 += kLanes) {
+      const int steps = static_cast<int>(std::min<int64_t>(kLanes, depth - k0));
+      float* dst_block = dst + k0 * panel_width + w0;
+      if (lines == kLanes && steps == kLanes) {
+        pack_full_block(src_lines + k0, src_w_stride, dst_block, panel_width);
+      } else {
+        pack_partial_block(src_lines + k0, src_w_stride, lines, steps, lanes, dst_block,
+                           panel_width);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+const KernelFamily& avx512_kernel_family() {
+  static const KernelFamily family{"avx512", kTileRows, kTileVectors * kLanes,
+                                   /*mc=*/192, /*kc=*/256, /*nc=*/1536, &avx512_micro_kernel,
+                                   &avx512_pack_transposed};
+  return family;
+}
+
+}  // namespace lethe::cpu::detail

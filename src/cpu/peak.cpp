@@ -1,0 +1,127 @@
+// CPU feature detection and the FMA-peak and copy-bandwidth micro-benchmarks.
+#include "cpu/peak.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <string_view>
+
+namespace lethe::cpu {
+namespace {
+
+constexpr double kRunSeconds = 0.2;
+constexpr double kWarmupSeconds = 0.02;
+
+// Scalar multiply-add chains for CPUs without FMA; the compiler spreads them over SIMD lanes.
+constexpr int kPortableChains = 32;
+
+float multiply_add_chains_portable(int64_t rounds) {
+  float chain[kPortableChains];
+  for (int i = 0; i < kPortableChains; ++i) chain[i] = 0.5f + 0.01f * i;
+  for (int64_t round = 0; round < rounds; ++round) {
+    for (int i = 0; i < kPortableChains; ++i) chain[i] = chain[i] * 0.999999f + 1e-6f;
+  }
+  float sum = 0.0f;
+  for (float value : chain) sum += value;
+  return sum;
+}
+
+struct FmaChains {
+  float (*run)(int64_t rounds);
+  int64_t multiply_adds_per_round;
+};
+
+FmaChains best_fma_chains() {
+  const std::string_view isa = cpu_isa_name();
+  if (isa == "avx512") return {&detail::fma_chains_avx512, detail::kAvx512MultiplyAddsPerRound};
+  if (isa == "avx2") return {&detail::fma_chains_avx2, detail::kAvx2MultiplyAddsPerRound};
+  return {&multiply_add_chains_portable, kPortableChains};
+}
+
+// Keeps the chains' results alive so the compiler cannot drop them.
+volatile float benchmark_sink = 0.0f;
+
+// Runs chains on this thread for `seconds`; returns the multiply-adds done per second.
+double multiply_adds_per_second(const FmaChains& chains, double seconds) {
+  constexpr int64_t kRoundsPerTimeCheck = 1 << 14;
+  float sink = 0.0f;
+  int64_t rounds = 0;
+  const double start = omp_get_wtime();
+  double elapsed = 0.0;
+  while (elapsed < seconds) {
+    sink += chains.run(kRoundsPerTimeCheck);
+    rounds += kRoundsPerTimeCheck;
+    elapsed = omp_get_wtime() - start;
+  }
+  benchmark_sink = sink;
+  return static_cast<double>(rounds * chains.multiply_adds_per_round) / elapsed;
+}
+
+struct FreeDeleter {
+  void operator()(float* data) const { std::free(data); }
+};
+
+using FloatBuffer = std::unique_ptr<float, FreeDeleter>;
+
+FloatBuffer allocate_floats(int64_t count) {
+  float* data = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(count) * 4));
+  if (data == nullptr) throw std::bad_alloc();
+  return FloatBuffer(data);
+}
+
+}  // namespace
+
+const char* cpu_isa_name() {
+  static const char* const name = [] {
+    __builtin_cpu_init();
+    const bool fma = __builtin_cpu_supports("fma");
+    if (fma && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")) {
+      return "avx512";
+    }
+    if (fma && __builtin_cpu_supports("avx2")) return "avx2";
+    return "portable";
+  }();
+  return name;
+}
+
+double measure_fma_peak_gflops(int threads) {
+  const FmaChains chains = best_fma_chains();
+  double total_multiply_adds_per_second = 0.0;
+#pragma omp parallel num_threads(threads) reduction(+ : total_multiply_adds_per_second)
+  {
+    multiply_adds_per_second(chains, kWarmupSeconds);
+#pragma omp barrier
+    total_multiply_adds_per_second += multiply_adds_per_second(chains, kRunSeconds);
+  }
+  return 2.0 * total_multiply_adds_per_second / 1e9;
+}
+
+double measure_copy_bandwidth_gbs(int threads) {
+  constexpr int64_t kBufferBytes = int64_t{256} << 20;
+  constexpr int64_t kFloats = kBufferBytes / 4;
+  constexpr int kPasses = 5;
+  const FloatBuffer src_buffer = allocate_floats(kFloats);
+  const FloatBuffer dst_buffer = allocate_floats(kFloats);
+  float* src = src_buffer.get();
+  float* dst = dst_buffer.get();
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t i = 0; i < kFloats; ++i) {
+    src[i] = static_cast<float>(i & 1023);
+    dst[i] = 0.0f;
+  }
+  double best_seconds = 1e30;
+  for (int pass = 0; pass < kPasses; ++pass) {
+    const double start = omp_get_wtime();
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t i = 0; i < kFloats; ++i) dst[i] = src[i];
+    best_seconds = std::min(best_seconds, omp_get_wtime() - start);
+  }
+  benchmark_sink = dst[kFloats / 2];
+  return 2.0 * static_cast<double>(kBufferBytes) / best_seconds / 1e9;
+}
+
+}  // namespace lethe::cpu

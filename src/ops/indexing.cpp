@@ -1,0 +1,110 @@
+// Embedding lookup, dropout and the losses, with their VJPs.
+#include "cpu/indexing.h"
+#include "lethe/ops.h"
+#include "ops/internal.h"
+
+namespace lethe {
+namespace {
+
+// Calls body(Index{}) for an i64 or i32 index tensor, after checking every index is in [0, limit).
+template <class Body>
+void dispatch_indices(const char* op, const Tensor& indices, int64_t limit, Body&& body) {
+  LETHE_CHECK(indices.defined() && (indices.dtype() == DType::i64 || indices.dtype() == DType::i32),
+              op, ": indices must be i64 or i32, got ", describe(indices));
+  check_device_supported(op, indices);
+  auto check_and_run = [&](auto tag) {
+    using Index = decltype(tag);
+    const Index* data = indices.data<Index>();
+    for (int64_t i = 0; i < indices.numel(); ++i) {
+      LETHE_CHECK(data[i] >= 0 && data[i] < limit, op, ": index ", data[i], " at position ", i,
+                  " is outside [0, ", limit, ")");
+    }
+    body(tag);
+  };
+  if (indices.dtype() == DType::i64) {
+    check_and_run(int64_t{});
+  } else {
+    check_and_run(int32_t{});
+  }
+}
+
+// picked[i] = values[i, labels[i]] for values (B, C); VJP scatters back into zeros.
+Tensor pick_columns(const Tensor& values, const Tensor& labels) {
+  const int64_t count = values.dim(0), width = values.dim(1);
+  Tensor picked = Tensor::empty({count}, values.dtype(), values.device());
+  dispatch_float("cross_entropy", values.dtype(), [&](auto value_tag) {
+    using T = decltype(value_tag);
+    dispatch_indices("cross_entropy", labels, width, [&](auto index_tag) {
+      using Index = decltype(index_tag);
+      cpu::gather_columns(values.data<T>(), width, labels.data<Index>(), count, picked.data<T>());
+    });
+  });
+  return record(picked, "pick_columns", {values}, [=](const Tensor& grad) {
+    Tensor grad_values = Tensor::zeros(values.shape(), values.dtype(), values.device());
+    dispatch_float("cross_entropy backward", values.dtype(), [&](auto value_tag) {
+      using T = decltype(value_tag);
+      dispatch_indices("cross_entropy", labels, width, [&](auto index_tag) {
+        using Index = decltype(index_tag);
+        const Index* index = labels.data<Index>();
+        T* out = grad_values.data<T>();
+        for (int64_t i = 0; i < count; ++i) out[i * width + index[i]] = grad.data<T>()[i];
+      });
+    });
+    return std::vector<Tensor>{grad_values};
+  });
+}
+
+}  // namespace
+
+Tensor embedding(const Tensor& weight, const Tensor& indices) {
+  check_float("embedding", weight, "weight");
+  LETHE_CHECK(weight.rank() == 2, "embedding: weight must be (N, D), got ", describe(weight));
+  const int64_t rows = weight.dim(0), width = weight.dim(1), count = indices.numel();
+  Shape shape = indices.shape();
+  shape.push_back(width);
+  Tensor out = Tensor::empty(shape, weight.dtype(), weight.device());
+  dispatch_float("embedding", weight.dtype(), [&](auto value_tag) {
+    using T = decltype(value_tag);
+    dispatch_indices("embedding", indices, rows, [&](auto index_tag) {
+      using Index = decltype(index_tag);
+      cpu::gather_rows(weight.data<T>(), width, indices.data<Index>(), count, out.data<T>());
+    });
+  });
+  return record(out, "embedding", {weight, indices}, [=](const Tensor& grad) {
+    Tensor grad_weight = Tensor::empty(weight.shape(), weight.dtype(), weight.device());
+    dispatch_float("embedding backward", weight.dtype(), [&](auto value_tag) {
+      using T = decltype(value_tag);
+      dispatch_indices("embedding", indices, rows, [&](auto index_tag) {
+        using Index = decltype(index_tag);
+        cpu::scatter_add_rows(grad.data<T>(), width, indices.data<Index>(), count,
+                              grad_weight.data<T>(), rows);
+      });
+    });
+    return std::vector<Tensor>{grad_weight, Tensor()};
+  });
+}
+
+Tensor dropout(const Tensor& a, double p, bool training, Generator& generator) {
+  LETHE_CHECK(p >= 0 && p < 1, "dropout: probability ", p, " is outside [0, 1)");
+  if (!training || p == 0) return a;
+  check_float("dropout", a, "input");
+  const Tensor keep_mask = generator.bernoulli(a.shape(), 1 - p, a.dtype());
+  return mul(a, mul(keep_mask, 1 / (1 - p)));
+}
+
+Tensor mse_loss(const Tensor& prediction, const Tensor& target) {
+  LETHE_CHECK(prediction.defined() && target.defined() && prediction.shape() == target.shape(),
+              "mse_loss: prediction ", describe(prediction), " and target ", describe(target),
+              " must have the same shape");
+  return mean(square(sub(prediction, target)));
+}
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& labels) {
+  check_float("cross_entropy", logits, "logits");
+  LETHE_CHECK(logits.rank() == 2 && labels.rank() == 1 && labels.dim(0) == logits.dim(0),
+              "cross_entropy: logits ", describe(logits), " and labels ", describe(labels),
+              " must be (B, C) and (B)");
+  return neg(mean(pick_columns(log_softmax(logits, 1), labels)));
+}
+
+}  // namespace lethe

@@ -1,0 +1,83 @@
+// group_norm, softmax and log_softmax, with their VJPs.
+#include "cpu/norm.h"
+#include "cpu/softmax.h"
+#include "lethe/ops.h"
+#include "ops/internal.h"
+
+namespace lethe {
+
+Tensor group_norm(const Tensor& x, int groups, const Tensor& weight, const Tensor& bias,
+                  double eps) {
+  check_float("group_norm", x, "input");
+  LETHE_CHECK(x.rank() >= 2, "group_norm: input must be (B, C, ...), got ", describe(x));
+  const int64_t channels = x.dim(1);
+  LETHE_CHECK(groups >= 1 && channels % groups == 0, "group_norm: ", channels, " channels of ",
+              describe(x), " do not split into ", groups, " groups");
+  for (const Tensor* affine : {&weight, &bias}) {
+    if (!affine->defined()) continue;
+    check_compatible("group_norm", x, *affine);
+    LETHE_CHECK(affine->rank() == 1 && affine->dim(0) == channels, "group_norm: affine ",
+                describe(*affine), " does not match ", channels, " channels");
+  }
+  const cpu::GroupNormGeometry g{x.dim(0), channels,
+                                 x.numel() / std::max<int64_t>(x.dim(0) * channels, 1), groups};
+  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
+  Tensor mean = Tensor::empty({g.batch, groups}, x.dtype(), x.device());
+  Tensor rstd = Tensor::empty({g.batch, groups}, x.dtype(), x.device());
+  dispatch_float("group_norm", x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::group_norm_forward(g, x.data<T>(), weight.defined() ? weight.data<T>() : nullptr,
+                            bias.defined() ? bias.data<T>() : nullptr, eps, y.data<T>(),
+                            mean.data<T>(), rstd.data<T>());
+  });
+  return record(y, "group_norm", {x, weight, bias}, [=](const Tensor& grad) {
+    Tensor grad_x = Tensor::empty(x.shape(), x.dtype(), x.device());
+    Tensor grad_weight, grad_bias;
+    if (weight.defined() && weight.requires_grad()) {
+      grad_weight = Tensor::empty(weight.shape(), x.dtype(), x.device());
+    }
+    if (bias.defined() && bias.requires_grad()) {
+      grad_bias = Tensor::empty(bias.shape(), x.dtype(), x.device());
+    }
+    dispatch_float("group_norm backward", x.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      cpu::group_norm_backward(g, x.data<T>(), weight.defined() ? weight.data<T>() : nullptr,
+                               mean.data<T>(), rstd.data<T>(), grad.data<T>(), grad_x.data<T>(),
+                               grad_weight.defined() ? grad_weight.data<T>() : nullptr,
+                               grad_bias.defined() ? grad_bias.data<T>() : nullptr);
+    });
+    return std::vector<Tensor>{grad_x, grad_weight, grad_bias};
+  });
+}
+
+static Tensor softmax_op(const Tensor& a, int axis, bool log_space) {
+  const char* name = log_space ? "log_softmax" : "softmax";
+  check_float(name, a, "input");
+  const int ax = resolve_axis(name, axis, a.rank());
+  cpu::AxisGeometry g{1, a.dim(ax), 1};
+  for (int i = 0; i < ax; ++i) g.outer *= a.dim(i);
+  for (int i = ax + 1; i < a.rank(); ++i) g.inner *= a.dim(i);
+  Tensor y = Tensor::empty(a.shape(), a.dtype(), a.device());
+  dispatch_float(name, a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::softmax_forward(g, a.data<T>(), y.data<T>(), log_space);
+  });
+  const Tensor output = y.detach();
+  return record(y, name, {a}, [=](const Tensor& grad) {
+    Tensor grad_x = Tensor::empty(output.shape(), output.dtype(), output.device());
+    dispatch_float(name, output.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      cpu::softmax_backward(g, output.data<T>(), grad.data<T>(), grad_x.data<T>(), log_space);
+    });
+    return std::vector<Tensor>{grad_x};
+  });
+}
+
+Tensor softmax(const Tensor& a, int axis) {
+  return softmax_op(a, axis, false);
+}
+Tensor log_softmax(const Tensor& a, int axis) {
+  return softmax_op(a, axis, true);
+}
+
+}  // namespace lethe

@@ -1,0 +1,69 @@
+// Smoke runs of the lethe binary: help, bad flags, the demo on tiny settings.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+namespace {
+
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+CommandResult run_lethe(const std::string& arguments) {
+  const std::string command = std::string(LETHE_BINARY) + " " + arguments + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  std::array<char, 4096> buffer;
+  size_t count;
+  while ((count = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    output.append(buffer.data(), count);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+}  // namespace
+
+TEST_CASE("lethe --help lists the subcommands and every subcommand has --help") {
+  const CommandResult top = run_lethe("--help");
+  CHECK(top.exit_code == 0);
+  CHECK(top.output.find("demo") != std::string::npos);
+  CHECK(top.output.find("bench") != std::string::npos);
+  for (const char* sub : {"demo --help", "bench --help", "bench ops --help"}) {
+    const CommandResult help = run_lethe(sub);
+    CHECK_MESSAGE(help.exit_code == 0, sub);
+    CHECK_MESSAGE(help.output.find("Usage") != std::string::npos, sub);
+  }
+}
+
+TEST_CASE("unknown subcommands, flags and bad values exit non-zero with one clear message") {
+  const CommandResult no_command = run_lethe("");
+  CHECK(no_command.exit_code != 0);
+  const CommandResult unknown = run_lethe("frobnicate");
+  CHECK(unknown.exit_code != 0);
+  CHECK(unknown.output.find("frobnicate") != std::string::npos);
+  const CommandResult bad_flag = run_lethe("demo --no-such-flag");
+  CHECK(bad_flag.exit_code != 0);
+  CHECK(bad_flag.output.find("--no-such-flag") != std::string::npos);
+  const CommandResult bad_value = run_lethe("demo --steps -3");
+  CHECK(bad_value.exit_code != 0);
+  CHECK(bad_value.output.find("--steps") != std::string::npos);
+}
+
+TEST_CASE("lethe demo on tiny settings writes both plots") {
+  const auto dir = std::filesystem::temp_directory_path() / "lethe_test_cli_demo";
+  std::filesystem::remove_all(dir);
+  const CommandResult demo =
+      run_lethe("demo --steps 30 --samples 200 --sampler-steps 20 --out " + dir.string());
+  CHECK(demo.exit_code == 0);
+  CHECK(demo.output.find("mass in disc") != std::string::npos);
+  CHECK(std::filesystem::file_size(dir / "toy_data.png") > 100);
+  CHECK(std::filesystem::file_size(dir / "toy_samples.png") > 100);
+  std::filesystem::remove_all(dir);
+}

@@ -1,0 +1,708 @@
+// Rung 1 of the test ladder: every op in lethe/ops.h against central finite differences in f64
+// (tests/gradcheck.h, tolerance 1e-6), w.r.t. every differentiable input; then forward values of
+// conv2d, group_norm, softmax, cross_entropy and matmul against naive references.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gradcheck.h"
+#include "lethe/autograd.h"
+#include "lethe/ops.h"
+#include "lethe/rng.h"
+#include "lethe/tensor.h"
+
+namespace {
+
+using lethe::DType;
+using lethe::Generator;
+using lethe::Shape;
+using lethe::Tensor;
+using lethe::testing::check_gradients;
+using lethe::testing::signed_leaf;
+using lethe::testing::uniform_leaf;
+using Inputs = std::vector<Tensor>;
+
+std::string shapes_label(const char* op, const Shape& a, const Shape& b) {
+  return std::string(op) + " " + lethe::shape_str(a) + " with " + lethe::shape_str(b);
+}
+
+Tensor int_tensor(const std::vector<int64_t>& values, const Shape& shape, DType dtype) {
+  return Tensor::from_vector(values, shape).to(dtype);
+}
+
+// A constant f64 tensor (no gradient) from explicit values.
+Tensor f64_values(const std::vector<double>& values, const Shape& shape) {
+  return Tensor::from_vector(values, shape);
+}
+
+}  // namespace
+
+TEST_CASE("gradcheck detects a wrong VJP and names the input and element") {
+  // y = x * x with a VJP that is right everywhere except element 4 of x, the second input (the
+  // first is a constant the checker must skip).
+  const auto faulty_square = [](const Inputs& in) {
+    const Tensor x = in[1];
+    return lethe::record(lethe::square(x.detach()), "faulty_square", {x}, [x](const Tensor& grad) {
+      Tensor grad_x = lethe::mul(grad, x.detach()) * 2.0;
+      grad_x.data<double>()[4] += 0.5;
+      return std::vector<Tensor>{grad_x};
+    });
+  };
+  Generator generator(0);
+  const Tensor constant = generator.uniform({2}, -1, 1, DType::f64);
+  const Tensor x = uniform_leaf(generator, {2, 3});
+  const lethe::testing::GradcheckResult result =
+      lethe::testing::gradcheck(faulty_square, {constant, x});
+  CHECK(result.failure.empty());
+  CHECK(result.checked_elements == 6);
+  CHECK(result.worst_input == 1);
+  CHECK(result.worst_element == 4);
+  CHECK(result.worst_index == "(1, 1)");
+  CHECK(result.worst_analytic - result.worst_numeric == doctest::Approx(0.5).epsilon(1e-6));
+  CHECK(result.max_error > 1e-6);
+  CHECK(result.summary().find("input 1 element 4 (1, 1)") != std::string::npos);
+}
+
+TEST_CASE("gradcheck: add, sub, mul, div with broadcasting") {
+  Generator generator(1);
+  // Same shape; scalar-shaped operands; per-channel (B, C, 1, 1) against (B, C, H, W); rank
+  // mismatch with trailing broadcast; both sides broadcasting.
+  const std::vector<std::pair<Shape, Shape>> shape_pairs = {
+      {{2, 3}, {2, 3}},
+      {{}, {2, 3}},
+      {{2, 3}, {}},
+      {{2, 3, 1, 1}, {2, 3, 2, 3}},
+      {{2, 3, 2, 3}, {2, 3, 1, 1}},
+      {{2, 3, 4}, {4}},
+      {{3, 4}, {2, 3, 4}},
+      {{3, 1}, {1, 4}},
+      {{2, 1, 4}, {3, 1}},
+  };
+  for (const auto& [shape_a, shape_b] : shape_pairs) {
+    const Tensor a = uniform_leaf(generator, shape_a);
+    const Tensor b = uniform_leaf(generator, shape_b);
+    const Tensor divisor = signed_leaf(generator, shape_b, 0.5, 2.0);
+    check_gradients(shapes_label("add", shape_a, shape_b),
+                    [](const Inputs& x) { return lethe::add(x[0], x[1]); }, {a, b});
+    check_gradients(shapes_label("sub", shape_a, shape_b),
+                    [](const Inputs& x) { return lethe::sub(x[0], x[1]); }, {a, b});
+    check_gradients(shapes_label("mul", shape_a, shape_b),
+                    [](const Inputs& x) { return lethe::mul(x[0], x[1]); }, {a, b});
+    check_gradients(shapes_label("div", shape_a, shape_b),
+                    [](const Inputs& x) { return lethe::div(x[0], x[1]); }, {a, divisor});
+  }
+}
+
+TEST_CASE("gradcheck: binary ops with one operand constant") {
+  Generator generator(2);
+  const Tensor a = uniform_leaf(generator, {2, 3});
+  const Tensor constant = generator.uniform({3}, 0.5, 2.0, DType::f64);
+  check_gradients("mul by a constant", [&](const Inputs& x) { return x[0] * constant; }, {a});
+  check_gradients("constant divided", [&](const Inputs& x) { return constant / x[0]; },
+                  {signed_leaf(generator, {2, 3}, 0.5, 2.0)});
+  check_gradients("sub from a constant", [&](const Inputs& x) { return constant - x[0]; }, {a});
+}
+
+TEST_CASE("gradcheck: scalar ops and operators") {
+  Generator generator(3);
+  const Tensor a = uniform_leaf(generator, {2, 3});
+  const Tensor b = uniform_leaf(generator, {3});
+  const Tensor away_from_zero = signed_leaf(generator, {2, 3}, 0.5, 2.0);
+  check_gradients("add scalar", [](const Inputs& x) { return lethe::add(x[0], 1.5); }, {a});
+  check_gradients("mul scalar", [](const Inputs& x) { return lethe::mul(x[0], -2.5); }, {a});
+  check_gradients("rsub", [](const Inputs& x) { return lethe::rsub(0.7, x[0]); }, {a});
+  check_gradients("rdiv", [](const Inputs& x) { return lethe::rdiv(-1.3, x[0]); },
+                  {away_from_zero});
+  check_gradients("tensor + scalar", [](const Inputs& x) { return x[0] + 2.0; }, {a});
+  check_gradients("tensor - scalar", [](const Inputs& x) { return x[0] - 2.0; }, {a});
+  check_gradients("tensor * scalar", [](const Inputs& x) { return x[0] * 3.0; }, {a});
+  check_gradients("tensor / scalar", [](const Inputs& x) { return x[0] / 4.0; }, {a});
+  check_gradients("scalar + tensor", [](const Inputs& x) { return 2.0 + x[0]; }, {a});
+  check_gradients("scalar - tensor", [](const Inputs& x) { return 2.0 - x[0]; }, {a});
+  check_gradients("scalar * tensor", [](const Inputs& x) { return 3.0 * x[0]; }, {a});
+  check_gradients("scalar / tensor", [](const Inputs& x) { return 4.0 / x[0]; }, {away_from_zero});
+  check_gradients("unary minus", [](const Inputs& x) { return -x[0]; }, {a});
+  check_gradients("tensor operators", [](const Inputs& x) { return (x[0] + x[1]) * x[0] - x[1]; },
+                  {a, b});
+  check_gradients("tensor division operator", [](const Inputs& x) { return x[1] / x[0]; },
+                  {away_from_zero, b});
+}
+
+TEST_CASE("gradcheck: unary math ops") {
+  Generator generator(4);
+  const Shape shape = {3, 4};
+  const Tensor any_sign = uniform_leaf(generator, shape, -2, 2);
+  const Tensor positive = uniform_leaf(generator, shape, 0.5, 2.0);
+  const Tensor away_from_zero = signed_leaf(generator, shape, 0.1, 2.0);
+  const Tensor activation_range = uniform_leaf(generator, shape, -3, 3);
+  check_gradients("neg", [](const Inputs& x) { return lethe::neg(x[0]); }, {any_sign});
+  check_gradients("exp", [](const Inputs& x) { return lethe::exp(x[0]); }, {any_sign});
+  check_gradients("log", [](const Inputs& x) { return lethe::log(x[0]); }, {positive});
+  check_gradients("sqrt", [](const Inputs& x) { return lethe::sqrt(x[0]); }, {positive});
+  check_gradients("rsqrt", [](const Inputs& x) { return lethe::rsqrt(x[0]); }, {positive});
+  check_gradients("abs", [](const Inputs& x) { return lethe::abs(x[0]); }, {away_from_zero});
+  check_gradients("square", [](const Inputs& x) { return lethe::square(x[0]); }, {any_sign});
+  check_gradients("sigmoid", [](const Inputs& x) { return lethe::sigmoid(x[0]); },
+                  {activation_range});
+  check_gradients("silu", [](const Inputs& x) { return lethe::silu(x[0]); }, {activation_range});
+  check_gradients("tanh", [](const Inputs& x) { return lethe::tanh(x[0]); }, {activation_range});
+  for (double exponent : {2.0, 0.5, -1.5}) {
+    check_gradients("pow " + std::to_string(exponent),
+                    [exponent](const Inputs& x) { return lethe::pow(x[0], exponent); }, {positive});
+  }
+}
+
+TEST_CASE("gradcheck: clamp, minimum, maximum away from the kinks") {
+  // Every value is at least 0.05 from the bounds +-0.5, on both sides of them.
+  const std::vector<double> values = {-1.7, -1.2, -0.62, -0.55, -0.3, -0.05,
+                                      0.1,  0.45, 0.56,  0.8,   1.3,  1.9};
+  const Tensor x = f64_values(values, {3, 4}).set_requires_grad(true);
+  check_gradients("clamp", [](const Inputs& in) { return lethe::clamp(in[0], -0.5, 0.5); }, {x});
+  check_gradients("minimum", [](const Inputs& in) { return lethe::minimum(in[0], 0.5); }, {x});
+  check_gradients("maximum", [](const Inputs& in) { return lethe::maximum(in[0], -0.5); }, {x});
+
+  const std::vector<double> clamped = lethe::clamp(x, -0.5, 0.5).to_double_vector();
+  for (size_t i = 0; i < values.size(); ++i) {
+    CHECK(clamped[i] == std::min(0.5, std::max(-0.5, values[i])));
+  }
+}
+
+TEST_CASE("gradcheck: sum and mean over all elements and over axes") {
+  Generator generator(5);
+  const Tensor x = uniform_leaf(generator, {2, 3, 4});
+  check_gradients("sum all", [](const Inputs& in) { return lethe::sum(in[0]); }, {x});
+  check_gradients("mean all", [](const Inputs& in) { return lethe::mean(in[0]); }, {x});
+  const std::vector<std::vector<int>> axis_sets = {{0}, {1}, {-1}, {0, 2}, {1, 2}, {0, 1, 2}};
+  for (const std::vector<int>& axes : axis_sets) {
+    for (bool keepdim : {false, true}) {
+      std::string label = "axes {";
+      for (int axis : axes) label += std::to_string(axis) + " ";
+      label += keepdim ? "} keepdim" : "}";
+      check_gradients("sum " + label,
+                      [&](const Inputs& in) { return lethe::sum(in[0], axes, keepdim); }, {x});
+      check_gradients("mean " + label,
+                      [&](const Inputs& in) { return lethe::mean(in[0], axes, keepdim); }, {x});
+    }
+  }
+  CHECK(lethe::sum(x, {1}, true).shape() == Shape{2, 1, 4});
+  CHECK(lethe::sum(x, {1}, false).shape() == Shape{2, 4});
+  CHECK(lethe::mean(x, {0, 2}, false).shape() == Shape{3});
+  CHECK(lethe::sum(x).shape() == Shape{});
+}
+
+TEST_CASE("gradcheck: sum_to") {
+  Generator generator(6);
+  const Tensor x = uniform_leaf(generator, {2, 3, 4});
+  const std::vector<Shape> targets = {{3, 1}, {1, 3, 4}, {2, 1, 4}, {4}, {1}, {}, {2, 3, 4}};
+  for (const Shape& target : targets) {
+    check_gradients("sum_to " + lethe::shape_str(target),
+                    [&](const Inputs& in) { return lethe::sum_to(in[0], target); }, {x});
+    CHECK(lethe::sum_to(x, target).shape() == target);
+  }
+}
+
+TEST_CASE("gradcheck: matmul, all transpose combinations, batched") {
+  Generator generator(7);
+  const int64_t m = 3, k = 4, n = 2;
+  // Stored shapes of a and b for (trans_a, trans_b), after the batch dims.
+  auto a_shape = [&](const Shape& batch, bool trans_a) {
+    Shape shape = batch;
+    shape.push_back(trans_a ? k : m);
+    shape.push_back(trans_a ? m : k);
+    return shape;
+  };
+  auto b_shape = [&](const Shape& batch, bool trans_b) {
+    Shape shape = batch;
+    shape.push_back(trans_b ? n : k);
+    shape.push_back(trans_b ? k : n);
+    return shape;
+  };
+  struct BatchCase {
+    const char* name;
+    Shape a_batch, b_batch;
+  };
+  const std::vector<BatchCase> cases = {{"2-D", {}, {}},
+                                        {"batched rank 3", {2}, {2}},
+                                        {"batched rank 4", {2, 2}, {2, 2}},
+                                        {"batched a with 2-D b", {3}, {}},
+                                        {"rank-4 a with 2-D b", {2, 2}, {}}};
+  for (const BatchCase& c : cases) {
+    for (bool trans_a : {false, true}) {
+      for (bool trans_b : {false, true}) {
+        const Tensor a = uniform_leaf(generator, a_shape(c.a_batch, trans_a));
+        const Tensor b = uniform_leaf(generator, b_shape(c.b_batch, trans_b));
+        const std::string label =
+            std::string("matmul ") + c.name + (trans_a ? " T" : " N") + (trans_b ? "T" : "N");
+        check_gradients(
+            label, [=](const Inputs& in) { return lethe::matmul(in[0], in[1], trans_a, trans_b); },
+            {a, b});
+      }
+    }
+  }
+}
+
+TEST_CASE("gradcheck: linear with and without bias") {
+  Generator generator(8);
+  const Tensor x = uniform_leaf(generator, {3, 4});
+  const Tensor weight = uniform_leaf(generator, {5, 4});
+  const Tensor bias = uniform_leaf(generator, {5});
+  check_gradients("linear with bias",
+                  [](const Inputs& in) { return lethe::linear(in[0], in[1], in[2]); },
+                  {x, weight, bias});
+  check_gradients("linear without bias",
+                  [](const Inputs& in) { return lethe::linear(in[0], in[1], Tensor()); },
+                  {x, weight});
+}
+
+TEST_CASE("gradcheck: conv2d") {
+  struct ConvCase {
+    const char* name;
+    Shape x_shape, weight_shape;
+    bool with_bias;
+    int stride, padding;
+  };
+  const std::vector<ConvCase> cases = {
+      {"3x3 pad 1 stride 1, batch 1", {1, 2, 5, 6}, {3, 2, 3, 3}, true, 1, 1},
+      {"3x3 pad 1 stride 1, batch 3", {3, 2, 4, 5}, {2, 2, 3, 3}, true, 1, 1},
+      {"3x3 stride 2 pad 1, odd size", {3, 2, 7, 5}, {2, 2, 3, 3}, true, 2, 1},
+      {"3x3 stride 2 pad 1, even size", {1, 3, 6, 4}, {2, 3, 3, 3}, true, 2, 1},
+      {"1x1", {3, 3, 4, 5}, {2, 3, 1, 1}, true, 1, 0},
+      {"1x1 stride 2", {2, 3, 5, 5}, {2, 3, 1, 1}, true, 2, 0},
+      {"5x3 kernel pad 2", {1, 2, 6, 5}, {2, 2, 5, 3}, true, 1, 2},
+      {"3x3 no bias", {3, 2, 5, 5}, {2, 2, 3, 3}, false, 1, 1},
+      {"3x3 no padding", {1, 2, 5, 7}, {3, 2, 3, 3}, true, 1, 0},
+  };
+  Generator generator(9);
+  for (const ConvCase& c : cases) {
+    const Tensor x = uniform_leaf(generator, c.x_shape);
+    const Tensor weight = uniform_leaf(generator, c.weight_shape);
+    Inputs inputs = {x, weight};
+    if (c.with_bias) inputs.push_back(uniform_leaf(generator, {c.weight_shape[0]}));
+    const int stride = c.stride, padding = c.padding;
+    check_gradients(
+        std::string("conv2d ") + c.name,
+        [=](const Inputs& in) {
+          return lethe::conv2d(in[0], in[1], in.size() > 2 ? in[2] : Tensor(), stride, padding);
+        },
+        inputs);
+  }
+}
+
+TEST_CASE("gradcheck: conv2d w.r.t. the input alone and the weight alone") {
+  Generator generator(10);
+  const Tensor x = uniform_leaf(generator, {2, 2, 5, 4});
+  const Tensor weight = uniform_leaf(generator, {3, 2, 3, 3});
+  const Tensor frozen_bias = generator.uniform({3}, -1, 1, DType::f64);
+  const Tensor frozen_weight = weight.detach();
+  const Tensor frozen_x = x.detach();
+  check_gradients(
+      "conv2d input only",
+      [&](const Inputs& in) { return lethe::conv2d(in[0], frozen_weight, frozen_bias, 1, 1); },
+      {x});
+  check_gradients("conv2d weight only",
+                  [&](const Inputs& in) { return lethe::conv2d(frozen_x, in[0], Tensor(), 2, 1); },
+                  {weight});
+}
+
+TEST_CASE("gradcheck: upsample_nearest2x") {
+  Generator generator(11);
+  const Tensor x = uniform_leaf(generator, {2, 3, 3, 4});
+  check_gradients("upsample_nearest2x",
+                  [](const Inputs& in) { return lethe::upsample_nearest2x(in[0]); }, {x});
+  const Tensor y = lethe::upsample_nearest2x(x);
+  REQUIRE(y.shape() == Shape{2, 3, 6, 8});
+  const std::vector<double> in_values = x.to_double_vector(), out_values = y.to_double_vector();
+  for (int64_t plane = 0; plane < 6; ++plane) {
+    for (int64_t row = 0; row < 6; ++row) {
+      for (int64_t col = 0; col < 8; ++col) {
+        CHECK(out_values[(plane * 6 + row) * 8 + col] ==
+              in_values[(plane * 3 + row / 2) * 4 + col / 2]);
+      }
+    }
+  }
+}
+
+TEST_CASE("gradcheck: concat, split and narrow along axes 0, 1 and -1") {
+  Generator generator(12);
+  struct AxisCase {
+    int axis;
+    Shape first, second, third;
+  };
+  const std::vector<AxisCase> cases = {{0, {2, 3, 4}, {1, 3, 4}, {3, 3, 4}},
+                                       {1, {2, 3, 4}, {2, 2, 4}, {2, 1, 4}},
+                                       {-1, {2, 3, 4}, {2, 3, 2}, {2, 3, 1}}};
+  for (const AxisCase& c : cases) {
+    const int axis = c.axis;
+    const std::string suffix = " axis " + std::to_string(axis);
+    const Tensor a = uniform_leaf(generator, c.first);
+    const Tensor b = uniform_leaf(generator, c.second);
+    const Tensor d = uniform_leaf(generator, c.third);
+    check_gradients("concat of 2" + suffix,
+                    [=](const Inputs& in) {
+                      return lethe::concat({in[0], in[1]}, axis);
+                    },
+                    {a, b});
+    check_gradients("concat of 3" + suffix,
+                    [=](const Inputs& in) {
+                      return lethe::concat({in[0], in[1], in[2]}, axis);
+                    },
+                    {a, b, d});
+
+    const Tensor whole = uniform_leaf(generator, {4, 5, 6});
+    const int64_t extent = whole.dim(axis);
+    const std::vector<int64_t> sizes = {1, extent - 3, 2};
+    for (size_t part = 0; part < sizes.size(); ++part) {
+      check_gradients("split part " + std::to_string(part) + suffix,
+                      [=](const Inputs& in) { return lethe::split(in[0], sizes, axis)[part]; },
+                      {whole});
+    }
+    check_gradients("split then concat reversed" + suffix,
+                    [=](const Inputs& in) {
+                      const std::vector<Tensor> parts = lethe::split(in[0], sizes, axis);
+                      return lethe::concat({parts[2] * 2.0, parts[1], parts[0] * -3.0}, axis);
+                    },
+                    {whole});
+    check_gradients("narrow" + suffix,
+                    [=](const Inputs& in) { return lethe::narrow(in[0], axis, 1, 2); }, {whole});
+  }
+}
+
+TEST_CASE("gradcheck: group_norm") {
+  Generator generator(13);
+  struct NormCase {
+    Shape shape;
+    int groups;
+  };
+  const std::vector<NormCase> cases = {{{2, 4, 3, 3}, 1}, {{2, 4, 3, 3}, 2}, {{2, 4, 3, 3}, 4},
+                                       {{2, 6, 5}, 1},    {{2, 6, 5}, 3},    {{2, 6, 5}, 6}};
+  for (const NormCase& c : cases) {
+    const int groups = c.groups;
+    const std::string label =
+        "group_norm " + lethe::shape_str(c.shape) + " groups " + std::to_string(groups);
+    const Tensor x = uniform_leaf(generator, c.shape, -2, 2);
+    const Tensor weight = uniform_leaf(generator, {c.shape[1]}, 0.5, 1.5);
+    const Tensor bias = uniform_leaf(generator, {c.shape[1]});
+    check_gradients(
+        label + " affine",
+        [=](const Inputs& in) { return lethe::group_norm(in[0], groups, in[1], in[2], 1e-5); },
+        {x, weight, bias});
+    check_gradients(label + " without affine",
+                    [=](const Inputs& in) {
+                      return lethe::group_norm(in[0], groups, Tensor(), Tensor(), 1e-5);
+                    },
+                    {x});
+  }
+}
+
+TEST_CASE("gradcheck: softmax and log_softmax") {
+  Generator generator(14);
+  const Tensor x = uniform_leaf(generator, {3, 4, 5}, -2, 2);
+  for (int axis : {0, 1, -1}) {
+    check_gradients("softmax axis " + std::to_string(axis),
+                    [axis](const Inputs& in) { return lethe::softmax(in[0], axis); }, {x});
+    check_gradients("log_softmax axis " + std::to_string(axis),
+                    [axis](const Inputs& in) { return lethe::log_softmax(in[0], axis); }, {x});
+  }
+}
+
+TEST_CASE("gradcheck: embedding with repeated i64 and i32 indices") {
+  Generator generator(15);
+  const Tensor weight = uniform_leaf(generator, {5, 3});
+  const std::vector<int64_t> index_values = {1, 3, 1, 0, 3, 3};
+  for (DType index_dtype : {DType::i64, DType::i32}) {
+    const Tensor indices = int_tensor(index_values, {2, 3}, index_dtype);
+    const std::string label = std::string("embedding ") + lethe::dtype_name(index_dtype);
+    check_gradients(label, [=](const Inputs& in) { return lethe::embedding(in[0], indices); },
+                    {weight});
+    const Tensor rows = lethe::embedding(weight, indices);
+    REQUIRE(rows.shape() == Shape{2, 3, 3});
+    const std::vector<double> table = weight.to_double_vector(), out = rows.to_double_vector();
+    for (size_t i = 0; i < index_values.size(); ++i) {
+      for (size_t col = 0; col < 3; ++col) {
+        CHECK(out[i * 3 + col] == table[static_cast<size_t>(index_values[i]) * 3 + col]);
+      }
+    }
+  }
+}
+
+TEST_CASE("gradcheck: dropout with a fixed generator seed") {
+  Generator generator(16);
+  const Tensor x = uniform_leaf(generator, {6, 7}, 0.5, 1.5);
+  const double p = 0.3;
+  const auto dropped = [p](const Inputs& in) {
+    Generator mask_generator(77);
+    return lethe::dropout(in[0], p, true, mask_generator);
+  };
+  check_gradients("dropout", dropped, {x});
+
+  const std::vector<double> first = dropped({x}).to_double_vector();
+  const std::vector<double> second = dropped({x}).to_double_vector();
+  const std::vector<double> input = x.to_double_vector();
+  CHECK(first == second);
+  int dropped_count = 0;
+  for (size_t i = 0; i < input.size(); ++i) {
+    if (first[i] == 0) {
+      ++dropped_count;
+    } else {
+      CHECK(first[i] == doctest::Approx(input[i] / (1 - p)).epsilon(1e-15));
+    }
+  }
+  CHECK(dropped_count > 0);
+  CHECK(dropped_count < static_cast<int>(input.size()));
+
+  Generator unused(77);
+  const Tensor evaluation = lethe::dropout(x, p, false, unused);
+  CHECK(evaluation.to_double_vector() == input);
+  CHECK(unused.offset() == 0);
+}
+
+TEST_CASE("gradcheck: mse_loss") {
+  Generator generator(17);
+  const Tensor prediction = uniform_leaf(generator, {3, 4});
+  const Tensor target = uniform_leaf(generator, {3, 4});
+  check_gradients("mse_loss", [](const Inputs& in) { return lethe::mse_loss(in[0], in[1]); },
+                  {prediction, target});
+}
+
+TEST_CASE("gradcheck: cross_entropy w.r.t. the logits") {
+  Generator generator(18);
+  const Tensor logits = uniform_leaf(generator, {4, 5}, -2, 2);
+  for (DType label_dtype : {DType::i64, DType::i32}) {
+    const Tensor labels = int_tensor({0, 3, 4, 3}, {4}, label_dtype);
+    check_gradients(std::string("cross_entropy, ") + lethe::dtype_name(label_dtype) + " labels",
+                    [=](const Inputs& in) { return lethe::cross_entropy(in[0], labels); },
+                    {logits});
+  }
+}
+
+TEST_CASE("gradcheck: stop_gradient blocks the gradient") {
+  Generator generator(19);
+  const Tensor x = uniform_leaf(generator, {2, 3});
+  const Tensor y = uniform_leaf(generator, {2, 3});
+  const Tensor stopped = lethe::stop_gradient(y);
+  CHECK_FALSE(stopped.requires_grad());
+  CHECK(stopped.grad_fn() == nullptr);
+
+  lethe::sum(x * lethe::stop_gradient(y)).backward();
+  CHECK_FALSE(y.grad().defined());
+  REQUIRE(x.grad().defined());
+  CHECK(x.grad().to_double_vector() == y.to_double_vector());
+
+  const Tensor frozen_y = y.detach();
+  check_gradients("x * stop_gradient(y)",
+                  [=](const Inputs& in) { return in[0] * lethe::stop_gradient(frozen_y); }, {x});
+}
+
+TEST_CASE("gradcheck: Tensor::reshape and Tensor::slice_batch") {
+  Generator generator(20);
+  const Tensor x = uniform_leaf(generator, {4, 3});
+  const Tensor row_weights = generator.uniform({2, 6}, -1, 1, DType::f64);
+  check_gradients("reshape",
+                  [&](const Inputs& in) {
+                    return in[0].reshape({2, -1}) * row_weights;
+                  },
+                  {x});
+  check_gradients("slice_batch", [](const Inputs& in) { return in[0].slice_batch(1, 3); }, {x});
+  check_gradients("slice_batch of a reshape",
+                  [](const Inputs& in) {
+                    return lethe::exp(in[0].reshape({6, 2}).slice_batch(2, 5));
+                  },
+                  {x});
+
+  Tensor(x).set_grad(Tensor());
+  lethe::sum(x.slice_batch(1, 3)).backward();
+  const std::vector<double> grad = x.grad().to_double_vector();
+  for (size_t i = 0; i < grad.size(); ++i) CHECK(grad[i] == ((i / 3 == 1 || i / 3 == 2) ? 1 : 0));
+}
+
+// ---- forward values against naive references -----------------------------------------------
+
+namespace {
+
+struct ConvShape {
+  int64_t batch, in_channels, out_channels, size, kernel;
+  int stride, padding;
+};
+
+// Max over outputs of |conv2d - reference| / (sum of |x * w| over the receptive field + |bias|),
+// the reference a plain 7-loop convolution accumulated in double.
+double conv2d_error_vs_naive(const ConvShape& s, uint64_t seed) {
+  Generator generator(seed);
+  const double weight_scale =
+      1.0 / std::sqrt(static_cast<double>(s.in_channels * s.kernel * s.kernel));
+  const Tensor x = generator.normal({s.batch, s.in_channels, s.size, s.size});
+  const Tensor weight = generator.uniform({s.out_channels, s.in_channels, s.kernel, s.kernel},
+                                          -weight_scale, weight_scale);
+  const Tensor bias = generator.uniform({s.out_channels}, -0.5, 0.5);
+  const Tensor y = lethe::conv2d(x, weight, bias, s.stride, s.padding);
+  const int64_t out_size = (s.size + 2 * s.padding - s.kernel) / s.stride + 1;
+  REQUIRE(y.shape() == Shape{s.batch, s.out_channels, out_size, out_size});
+  const std::vector<float> xv = x.to_float_vector(), wv = weight.to_float_vector();
+  const std::vector<float> bv = bias.to_float_vector(), yv = y.to_float_vector();
+  double max_error = 0;
+  for (int64_t b = 0; b < s.batch; ++b) {
+    for (int64_t co = 0; co < s.out_channels; ++co) {
+      for (int64_t oy = 0; oy < out_size; ++oy) {
+        for (int64_t ox = 0; ox < out_size; ++ox) {
+          double total = bv[co], magnitude = std::abs(bv[co]);
+          for (int64_t ci = 0; ci < s.in_channels; ++ci) {
+            for (int64_t ky = 0; ky < s.kernel; ++ky) {
+              for (int64_t kx = 0; kx < s.kernel; ++kx) {
+                const int64_t iy = oy * s.stride - s.padding + ky;
+                const int64_t ix = ox * s.stride - s.padding + kx;
+                if (iy < 0 || iy >= s.size || ix < 0 || ix >= s.size) continue;
+                const double term =
+                    double(xv[((b * s.in_channels + ci) * s.size + iy) * s.size + ix]) *
+                    wv[((co * s.in_channels + ci) * s.kernel + ky) * s.kernel + kx];
+                total += term;
+                magnitude += std::abs(term);
+              }
+            }
+          }
+          const double got = yv[((b * s.out_channels + co) * out_size + oy) * out_size + ox];
+          max_error = std::max(max_error, std::abs(got - total) / magnitude);
+        }
+      }
+    }
+  }
+  return max_error;
+}
+
+}  // namespace
+
+TEST_CASE("conv2d forward f32 matches a naive double reference on U-Net shapes") {
+  // Error relative to sum |x * w| (the condition of the sum): f32 accumulation over K <= 576
+  // terms has a worst-case bound of K * 2^-24 ~ 3.4e-5 and a typical one of sqrt(K) * 2^-24
+  // ~ 1.4e-6; 1e-5 allows blocked or FMA-reassociated sums and catches any indexing error.
+  const std::vector<ConvShape> shapes = {
+      {2, 32, 64, 14, 3, 1, 1},  // Cin 32 -> Cout 64 at 14x14, 3x3 pad 1
+      {2, 64, 64, 14, 3, 2, 1},  // 64 -> 64, stride 2 downsampling
+      {2, 96, 64, 14, 1, 1, 0},  // 1x1 skip projection 96 -> 64
+      {2, 3, 8, 9, 5, 1, 2},     // odd size, 5x5 pad 2
+  };
+  uint64_t seed = 100;
+  for (const ConvShape& s : shapes) {
+    const double error = conv2d_error_vs_naive(s, seed++);
+    INFO("Cin ", s.in_channels, " Cout ", s.out_channels, " size ", s.size, " kernel ", s.kernel,
+         " stride ", s.stride);
+    CHECK(error <= 1e-5);
+  }
+}
+
+TEST_CASE("group_norm forward: zero mean and unit variance per group without affine") {
+  Generator generator(21);
+  const int64_t batch = 2, channels = 64, spatial = 14 * 14;
+  const int groups = 32;
+  const Tensor x = generator.normal({batch, channels, 14, 14}, 1.5, 2.0);
+  const double eps = 1e-5;
+  const Tensor y = lethe::group_norm(x, groups, Tensor(), Tensor(), eps);
+  const std::vector<double> values = y.to_double_vector();
+  const int64_t group_size = channels / groups * spatial;
+  for (int64_t g = 0; g < batch * groups; ++g) {
+    double total = 0, total_squares = 0;
+    for (int64_t i = 0; i < group_size; ++i) total += values[g * group_size + i];
+    const double group_mean = total / group_size;
+    for (int64_t i = 0; i < group_size; ++i) {
+      total_squares += std::pow(values[g * group_size + i] - group_mean, 2);
+    }
+    // Variance of the output is var / (var + eps) ~ 1 - 2.5e-6 for var ~ 4; f32 rounding ~1e-6.
+    CHECK(std::abs(group_mean) <= 1e-5);
+    CHECK(std::abs(total_squares / group_size - 1) <= 1e-4);
+  }
+
+  const Tensor weight = generator.uniform({channels}, 0.5, 1.5);
+  const Tensor bias = generator.uniform({channels}, -1, 1);
+  const std::vector<double> affine =
+      lethe::group_norm(x, groups, weight, bias, eps).to_double_vector();
+  const std::vector<double> w = weight.to_double_vector(), b = bias.to_double_vector();
+  double max_affine_error = 0;
+  for (size_t i = 0; i < affine.size(); ++i) {
+    const size_t channel = (i / spatial) % channels;
+    max_affine_error =
+        std::max(max_affine_error, std::abs(affine[i] - (values[i] * w[channel] + b[channel])));
+  }
+  CHECK(max_affine_error <= 1e-5);
+}
+
+TEST_CASE("softmax forward: rows positive and summing to 1; log_softmax is its log") {
+  Generator generator(22);
+  const Tensor x = generator.normal({3, 7, 5}, 0, 4);
+  for (int axis : {0, 1, -1}) {
+    const Tensor probabilities = lethe::softmax(x, axis);
+    const Tensor sums = lethe::sum(probabilities, {axis});
+    for (double total : sums.to_double_vector()) CHECK(std::abs(total - 1) <= 1e-6);
+    const std::vector<double> p = probabilities.to_double_vector();
+    const std::vector<double> log_p = lethe::log_softmax(x, axis).to_double_vector();
+    for (size_t i = 0; i < p.size(); ++i) {
+      CHECK(p[i] > 0);
+      CHECK(std::abs(std::exp(log_p[i]) - p[i]) <= 1e-6);
+    }
+  }
+  const Tensor large = Tensor::from_vector(std::vector<float>{1000, 1001, 1002}, {1, 3});
+  const std::vector<double> stable = lethe::softmax(large).to_double_vector();
+  const double denominator = 1 + std::exp(-1.0) + std::exp(-2.0);
+  CHECK(stable[2] == doctest::Approx(1 / denominator).epsilon(1e-6));
+  CHECK(stable[0] == doctest::Approx(std::exp(-2.0) / denominator).epsilon(1e-6));
+}
+
+TEST_CASE("cross_entropy forward and gradient match hand-computed values") {
+  // Row 0: logits (1, 2, 3), label 2: -log(e^3 / (e + e^2 + e^3)) = log(1 + e^-1 + e^-2).
+  // Row 1: logits (1, 1, 1), label 0: log 3. Loss: the mean, 0.7531091266...
+  const Tensor logits =
+      Tensor::from_vector(std::vector<double>{1, 2, 3, 1, 1, 1}, {2, 3}).set_requires_grad(true);
+  const Tensor labels = Tensor::from_vector(std::vector<int64_t>{2, 0}, {2});
+  const Tensor loss = lethe::cross_entropy(logits, labels);
+  const double row0 = std::log(1 + std::exp(-1.0) + std::exp(-2.0));
+  const double row1 = std::log(3.0);
+  CHECK(loss.shape() == Shape{});
+  CHECK(loss.item() == doctest::Approx((row0 + row1) / 2).epsilon(1e-14));
+  CHECK(loss.item() == doctest::Approx(0.7531091266).epsilon(1e-9));
+
+  loss.backward();
+  // d loss / d logits = (softmax - one_hot) / B.
+  const double z = std::exp(1.0) + std::exp(2.0) + std::exp(3.0);
+  const std::vector<double> expected = {
+      std::exp(1.0) / z / 2, std::exp(2.0) / z / 2, (std::exp(3.0) / z - 1) / 2,
+      (1.0 / 3 - 1) / 2,     1.0 / 3 / 2,           1.0 / 3 / 2};
+  const std::vector<double> grad = logits.grad().to_double_vector();
+  for (size_t i = 0; i < expected.size(); ++i) {
+    CHECK(grad[i] == doctest::Approx(expected[i]).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("matmul forward f32 matches a naive double reference") {
+  // |error| <= 1e-5 * sum_k |a_ik b_kj|: K = 37 terms, worst case 37 * 2^-24 ~ 2.2e-6.
+  Generator generator(23);
+  const int64_t batch = 3, m = 5, k = 37, n = 6;
+  for (bool trans_a : {false, true}) {
+    for (bool trans_b : {false, true}) {
+      const Tensor a = generator.uniform(trans_a ? Shape{batch, k, m} : Shape{batch, m, k}, -1, 1);
+      const Tensor b = generator.uniform(trans_b ? Shape{batch, n, k} : Shape{batch, k, n}, -1, 1);
+      const Tensor c = lethe::matmul(a, b, trans_a, trans_b);
+      REQUIRE(c.shape() == Shape{batch, m, n});
+      const std::vector<float> av = a.to_float_vector(), bv = b.to_float_vector();
+      const std::vector<float> cv = c.to_float_vector();
+      double max_error = 0;
+      for (int64_t p = 0; p < batch; ++p) {
+        for (int64_t i = 0; i < m; ++i) {
+          for (int64_t j = 0; j < n; ++j) {
+            double total = 0, magnitude = 0;
+            for (int64_t q = 0; q < k; ++q) {
+              const double a_iq = av[p * m * k + (trans_a ? q * m + i : i * k + q)];
+              const double b_qj = bv[p * k * n + (trans_b ? j * k + q : q * n + j)];
+              total += a_iq * b_qj;
+              magnitude += std::abs(a_iq * b_qj);
+            }
+            const double got = cv[(p * m + i) * n + j];
+            max_error = std::max(max_error, std::abs(got - total) / magnitude);
+          }
+        }
+      }
+      INFO("trans_a ", trans_a, " trans_b ", trans_b);
+      CHECK(max_error <= 1e-5);
+    }
+  }
+}

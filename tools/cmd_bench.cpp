@@ -1,0 +1,140 @@
+// lethe bench ops: GFLOP/s of the CPU backend's GEMM and of the U-Net's convolutions (forward and
+// both backward passes), as a share of this machine's measured FMA peak.
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <vector>
+
+#include "commands.h"
+#include "cpu/conv.h"
+#include "cpu/gemm.h"
+#include "cpu/peak.h"
+#include "lethe/rng.h"
+
+namespace lethe::tools {
+namespace {
+
+// Best wall time of `repeats` calls after one warm-up call.
+double best_seconds(int repeats, const std::function<void()>& body) {
+  body();
+  double best = 1e30;
+  for (int i = 0; i < repeats; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    body();
+    best = std::min(
+        best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return best;
+}
+
+struct BenchContext {
+  int threads;
+  double peak_gflops;
+};
+
+void print_line(const BenchContext& context, const char* what, double flops, double seconds) {
+  const double gflops = flops / seconds * 1e-9;
+  std::printf("%-44s %9.2f ms %9.1f GFLOP/s %6.1f%% of peak\n", what, seconds * 1e3, gflops,
+              100 * gflops / context.peak_gflops);
+}
+
+void bench_gemm(const BenchContext& context, int64_t n) {
+  Generator noise(1);
+  const Tensor a = noise.normal({n, n}), b = noise.normal({n, n});
+  Tensor c = Tensor::empty({n, n});
+  const double flops = 2.0 * n * n * n;
+  for (auto [ta, tb, name] : {std::tuple{false, false, "NN"}, std::tuple{false, true, "NT"},
+                              std::tuple{true, false, "TN"}}) {
+    const double seconds = best_seconds(5, [&] {
+      cpu::sgemm(ta, tb, n, n, n, 1.0f, a.data<float>(), n, b.data<float>(), n, 0.0f,
+                 c.data<float>(), n);
+    });
+    char label[64];
+    std::snprintf(label, sizeof label, "sgemm %s %lld^3", name, static_cast<long long>(n));
+    print_line(context, label, flops, seconds);
+  }
+}
+
+struct ConvShape {
+  const char* name;
+  int64_t in_channels, out_channels, size, kernel, stride;
+};
+
+void bench_conv(const BenchContext& context, const ConvShape& shape, int64_t batch) {
+  const cpu::ConvGeometry g{batch,        shape.in_channels,  shape.size,
+                            shape.size,   shape.out_channels, shape.kernel,
+                            shape.kernel, shape.stride,       shape.kernel / 2};
+  Generator noise(2);
+  const Tensor x = noise.normal({batch, g.in_channels, g.height, g.width});
+  const Tensor w = noise.normal({g.out_channels, g.in_channels, g.kernel_h, g.kernel_w});
+  const Tensor bias = noise.normal({g.out_channels});
+  Tensor y = Tensor::empty({batch, g.out_channels, g.out_h(), g.out_w()});
+  const Tensor grad_y = noise.normal(y.shape());
+  Tensor grad_x = Tensor::empty(x.shape()), grad_w = Tensor::empty(w.shape());
+  Tensor grad_b = Tensor::empty(bias.shape());
+  const double flops = 2.0 * batch * g.out_channels * g.patch() * g.out_h() * g.out_w();
+  char label[96];
+  const double forward = best_seconds(3, [&] {
+    cpu::conv2d_forward(g, x.data<float>(), w.data<float>(), bias.data<float>(), y.data<float>());
+  });
+  std::snprintf(label, sizeof label, "conv %s forward", shape.name);
+  print_line(context, label, flops, forward);
+  const double backward_input = best_seconds(3, [&] {
+    cpu::conv2d_backward_input(g, grad_y.data<float>(), w.data<float>(), grad_x.data<float>());
+  });
+  std::snprintf(label, sizeof label, "conv %s backward-input", shape.name);
+  print_line(context, label, flops, backward_input);
+  const double backward_weight = best_seconds(3, [&] {
+    cpu::conv2d_backward_weight(g, grad_y.data<float>(), x.data<float>(), grad_w.data<float>(),
+                                grad_b.data<float>());
+  });
+  std::snprintf(label, sizeof label, "conv %s backward-weight", shape.name);
+  print_line(context, label, flops, backward_weight);
+}
+
+struct BenchOpsOptions {
+  int threads = 0;
+  int64_t gemm_size = 512;
+  int64_t batch = 128;
+};
+
+void run_bench_ops(const BenchOpsOptions& options) {
+  const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+  omp_set_num_threads(threads);
+  const BenchContext context{threads, cpu::measure_fma_peak_gflops(threads)};
+  std::printf("cpu: %s kernels, %d threads, measured FMA peak %.1f GFLOP/s, copy %.1f GB/s\n",
+              cpu::cpu_isa_name(), threads, context.peak_gflops,
+              cpu::measure_copy_bandwidth_gbs(threads));
+  bench_gemm(context, options.gemm_size);
+  // The 3x3 and 1x1 convolutions of mnist-s (spec/unet.md) at batch `batch`.
+  const ConvShape shapes[] = {
+      {"3x3 32->32 28x28", 32, 32, 28, 3, 1},   {"3x3 32->32 28x28 /2", 32, 32, 28, 3, 2},
+      {"3x3 32->64 14x14", 32, 64, 14, 3, 1},   {"3x3 64->64 14x14", 64, 64, 14, 3, 1},
+      {"3x3 128->64 14x14", 128, 64, 14, 3, 1}, {"3x3 64->64 7x7", 64, 64, 7, 3, 1},
+      {"3x3 96->32 28x28", 96, 32, 28, 3, 1},   {"1x1 96->64 14x14", 96, 64, 14, 1, 1},
+  };
+  std::printf("convolutions at batch %lld:\n", static_cast<long long>(options.batch));
+  for (const ConvShape& shape : shapes) bench_conv(context, shape, options.batch);
+}
+
+}  // namespace
+
+void register_bench(CLI::App& app) {
+  CLI::App* bench = app.add_subcommand("bench", "Benchmarks (figures are printed, never asserted)");
+  bench->require_subcommand(1);
+  auto options = std::make_shared<BenchOpsOptions>();
+  CLI::App* ops = bench->add_subcommand("ops", "GEMM and U-Net convolution GFLOP/s vs FMA peak");
+  ops->add_option("--threads", options->threads, "OpenMP threads (0: all)")->capture_default_str();
+  ops->add_option("--gemm-size", options->gemm_size, "Square GEMM size")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  ops->add_option("--batch", options->batch, "Convolution batch size")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  ops->callback([options] { run_bench_ops(*options); });
+}
+
+}  // namespace lethe::tools

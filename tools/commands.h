@@ -1,0 +1,16 @@
+// Registration of the CLI subcommands. Each register_* adds one subcommand (with its flags and a
+// callback) to the app; errors inside callbacks are lethe::Error and reach main's handler.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace lethe::tools {
+
+void register_bench(CLI::App& app);
+void register_demo(CLI::App& app);
+
+inline void register_all_commands(CLI::App& app) {
+  register_bench(app);
+  register_demo(app);
+}
+
+}  // namespace lethe::tools
