@@ -33,13 +33,14 @@ using detail::MicroTile;
 constexpr int kPortableRows = 4;
 constexpr int kPortableCols = 8;
 
-// Plain loops over a 4 x 8 tile; the compiler vectorises the column loop for the baseline ISA.
+// Plain loops over a full 4 x 8 tile (A panels are padded to 4 rows), which the compiler keeps in
+// vector registers of the baseline ISA; only the rows x cols corner is stored.
 void portable_micro_kernel(const MicroTile& tile) {
   float acc[kPortableRows][kPortableCols] = {};
   const float* a = tile.a;
   const float* b = tile.b;
   for (int64_t k = 0; k < tile.depth; ++k) {
-    for (int r = 0; r < tile.rows; ++r) {
+    for (int r = 0; r < kPortableRows; ++r) {
       const float a_value = a[r];
       for (int j = 0; j < kPortableCols; ++j) acc[r][j] += a_value * b[j];
     }

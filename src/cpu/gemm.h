@@ -36,7 +36,7 @@ namespace detail {
 
 // One register tile of C, handed from the blocking driver (gemm.cpp) to a micro-kernel:
 //   C(rows, cols) = alpha * sum_k a(k, :) outer b(k, :) + beta * C
-// a(k, r) = a[k * a_k_stride + r] for r < rows (only those are read);
+// a(k, r) = a[k * a_k_stride + r] for r < rows; the panel is padded with zero rows up to mr;
 // b(k, j) = b[k * b_k_stride + j] for j < nr: the kernel may read the full register width nr even
 // when cols < nr, so narrow edge panels are packed and padded by the driver.
 // C(r, j) = c[r * ldc + j]; only rows x cols elements are touched; beta == 0 never reads C.

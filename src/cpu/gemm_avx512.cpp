@@ -184,7 +184,7 @@ void avx512_pack_transposed(const float* src, int64_t src_w_stride, int64_t dept
 
 const KernelFamily& avx512_kernel_family() {
   static const KernelFamily family{"avx512", kTileRows, kTileVectors * kLanes,
-                                   /*mc=*/192, /*kc=*/256, /*nc=*/1536, &avx512_micro_kernel,
+                                   /*mc=*/192, /*kc=*/384, /*nc=*/1536, &avx512_micro_kernel,
                                    &avx512_pack_transposed};
   return family;
 }
