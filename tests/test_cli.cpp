@@ -67,3 +67,19 @@ TEST_CASE("lethe demo on tiny settings writes both plots") {
   CHECK(std::filesystem::file_size(dir / "toy_samples.png") > 100);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("lethe train: a missing data set and a missing checkpoint give one clear error") {
+  const auto dir = std::filesystem::temp_directory_path() / "lethe_test_cli_train";
+  std::filesystem::remove_all(dir);
+  const CommandResult no_data =
+      run_lethe("train --config mnist-xs --data " + dir.string() + "/nowhere --steps 1");
+  CHECK(no_data.exit_code != 0);
+  CHECK(no_data.output.find("nowhere/train-images-idx3-ubyte") != std::string::npos);
+  const CommandResult bad_classes = run_lethe("train --classes 1,x --steps 1");
+  CHECK(bad_classes.exit_code != 0);
+  CHECK(bad_classes.output.find("--classes") != std::string::npos);
+  const CommandResult bad_config = run_lethe("train --config mnist-xl --data " + dir.string());
+  CHECK(bad_config.exit_code != 0);
+  CHECK(bad_config.output.find("mnist-xl") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}

@@ -7,10 +7,14 @@ namespace lethe::tools {
 
 void register_bench(CLI::App& app);
 void register_demo(CLI::App& app);
+void register_data(CLI::App& app);
+void register_train(CLI::App& app);
 
 inline void register_all_commands(CLI::App& app) {
   register_bench(app);
   register_demo(app);
+  register_data(app);
+  register_train(app);
 }
 
 }  // namespace lethe::tools

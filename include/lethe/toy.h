@@ -79,7 +79,7 @@ class ToyScoreTrainer {
   // One safetensors file: parameter names hold the EMA weights (what sampling uses, loadable as
   // a PyTorch state dict after dropping the "train." keys); "train.*" holds the live weights, Adam
   // state and EMA count; metadata holds the config and the noise stream's offset.
-  void save_checkpoint(const std::string& path) const;
+  void save_checkpoint(const std::string& path);
   void load_checkpoint(const std::string& path);  // same config required
   int64_t step() const { return adam_.steps(); }
   const GaussianMixture& data() const { return data_; }

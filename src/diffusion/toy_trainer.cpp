@@ -1,7 +1,7 @@
 #include <cmath>
 
-#include "lethe/safetensors.h"
 #include "lethe/toy.h"
+#include "lethe/training_checkpoint.h"
 
 namespace lethe {
 
@@ -65,48 +65,13 @@ static std::map<std::string, std::string> toy_metadata(const ToyTrainingConfig& 
           {"seed", std::to_string(c.seed)}};
 }
 
-void ToyScoreTrainer::save_checkpoint(const std::string& path) const {
-  NamedTensors tensors = arena_.named_views(ema_.shadow());
-  for (auto& [name, view] : arena_.named_views(arena_.values)) {
-    tensors.emplace_back("train.live." + name, view);
-  }
-  for (auto& [name, tensor] : adam_.state()) tensors.emplace_back("train." + name, tensor);
-  tensors.emplace_back("train.ema.updates",
-                       Tensor::from_vector(std::vector<int64_t>{ema_.updates()}, {1}));
-  auto metadata = toy_metadata(config_);
-  metadata["step"] = std::to_string(adam_.steps());
-  metadata["noise_offset"] = std::to_string(noise_.offset());
-  save_safetensors(path, tensors, metadata);
+void ToyScoreTrainer::save_checkpoint(const std::string& path) {
+  save_training_checkpoint(path, {arena_, adam_, ema_, noise_}, toy_metadata(config_));
 }
 
 void ToyScoreTrainer::load_checkpoint(const std::string& path) {
-  const SafetensorsFile file = load_safetensors(path);
-  for (const auto& [key, value] : toy_metadata(config_)) {
-    auto found = file.metadata.find(key);
-    LETHE_CHECK(found != file.metadata.end() && found->second == value, "checkpoint ", path,
-                ": metadata '", key, "' is '",
-                found == file.metadata.end() ? "(missing)" : found->second, "' but this run uses '",
-                value, "'");
-  }
-  NamedTensors live, adam;
-  for (const auto& [name, tensor] : file.tensors) {
-    if (name.rfind("train.live.", 0) == 0) {
-      live.emplace_back(name.substr(11), tensor);
-    } else if (name.rfind("train.adam.", 0) == 0) {
-      adam.emplace_back(name.substr(6), tensor);
-    }
-  }
-  model_.load_state_dict(live);
-  Tensor shadow = ema_.shadow().clone();
-  for (auto& [name, view] : arena_.named_views(shadow)) view.copy_from(file.at(name));
-  ema_.set_state(shadow, static_cast<int64_t>(file.at("train.ema.updates").item()));
-  adam_.load_state(adam);
-  auto offset = file.metadata.find("noise_offset");
-  LETHE_CHECK(offset != file.metadata.end() &&
-                  offset->second.find_first_not_of("0123456789") == std::string::npos &&
-                  !offset->second.empty(),
-              "checkpoint ", path, ": metadata 'noise_offset' is missing or not a number");
-  noise_.set_offset(std::stoull(offset->second));
+  TrainingState state{arena_, adam_, ema_, noise_};
+  load_training_checkpoint(load_safetensors(path), state, toy_metadata(config_));
 }
 
 }  // namespace lethe
