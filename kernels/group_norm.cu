@@ -1,0 +1,106 @@
+// Group normalisation (fp32). x: (B, C, S) with S the flattened spatial extent; the C / G
+// consecutive channels of a group share a mean and a variance per sample. One block per
+// (sample, group) for the forward and input-gradient passes, one block per channel for the
+// weight and bias gradients; sums go through block_sum.
+#pragma once
+#include "kernels/block_reduce.cuh"
+#include "kernels/simt.cuh"
+
+namespace lethe::kernels {
+inline namespace LETHE_SIMT_TARGET {
+
+struct GroupNormShape {
+  int batch, channels, spatial, groups;
+  __device__ int group_channels() const { return channels / groups; }
+  __device__ int group_size() const { return group_channels() * spatial; }
+};
+
+// x, y: (B, C, S); weight, bias: (C) or null; mean, rstd: (B, G) written for the backward pass.
+// grid: B * G blocks; blockDim.x a multiple of 32.
+__global__ void group_norm_forward_kernel(GroupNormShape s, const float* __restrict__ x,
+                                          const float* __restrict__ weight,
+                                          const float* __restrict__ bias, float eps,
+                                          float* __restrict__ y, float* __restrict__ mean,
+                                          float* __restrict__ rstd) {
+  const int sample_group = blockIdx.x, size = s.group_size();
+  const float* in = x + static_cast<long long>(sample_group) * size;
+  float partial = 0.0f;
+  for (int i = threadIdx.x; i < size; i += blockDim.x) partial += in[i];
+  const float group_mean = block_sum(partial) / size;
+  float squares = 0.0f;
+  for (int i = threadIdx.x; i < size; i += blockDim.x) {
+    const float centred = in[i] - group_mean;
+    squares += centred * centred;
+  }
+  const float inv_std = 1.0f / sqrtf(block_sum(squares) / size + eps);
+  if (threadIdx.x == 0) {
+    mean[sample_group] = group_mean;
+    rstd[sample_group] = inv_std;
+  }
+  const int first_channel = (sample_group % s.groups) * s.group_channels();
+  float* out = y + static_cast<long long>(sample_group) * size;
+  for (int i = threadIdx.x; i < size; i += blockDim.x) {
+    const int c = first_channel + i / s.spatial;
+    const float scale = inv_std * (weight != nullptr ? weight[c] : 1.0f);
+    out[i] = (in[i] - group_mean) * scale + (bias != nullptr ? bias[c] : 0.0f);
+  }
+}
+
+// grad_x = rstd * (w dy - mean(w dy) - xhat * mean(w dy xhat)) over each (sample, group).
+// x, grad_y, grad_x: (B, C, S); weight: (C) or null; mean, rstd: (B, G). grid: B * G blocks.
+__global__ void group_norm_backward_input_kernel(GroupNormShape s, const float* __restrict__ x,
+                                                 const float* __restrict__ weight,
+                                                 const float* __restrict__ mean,
+                                                 const float* __restrict__ rstd,
+                                                 const float* __restrict__ grad_y,
+                                                 float* __restrict__ grad_x) {
+  const int sample_group = blockIdx.x, size = s.group_size();
+  const long long base = static_cast<long long>(sample_group) * size;
+  const int first_channel = (sample_group % s.groups) * s.group_channels();
+  const float group_mean = mean[sample_group], inv_std = rstd[sample_group];
+  float partial_dxhat = 0.0f, partial_dxhat_xhat = 0.0f;
+  for (int i = threadIdx.x; i < size; i += blockDim.x) {
+    const float w = weight != nullptr ? weight[first_channel + i / s.spatial] : 1.0f;
+    const float dxhat = w * grad_y[base + i];
+    partial_dxhat += dxhat;
+    partial_dxhat_xhat += dxhat * (x[base + i] - group_mean) * inv_std;
+  }
+  const float mean_dxhat = block_sum(partial_dxhat) / size;
+  const float mean_dxhat_xhat = block_sum(partial_dxhat_xhat) / size;
+  for (int i = threadIdx.x; i < size; i += blockDim.x) {
+    const float w = weight != nullptr ? weight[first_channel + i / s.spatial] : 1.0f;
+    const float xhat = (x[base + i] - group_mean) * inv_std;
+    grad_x[base + i] = inv_std * (w * grad_y[base + i] - mean_dxhat - xhat * mean_dxhat_xhat);
+  }
+}
+
+// grad_weight[c] = sum over (b, s) of dy * xhat, grad_bias[c] = sum of dy; either may be null.
+// grid: C blocks.
+__global__ void group_norm_backward_params_kernel(GroupNormShape s, const float* __restrict__ x,
+                                                  const float* __restrict__ mean,
+                                                  const float* __restrict__ rstd,
+                                                  const float* __restrict__ grad_y,
+                                                  float* __restrict__ grad_weight,
+                                                  float* __restrict__ grad_bias) {
+  const int c = blockIdx.x, group = c / s.group_channels();
+  const int count = s.batch * s.spatial;
+  float partial_dy = 0.0f, partial_dy_xhat = 0.0f;
+  for (int i = threadIdx.x; i < count; i += blockDim.x) {
+    const int b = i / s.spatial;
+    const long long offset =
+        (static_cast<long long>(b) * s.channels + c) * s.spatial + i % s.spatial;
+    const int sample_group = b * s.groups + group;
+    const float dy = grad_y[offset];
+    partial_dy += dy;
+    partial_dy_xhat += dy * (x[offset] - mean[sample_group]) * rstd[sample_group];
+  }
+  const float total_dy = block_sum(partial_dy);
+  const float total_dy_xhat = block_sum(partial_dy_xhat);
+  if (threadIdx.x == 0) {
+    if (grad_weight != nullptr) grad_weight[c] = total_dy_xhat;
+    if (grad_bias != nullptr) grad_bias[c] = total_dy;
+  }
+}
+
+}  // namespace LETHE_SIMT_TARGET
+}  // namespace lethe::kernels

@@ -1,0 +1,22 @@
+// CUDA launchers for the implicit-GEMM convolutions (kernels/conv.cu), fp32. Same contracts as
+// cpu/conv.h; pointers live on the target.
+#pragma once
+#include "cpu/conv.h"
+#include "cuda/target.h"
+
+namespace lethe::cuda {
+
+// x: (B, Cin, H, W), weight: (Cout, Cin, KH, KW), bias: (Cout) or null -> y: (B, Cout, OH, OW).
+template <Target target>
+void conv2d_forward(const cpu::ConvGeometry& g, const float* x, const float* weight,
+                    const float* bias, float* y);
+// grad_y: (B, Cout, OH, OW) -> grad_x: (B, Cin, H, W) (overwritten).
+template <Target target>
+void conv2d_backward_input(const cpu::ConvGeometry& g, const float* grad_y, const float* weight,
+                           float* grad_x);
+// grad_y, x -> grad_weight: (Cout, Cin, KH, KW), grad_bias: (Cout) or null (both overwritten).
+template <Target target>
+void conv2d_backward_weight(const cpu::ConvGeometry& g, const float* grad_y, const float* x,
+                            float* grad_weight, float* grad_bias);
+
+}  // namespace lethe::cuda

@@ -1,0 +1,15 @@
+// CUDA launcher for the hand-written tiled SGEMM (kernels/gemm.cu).
+#pragma once
+#include <cstdint>
+
+#include "cuda/target.h"
+
+namespace lethe::cuda {
+
+// C(M,N) = alpha * op(A) op(B) + beta * C with the contract of cpu::sgemm (row-major, leading
+// dimensions, beta == 0 ignores C's old contents); M, N, K < 2^31. Pointers live on the target.
+template <Target target>
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+
+}  // namespace lethe::cuda

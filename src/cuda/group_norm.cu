@@ -1,0 +1,45 @@
+#include "cuda/group_norm.h"
+
+#include <climits>
+
+#include "kernels/group_norm.cu"
+
+namespace lethe::cuda {
+namespace {
+
+constexpr unsigned kBlockThreads = 256;
+
+kernels::GroupNormShape group_norm_shape(const cpu::GroupNormGeometry& g) {
+  LETHE_CHECK(g.batch * g.channels * g.spatial < INT_MAX && g.channels % g.groups == 0,
+              "cuda group_norm: ", g.channels, " channels in ", g.groups, " groups over ",
+              g.batch * g.spatial, " positions is not supported");
+  return {static_cast<int>(g.batch), static_cast<int>(g.channels), static_cast<int>(g.spatial),
+          static_cast<int>(g.groups)};
+}
+
+}  // namespace
+
+template <>
+void group_norm_forward<simt::kTarget>(const cpu::GroupNormGeometry& g, const float* x,
+                                       const float* weight, const float* bias, double eps, float* y,
+                                       float* mean, float* rstd) {
+  simt::launch(kernels::group_norm_forward_kernel, static_cast<unsigned>(g.batch * g.groups),
+               kBlockThreads, 0, group_norm_shape(g), x, weight, bias, static_cast<float>(eps), y,
+               mean, rstd);
+}
+
+template <>
+void group_norm_backward<simt::kTarget>(const cpu::GroupNormGeometry& g, const float* x,
+                                        const float* weight, const float* mean, const float* rstd,
+                                        const float* grad_y, float* grad_x, float* grad_weight,
+                                        float* grad_bias) {
+  const kernels::GroupNormShape shape = group_norm_shape(g);
+  simt::launch(kernels::group_norm_backward_input_kernel, static_cast<unsigned>(g.batch * g.groups),
+               kBlockThreads, 0, shape, x, weight, mean, rstd, grad_y, grad_x);
+  if (grad_weight != nullptr || grad_bias != nullptr) {
+    simt::launch(kernels::group_norm_backward_params_kernel, static_cast<unsigned>(g.channels),
+                 kBlockThreads, 0, shape, x, mean, rstd, grad_y, grad_weight, grad_bias);
+  }
+}
+
+}  // namespace lethe::cuda

@@ -1,0 +1,44 @@
+#include "cuda/optimizer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/optimizer.cu"
+
+namespace lethe::cuda {
+namespace {
+
+constexpr unsigned kBlockThreads = 256;
+constexpr unsigned kMaxBlocks = 4096;  // grid-stride loops cover the rest
+
+unsigned grid_for(int64_t n) {
+  return std::min(simt::blocks_for(n, kBlockThreads), kMaxBlocks);
+}
+
+}  // namespace
+
+template <>
+void adam_update<simt::kTarget>(float* params, const float* grads, float* m, float* v, int64_t n,
+                                double lr, double beta1, double beta2, double eps,
+                                int64_t step_number) {
+  const double correction1 = 1 - std::pow(beta1, static_cast<double>(step_number));
+  const double correction2 = 1 - std::pow(beta2, static_cast<double>(step_number));
+  simt::launch(kernels::adam_kernel, grid_for(n), kBlockThreads, 0, params, grads, m, v, n,
+               static_cast<float>(lr / correction1), static_cast<float>(1 / std::sqrt(correction2)),
+               static_cast<float>(beta1), static_cast<float>(beta2), static_cast<float>(eps));
+}
+
+template <>
+void sgd_update<simt::kTarget>(float* params, const float* grads, float* velocity, int64_t n,
+                               double lr, double momentum) {
+  simt::launch(kernels::sgd_kernel, grid_for(n), kBlockThreads, 0, params, grads, velocity, n,
+               static_cast<float>(lr), static_cast<float>(momentum));
+}
+
+template <>
+void ema_update<simt::kTarget>(float* shadow, const float* params, int64_t n, double decay) {
+  simt::launch(kernels::ema_kernel, grid_for(n), kBlockThreads, 0, shadow, params, n,
+               static_cast<float>(decay));
+}
+
+}  // namespace lethe::cuda
