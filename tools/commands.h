@@ -9,12 +9,14 @@ void register_bench(CLI::App& app);
 void register_demo(CLI::App& app);
 void register_data(CLI::App& app);
 void register_train(CLI::App& app);
+void register_train_classifier(CLI::App& app);
 
 inline void register_all_commands(CLI::App& app) {
   register_bench(app);
   register_demo(app);
   register_data(app);
   register_train(app);
+  register_train_classifier(app);
 }
 
 }  // namespace lethe::tools
