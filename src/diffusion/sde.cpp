@@ -67,10 +67,10 @@ double Sde::sampling_eps() const {
   return kind == SdeKind::ve ? 1e-5 : 1e-3;
 }
 
-Tensor per_sample(const std::vector<double>& values, int rank) {
+Tensor per_sample(const std::vector<double>& values, int rank, DType dtype, Device device) {
   Shape shape(static_cast<size_t>(rank), 1);
   shape[0] = static_cast<int64_t>(values.size());
-  return Tensor::from_vector(std::vector<float>(values.begin(), values.end()), shape);
+  return Tensor::from_vector(values, shape).to(dtype).to(device);
 }
 
 }  // namespace lethe
