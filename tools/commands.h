@@ -5,18 +5,25 @@
 
 namespace lethe::tools {
 
+void register_audit(CLI::App& app);
 void register_bench(CLI::App& app);
+void register_bench_kernels(CLI::App& bench);  // under `lethe bench`
 void register_demo(CLI::App& app);
 void register_data(CLI::App& app);
 void register_train(CLI::App& app);
 void register_train_classifier(CLI::App& app);
+void register_eval(CLI::App& app);
+void register_info(CLI::App& app);
 
 inline void register_all_commands(CLI::App& app) {
+  register_audit(app);
   register_bench(app);
   register_demo(app);
   register_data(app);
   register_train(app);
   register_train_classifier(app);
+  register_eval(app);
+  register_info(app);
 }
 
 }  // namespace lethe::tools

@@ -3,6 +3,7 @@
 // (noise, blends of two digits, heavy blur, large erasures) so broken samples are not counted as
 // digits.
 #pragma once
+#include <memory>
 #include <string>
 
 #include "lethe/dataset.h"
@@ -58,6 +59,11 @@ void train_classifier(DigitClassifier& model, const ImageDataset& train,
 // Accuracy on real digits and on junk made from them (junk seeded by `seed`).
 ClassifierAccuracy evaluate_classifier(const DigitClassifier& model, const ImageDataset& test,
                                        uint64_t seed);
+// Loads weights written by `lethe train-classifier`; `test_accuracy` receives the held-out digit
+// accuracy stored in the file's metadata ("unknown" when absent).
+std::unique_ptr<DigitClassifier> load_classifier(const std::string& path,
+                                                 std::string* test_accuracy = nullptr);
+
 // Predicted class (0-10) per image, batched, without gradients.
 std::vector<int> classify(const DigitClassifier& model, const Tensor& images);
 

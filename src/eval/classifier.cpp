@@ -4,6 +4,7 @@
 
 #include "lethe/autograd.h"
 #include "lethe/optim.h"
+#include "lethe/safetensors.h"
 
 namespace lethe {
 
@@ -65,6 +66,20 @@ void train_classifier(DigitClassifier& model, const ImageDataset& train,
     if (report) report(step + 1, loss.item());
   }
   model.train(false);
+}
+
+std::unique_ptr<DigitClassifier> load_classifier(const std::string& path,
+                                                 std::string* test_accuracy) {
+  const SafetensorsFile file = load_safetensors(path);
+  Generator init(0);
+  auto model = std::make_unique<DigitClassifier>(init);
+  model->load_state_dict(file.tensors);
+  model->train(false);
+  if (test_accuracy) {
+    auto found = file.metadata.find("test_digit_accuracy");
+    *test_accuracy = found == file.metadata.end() ? "unknown" : found->second;
+  }
+  return model;
 }
 
 std::vector<int> classify(const DigitClassifier& model, const Tensor& images) {

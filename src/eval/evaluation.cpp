@@ -1,0 +1,177 @@
+#include "lethe/evaluation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "lethe/autograd.h"
+
+namespace lethe {
+namespace {
+
+std::vector<int64_t> all_indices(int64_t count) {
+  std::vector<int64_t> indices(count);
+  for (int64_t i = 0; i < count; ++i) indices[i] = i;
+  return indices;
+}
+
+// Rows of `matrix` (N, D) whose flag is set.
+Tensor select_rows(const Tensor& matrix, const std::vector<bool>& keep) {
+  std::vector<float> values;
+  const int64_t width = matrix.dim(1);
+  const float* data = matrix.data<float>();
+  for (size_t i = 0; i < keep.size(); ++i) {
+    if (keep[i]) values.insert(values.end(), data + i * width, data + (i + 1) * width);
+  }
+  return Tensor::from_vector(values, {static_cast<int64_t>(values.size()) / width, width});
+}
+
+bool contains(const std::vector<int>& set, int64_t value) {
+  return std::find(set.begin(), set.end(), value) != set.end();
+}
+
+nlohmann::json quality_json(const QualityFigures& q) {
+  return {{"cfid", q.fid},           {"kid_mean", q.kid_mean}, {"kid_std", q.kid_std},
+          {"precision", q.precision}, {"recall", q.recall},    {"generated", q.generated_count},
+          {"real", q.real_count}};
+}
+
+}  // namespace
+
+ClassifierOutputs run_classifier(const DigitClassifier& model, const Tensor& images) {
+  NoGrad no_grad;
+  std::vector<Tensor> feature_chunks, probability_chunks;
+  std::vector<int> predicted;
+  constexpr int64_t kChunk = 256;
+  for (int64_t begin = 0; begin < images.dim(0); begin += kChunk) {
+    const Tensor batch = images.slice_batch(begin, std::min(images.dim(0), begin + kChunk));
+    const Tensor features = model.features(batch);
+    feature_chunks.push_back(features);
+    probability_chunks.push_back(softmax(model.logits(batch), 1));
+  }
+  ClassifierOutputs out{{}, concat(probability_chunks, 0), concat(feature_chunks, 0)};
+  const float* p = out.probabilities.data<float>();
+  for (int64_t i = 0; i < images.dim(0); ++i) {
+    const float* row = p + i * kClassifierOutputs;
+    out.predicted.push_back(static_cast<int>(std::max_element(row, row + kClassifierOutputs) - row));
+  }
+  return out;
+}
+
+QualityFigures quality_figures(const Tensor& generated_features, const Tensor& real_features,
+                               uint64_t seed) {
+  const KidResult kid =
+      kernel_inception_distance(generated_features, real_features, 20, 500, seed);
+  const PrecisionRecall pr = precision_recall(real_features, generated_features, 3);
+  return {frechet_distance(gaussian_stats(generated_features), gaussian_stats(real_features)),
+          kid.mean, kid.stddev, pr.precision, pr.recall, generated_features.dim(0),
+          real_features.dim(0)};
+}
+
+nlohmann::json evaluate_samples(const DigitClassifier& classifier, const Tensor& images,
+                                const Tensor& requested, const EvaluationRequest& request,
+                                const ImageDataset& real_test, const ImageDataset& real_train) {
+  LETHE_CHECK(requested.dtype() == DType::i64 && requested.rank() == 1 &&
+                  requested.dim(0) == images.dim(0),
+              "evaluation: requested labels ", describe(requested), " do not match the ",
+              images.dim(0), " samples");
+  const ClassifierOutputs outputs = run_classifier(classifier, images);
+  const int64_t n = images.dim(0);
+  const int64_t* asked = requested.data<int64_t>();
+  const float* probabilities = outputs.probabilities.data<float>();
+  nlohmann::json report;
+  report["samples"] = n;
+  std::vector<int64_t> histogram(kClassifierOutputs, 0);
+  for (int label : outputs.predicted) ++histogram[label];
+  report["class_histogram"] = histogram;
+
+  if (!request.undesirable.empty()) {
+    int64_t undesirable = 0;
+    for (int label : outputs.predicted) undesirable += contains(request.undesirable, label);
+    report["undesirable_classes"] = request.undesirable;
+    report["undesirable_rate"] = static_cast<double>(undesirable) / n;
+  }
+  if (request.forget_class >= 0) {
+    int64_t asked_count = 0, as_forget = 0;
+    double mean_probability = 0, mean_entropy = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      if (asked[i] != request.forget_class) continue;
+      ++asked_count;
+      as_forget += outputs.predicted[i] == request.forget_class;
+      mean_probability += probabilities[i * kClassifierOutputs + request.forget_class];
+      for (int c = 0; c < kClassifierOutputs; ++c) {
+        const double p = probabilities[i * kClassifierOutputs + c];
+        if (p > 0) mean_entropy -= p * std::log(p);
+      }
+    }
+    LETHE_CHECK(asked_count > 0, "evaluation: no sample asked for forget class ",
+                request.forget_class);
+    report["forget_class"] = request.forget_class;
+    report["forget_samples"] = asked_count;
+    report["ua"] = 1 - static_cast<double>(as_forget) / asked_count;
+    report["mean_p_forget"] = mean_probability / asked_count;
+    report["mean_entropy"] = mean_entropy / asked_count;
+  }
+  if (!request.retained.empty()) {
+    int64_t asked_count = 0, correct = 0;
+    std::vector<bool> keep(n, false);
+    for (int64_t i = 0; i < n; ++i) {
+      if (!contains(request.retained, asked[i])) continue;
+      keep[i] = true;
+      ++asked_count;
+      correct += outputs.predicted[i] == asked[i];
+    }
+    if (asked_count > 0) {
+      report["ra"] = static_cast<double>(correct) / asked_count;
+      report["retained_samples"] = asked_count;
+    }
+    // Quality on the retained classes: generated (retained requests, or all when unconditional)
+    // vs held-out real images of those classes; the floor compares train vs test real images.
+    const Tensor generated = asked_count >= 10 ? select_rows(outputs.features, keep)
+                                               : outputs.features;
+    const ImageDataset test_subset = real_test.with_classes(request.retained);
+    const ImageDataset train_subset = real_train.with_classes(request.retained);
+    const Tensor test_features =
+        run_classifier(classifier, test_subset.float_images(all_indices(test_subset.size())))
+            .features;
+    const int64_t floor_count = std::min(train_subset.size(), generated.dim(0));
+    const Tensor train_features =
+        run_classifier(classifier, train_subset.float_images(all_indices(floor_count))).features;
+    report["retained_classes"] = request.retained;
+    report["quality"] = quality_json(quality_figures(generated, test_features, request.seed));
+    report["quality_floor_real_vs_real"] =
+        quality_json(quality_figures(train_features, test_features, request.seed));
+  }
+  return report;
+}
+
+std::string evaluation_table(const nlohmann::json& report) {
+  std::string table;
+  char line[160];
+  auto add = [&](const char* name, const nlohmann::json& value, const char* note = "") {
+    if (value.is_null()) return;
+    std::snprintf(line, sizeof line, "%-24s %10.4f %s\n", name, value.get<double>(), note);
+    table += line;
+  };
+  add("undesirable rate", report.value("undesirable_rate", nlohmann::json()));
+  add("UA (forget class)", report.value("ua", nlohmann::json()));
+  add("mean p(forget | x)", report.value("mean_p_forget", nlohmann::json()));
+  add("mean entropy", report.value("mean_entropy", nlohmann::json()));
+  add("RA (retained)", report.value("ra", nlohmann::json()));
+  if (report.contains("quality")) {
+    const auto& q = report["quality"];
+    const auto& f = report["quality_floor_real_vs_real"];
+    std::snprintf(line, sizeof line,
+                  "%-24s %10.4f (real-vs-real floor %.4f)\n%-24s %10.5f +- %.5f (floor %.5f)\n"
+                  "%-24s %10.4f (floor %.4f)\n%-24s %10.4f (floor %.4f)\n",
+                  "cFID", q["cfid"].get<double>(), f["cfid"].get<double>(), "KID",
+                  q["kid_mean"].get<double>(), q["kid_std"].get<double>(),
+                  f["kid_mean"].get<double>(), "precision", q["precision"].get<double>(),
+                  f["precision"].get<double>(), "recall", q["recall"].get<double>(),
+                  f["recall"].get<double>());
+    table += line;
+  }
+  return table;
+}
+
+}  // namespace lethe
