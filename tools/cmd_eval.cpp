@@ -54,18 +54,16 @@ void run_eval(const EvalOptions& options) {
   request.seed = options.seed;
   std::string accuracy;
   const auto classifier = load_classifier(options.classifier_path, &accuracy);
-  nlohmann::json report = evaluate_samples(
-      *classifier, samples.at("samples").to(DType::f32), samples.at("labels").to(DType::i64),
-      request, load_idx_dataset(options.data_dir, "test"),
-      load_idx_dataset(options.data_dir, "train"));
-  report["classifier"] = {{"path", options.classifier_path},
-                          {"test_digit_accuracy", accuracy}};
+  nlohmann::json report = evaluate_samples(*classifier, samples.at("samples").to(DType::f32),
+                                           samples.at("labels").to(DType::i64), request,
+                                           load_idx_dataset(options.data_dir, "test"),
+                                           load_idx_dataset(options.data_dir, "train"));
+  report["classifier"] = {{"path", options.classifier_path}, {"test_digit_accuracy", accuracy}};
   report["samples_file"] = options.samples_path;
   report["sampling"] = samples.metadata;
   report["seed"] = options.seed;
-  std::printf("%s(classifier %s, held-out digit accuracy %s)\n",
-              evaluation_table(report).c_str(), options.classifier_path.c_str(),
-              accuracy.c_str());
+  std::printf("%s(classifier %s, held-out digit accuracy %s)\n", evaluation_table(report).c_str(),
+              options.classifier_path.c_str(), accuracy.c_str());
   if (!options.out.empty()) {
     const std::string text = report.dump(2) + "\n";
     AtomicFileWriter writer(options.out);
@@ -79,8 +77,10 @@ void run_eval(const EvalOptions& options) {
 
 void register_eval(CLI::App& app) {
   auto options = std::make_shared<EvalOptions>();
-  CLI::App* eval = app.add_subcommand("eval", "Unlearning and quality figures of generated samples");
-  eval->add_option("samples", options->samples_path, "Samples file from lethe sample (.safetensors)")
+  CLI::App* eval =
+      app.add_subcommand("eval", "Unlearning and quality figures of generated samples");
+  eval->add_option("samples", options->samples_path,
+                   "Samples file from lethe sample (.safetensors)")
       ->required();
   eval->add_option("--classifier", options->classifier_path, "Classifier weights")
       ->capture_default_str();

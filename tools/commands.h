@@ -14,6 +14,7 @@ void register_train(CLI::App& app);
 void register_train_classifier(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_info(CLI::App& app);
+void register_sample(CLI::App& app);
 
 inline void register_all_commands(CLI::App& app) {
   register_audit(app);
@@ -24,6 +25,7 @@ inline void register_all_commands(CLI::App& app) {
   register_train_classifier(app);
   register_eval(app);
   register_info(app);
+  register_sample(app);
 }
 
 }  // namespace lethe::tools

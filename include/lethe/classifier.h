@@ -39,10 +39,10 @@ Tensor make_junk(JunkKind kind, const ImageDataset& source, int64_t count, Gener
 Tensor random_shift(const Tensor& images, int max_shift, Generator& noise);
 
 struct ClassifierTrainingConfig {
-  int64_t steps = 3000;
+  int64_t steps = 6000;
   int64_t batch = 128;
   double lr = 1e-3;
-  double junk_fraction = 0.2;  // share of each batch that is junk
+  double junk_fraction = 0.15;  // share of each batch that is junk
   uint64_t seed = 0;
 };
 

@@ -15,9 +15,9 @@
 namespace lethe {
 
 struct ClassifierOutputs {
-  std::vector<int> predicted;          // argmax class per image (0-9, or 10 for none)
-  Tensor probabilities;                // (N, 11) softmax
-  Tensor features;                     // (N, 128) penultimate features
+  std::vector<int> predicted;  // argmax class per image (0-9, or 10 for none)
+  Tensor probabilities;        // (N, 11) softmax
+  Tensor features;             // (N, 128) penultimate features
 };
 ClassifierOutputs run_classifier(const DigitClassifier& model, const Tensor& images);
 

@@ -27,6 +27,7 @@ class Adam {
     return warmup_learning_rate(config_.lr, config_.warmup_steps, steps_);
   }
   const AdamConfig& config() const { return config_; }
+  void set_lr(double lr) { config_.lr = lr; }  // for schedules beyond the warm-up
   // Optimiser state for checkpoints: first and second moments, and the step count.
   NamedTensors state() const;
   void load_state(const NamedTensors& state);

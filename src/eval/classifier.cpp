@@ -1,6 +1,7 @@
 #include "lethe/classifier.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "lethe/autograd.h"
 #include "lethe/optim.h"
@@ -24,9 +25,9 @@ DigitClassifier::DigitClassifier(Generator& init) {
 }
 
 Tensor DigitClassifier::features(const Tensor& images) const {
-  LETHE_CHECK(images.rank() == 4 && images.dim(1) == 1 && images.dim(2) == 28 &&
-                  images.dim(3) == 28,
-              "classifier: images must be (B, 1, 28, 28), got ", describe(images));
+  LETHE_CHECK(
+      images.rank() == 4 && images.dim(1) == 1 && images.dim(2) == 28 && images.dim(3) == 28,
+      "classifier: images must be (B, 1, 28, 28), got ", describe(images));
   Tensor h = silu(conv1_->forward(images));
   h = silu(conv2_->forward(h));
   h = silu(conv3_->forward(h));
@@ -58,9 +59,11 @@ void train_classifier(DigitClassifier& model, const ImageDataset& train,
     std::vector<int64_t> labels(digit_labels.data<int64_t>(),
                                 digit_labels.data<int64_t>() + digit_count);
     labels.insert(labels.end(), junk_count, kNoneClass);
+    // Cosine decay to zero after the warm-up: the last steps refine at a small learning rate.
+    adam.set_lr(0.5 * config.lr * (1 + std::cos(M_PI * step / config.steps)));
     arena.zero_grad();
-    const Tensor loss = cross_entropy(model.logits(images),
-                                      Tensor::from_vector(labels, {config.batch}));
+    const Tensor loss =
+        cross_entropy(model.logits(images), Tensor::from_vector(labels, {config.batch}));
     loss.backward();
     adam.step();
     if (report) report(step + 1, loss.item());

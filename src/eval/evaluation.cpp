@@ -31,8 +31,9 @@ bool contains(const std::vector<int>& set, int64_t value) {
 }
 
 nlohmann::json quality_json(const QualityFigures& q) {
-  return {{"cfid", q.fid},           {"kid_mean", q.kid_mean}, {"kid_std", q.kid_std},
-          {"precision", q.precision}, {"recall", q.recall},    {"generated", q.generated_count},
+  return {{"cfid", q.fid},        {"kid_mean", q.kid_mean},
+          {"kid_std", q.kid_std}, {"precision", q.precision},
+          {"recall", q.recall},   {"generated", q.generated_count},
           {"real", q.real_count}};
 }
 
@@ -53,28 +54,32 @@ ClassifierOutputs run_classifier(const DigitClassifier& model, const Tensor& ima
   const float* p = out.probabilities.data<float>();
   for (int64_t i = 0; i < images.dim(0); ++i) {
     const float* row = p + i * kClassifierOutputs;
-    out.predicted.push_back(static_cast<int>(std::max_element(row, row + kClassifierOutputs) - row));
+    out.predicted.push_back(
+        static_cast<int>(std::max_element(row, row + kClassifierOutputs) - row));
   }
   return out;
 }
 
 QualityFigures quality_figures(const Tensor& generated_features, const Tensor& real_features,
                                uint64_t seed) {
-  const KidResult kid =
-      kernel_inception_distance(generated_features, real_features, 20, 500, seed);
+  const KidResult kid = kernel_inception_distance(generated_features, real_features, 20, 500, seed);
   const PrecisionRecall pr = precision_recall(real_features, generated_features, 3);
   return {frechet_distance(gaussian_stats(generated_features), gaussian_stats(real_features)),
-          kid.mean, kid.stddev, pr.precision, pr.recall, generated_features.dim(0),
+          kid.mean,
+          kid.stddev,
+          pr.precision,
+          pr.recall,
+          generated_features.dim(0),
           real_features.dim(0)};
 }
 
 nlohmann::json evaluate_samples(const DigitClassifier& classifier, const Tensor& images,
                                 const Tensor& requested, const EvaluationRequest& request,
                                 const ImageDataset& real_test, const ImageDataset& real_train) {
-  LETHE_CHECK(requested.dtype() == DType::i64 && requested.rank() == 1 &&
-                  requested.dim(0) == images.dim(0),
-              "evaluation: requested labels ", describe(requested), " do not match the ",
-              images.dim(0), " samples");
+  LETHE_CHECK(
+      requested.dtype() == DType::i64 && requested.rank() == 1 && requested.dim(0) == images.dim(0),
+      "evaluation: requested labels ", describe(requested), " do not match the ", images.dim(0),
+      " samples");
   const ClassifierOutputs outputs = run_classifier(classifier, images);
   const int64_t n = images.dim(0);
   const int64_t* asked = requested.data<int64_t>();
@@ -127,8 +132,8 @@ nlohmann::json evaluate_samples(const DigitClassifier& classifier, const Tensor&
     }
     // Quality on the retained classes: generated (retained requests, or all when unconditional)
     // vs held-out real images of those classes; the floor compares train vs test real images.
-    const Tensor generated = asked_count >= 10 ? select_rows(outputs.features, keep)
-                                               : outputs.features;
+    const Tensor generated =
+        asked_count >= 10 ? select_rows(outputs.features, keep) : outputs.features;
     const ImageDataset test_subset = real_test.with_classes(request.retained);
     const ImageDataset train_subset = real_train.with_classes(request.retained);
     const Tensor test_features =
@@ -147,7 +152,7 @@ nlohmann::json evaluate_samples(const DigitClassifier& classifier, const Tensor&
 
 std::string evaluation_table(const nlohmann::json& report) {
   std::string table;
-  char line[160];
+  char line[512];
   auto add = [&](const char* name, const nlohmann::json& value, const char* note = "") {
     if (value.is_null()) return;
     std::snprintf(line, sizeof line, "%-24s %10.4f %s\n", name, value.get<double>(), note);

@@ -43,8 +43,8 @@ void box_blur(float* image, int radius) {
 }
 
 void fill_noise(float* image, Generator& noise) {
-  const Tensor values = noise.normal({kPixels}, random_uniform(noise, -0.9, 0.2),
-                                     random_uniform(noise, 0.2, 0.9));
+  const Tensor values =
+      noise.normal({kPixels}, random_uniform(noise, -0.9, 0.2), random_uniform(noise, 0.2, 0.9));
   std::copy(values.data<float>(), values.data<float>() + kPixels, image);
   if (random_uniform(noise, 0, 1) < 0.5) box_blur(image, 1);  // smooth noise too
   for (int i = 0; i < kPixels; ++i) image[i] = std::clamp(image[i], -1.0f, 1.0f);
@@ -93,10 +93,18 @@ Tensor make_junk(JunkKind kind, const ImageDataset& source, int64_t count, Gener
   for (int64_t i = 0; i < count; ++i) {
     float* image = junk.data<float>() + i * kPixels;
     switch (kind) {
-      case JunkKind::noise: fill_noise(image, noise); break;
-      case JunkKind::blend: fill_blend(image, source, noise); break;
-      case JunkKind::blur: fill_blur(image, source, noise); break;
-      case JunkKind::erase: fill_erase(image, source, noise); break;
+      case JunkKind::noise:
+        fill_noise(image, noise);
+        break;
+      case JunkKind::blend:
+        fill_blend(image, source, noise);
+        break;
+      case JunkKind::blur:
+        fill_blur(image, source, noise);
+        break;
+      case JunkKind::erase:
+        fill_erase(image, source, noise);
+        break;
     }
   }
   return junk;

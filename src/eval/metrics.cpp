@@ -49,8 +49,8 @@ std::vector<double> symmetric_sqrt(const std::vector<double>& matrix, int n) {
 }
 
 // Distance from each point of `set` to its k-th nearest neighbour within the set (itself excluded).
-std::vector<double> kth_neighbour_radii(const std::vector<double>& set, int64_t count,
-                                        int64_t dim, int k) {
+std::vector<double> kth_neighbour_radii(const std::vector<double>& set, int64_t count, int64_t dim,
+                                        int k) {
   std::vector<double> radii(count);
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < count; ++i) {
@@ -67,8 +67,7 @@ std::vector<double> kth_neighbour_radii(const std::vector<double>& set, int64_t 
 
 // Share of `queries` inside at least one ball (centre from `centres`, squared radius `radii`).
 double coverage(const std::vector<double>& queries, int64_t query_count,
-                const std::vector<double>& centres, const std::vector<double>& radii,
-                int64_t dim) {
+                const std::vector<double>& centres, const std::vector<double>& radii, int64_t dim) {
   int64_t inside = 0;
 #pragma omp parallel for reduction(+ : inside) schedule(static)
   for (int64_t q = 0; q < query_count; ++q) {
@@ -157,8 +156,8 @@ GaussianStats gaussian_stats(const Tensor& features) {
 }
 
 double frechet_distance(const GaussianStats& a, const GaussianStats& b) {
-  LETHE_CHECK(a.dim == b.dim && a.dim > 0, "frechet_distance: feature dims ", a.dim, " and ",
-              b.dim, " differ");
+  LETHE_CHECK(a.dim == b.dim && a.dim > 0, "frechet_distance: feature dims ", a.dim, " and ", b.dim,
+              " differ");
   const int n = a.dim;
   double mean_term = 0, trace = 0;
   for (int i = 0; i < n; ++i) {
@@ -168,11 +167,12 @@ double frechet_distance(const GaussianStats& a, const GaussianStats& b) {
   const std::vector<double> root_a = symmetric_sqrt(a.covariance, n);
   std::vector<double> inner = multiply(multiply(root_a, b.covariance, n), root_a, n);
   for (int i = 0; i < n; ++i) {  // symmetrise away round-off before the eigen-solver
-    for (int j = i + 1; j < n; ++j) inner[i * n + j] = inner[j * n + i] =
-        0.5 * (inner[i * n + j] + inner[j * n + i]);
+    for (int j = i + 1; j < n; ++j)
+      inner[i * n + j] = inner[j * n + i] = 0.5 * (inner[i * n + j] + inner[j * n + i]);
   }
   double trace_root = 0;
-  for (double value : symmetric_eigen(inner, n).values) trace_root += std::sqrt(std::max(value, 0.0));
+  for (double value : symmetric_eigen(inner, n).values)
+    trace_root += std::sqrt(std::max(value, 0.0));
   return mean_term + trace - 2 * trace_root;
 }
 
@@ -227,7 +227,8 @@ PrecisionRecall precision_recall(const Tensor& real, const Tensor& generated, in
 }
 
 double energy_distance(const Tensor& a, const Tensor& b) {
-  const std::vector<double> x = as_doubles(a, "energy_distance"), y = as_doubles(b, "energy_distance");
+  const std::vector<double> x = as_doubles(a, "energy_distance"),
+                            y = as_doubles(b, "energy_distance");
   LETHE_CHECK(a.dim(1) == b.dim(1), "energy_distance: dims differ");
   const int64_t dim = a.dim(1), n = a.dim(0), m = b.dim(0);
   auto mean_distance = [dim](const std::vector<double>& p, int64_t np, const std::vector<double>& q,
@@ -235,7 +236,8 @@ double energy_distance(const Tensor& a, const Tensor& b) {
     double total = 0;
 #pragma omp parallel for reduction(+ : total) schedule(static)
     for (int64_t i = 0; i < np; ++i) {
-      for (int64_t j = 0; j < nq; ++j) total += std::sqrt(squared_distance(&p[i * dim], &q[j * dim], dim));
+      for (int64_t j = 0; j < nq; ++j)
+        total += std::sqrt(squared_distance(&p[i * dim], &q[j * dim], dim));
     }
     return total / (static_cast<double>(np) * nq);
   };
