@@ -16,7 +16,8 @@ void run_info(const std::string& path) {
     ++tensors;
   }
   std::printf("%s\n", path.c_str());
-  for (const auto& [key, value] : file.metadata) std::printf("  %-22s %s\n", key.c_str(), value.c_str());
+  for (const auto& [key, value] : file.metadata)
+    std::printf("  %-22s %s\n", key.c_str(), value.c_str());
   std::printf("  %-22s %lld in %lld tensors\n", "parameters", static_cast<long long>(parameters),
               static_cast<long long>(tensors));
   std::printf("  %-22s %s\n", "training state",
