@@ -1,6 +1,7 @@
-// The tiled SGEMM against cpu::sgemm, emulated and native: every transpose combination, sizes that
-// end inside a tile, padded leading dimensions, a misaligned base (scalar loads instead of float4),
-// alpha/beta variants with NaN in C when beta == 0, K == 0, and the U-Net's linear-layer shapes.
+// The tiled SGEMM against cpu::sgemm, emulated and native, with both tile shapes (64 x 64 and
+// 128 x 128): every transpose combination, sizes that end inside a tile, padded leading dimensions,
+// a misaligned base (scalar loads instead of float4), alpha/beta variants with NaN in C when beta
+// == 0, K == 0, and the U-Net's linear-layer shapes.
 #include <doctest/doctest.h>
 
 #include <limits>
@@ -15,6 +16,7 @@
 
 namespace {
 
+using lethe::cuda::GemmTiling;
 using lethe::cuda::Target;
 using lethe::cuda::testing::kParityTolerance;
 using lethe::cuda::testing::normalised_mse;
@@ -28,17 +30,19 @@ struct GemmCase {
   int64_t offset = 0;    // elements between each buffer's start and its matrix
 };
 
-std::string describe(const GemmCase& c, bool trans_a, bool trans_b) {
+std::string describe(const GemmCase& c, bool trans_a, bool trans_b, GemmTiling tiling) {
   std::ostringstream text;
-  text << (trans_a ? "T" : "N") << (trans_b ? "T" : "N") << " M=" << c.m << " N=" << c.n
-       << " K=" << c.k << " alpha=" << c.alpha << " beta=" << c.beta << " extra_ld=" << c.extra_ld
+  text << (tiling == GemmTiling::large ? "large " : "small ") << (trans_a ? "T" : "N")
+       << (trans_b ? "T" : "N") << " M=" << c.m << " N=" << c.n << " K=" << c.k
+       << " alpha=" << c.alpha << " beta=" << c.beta << " extra_ld=" << c.extra_ld
        << " offset=" << c.offset;
   return text.str();
 }
 
 template <Target target>
-void check_gemm_case(const GemmCase& c, bool trans_a, bool trans_b, std::mt19937& rng) {
-  CAPTURE(describe(c, trans_a, trans_b));
+void check_gemm_case(const GemmCase& c, bool trans_a, bool trans_b, GemmTiling tiling,
+                     std::mt19937& rng) {
+  CAPTURE(describe(c, trans_a, trans_b, tiling));
   const int64_t a_rows = trans_a ? c.k : c.m, a_cols = trans_a ? c.m : c.k;
   const int64_t b_rows = trans_b ? c.n : c.k, b_cols = trans_b ? c.k : c.n;
   const int64_t lda = a_cols + c.extra_ld, ldb = b_cols + c.extra_ld, ldc = c.n + c.extra_ld;
@@ -50,7 +54,8 @@ void check_gemm_case(const GemmCase& c, bool trans_a, bool trans_b, std::mt19937
   lethe::cpu::sgemm(trans_a, trans_b, c.m, c.n, c.k, c.alpha, a.data() + c.offset, lda,
                     b.data() + c.offset, ldb, c.beta, expected.data() + c.offset, ldc);
   lethe::cuda::sgemm<target>(trans_a, trans_b, c.m, c.n, c.k, c.alpha, a_t.data() + c.offset, lda,
-                             b_t.data() + c.offset, ldb, c.beta, c_t.data() + c.offset, ldc);
+                             b_t.data() + c.offset, ldb, c.beta, c_t.data() + c.offset, ldc,
+                             tiling);
   std::vector<float> actual = c_t.download();
   // C's padding (NaN when beta == 0) must be untouched: compare only the matrix itself.
   std::vector<float> actual_matrix, expected_matrix;
@@ -78,9 +83,12 @@ void check_gemm() {
       {2, 256, 128},                   // U-Net time-embedding linear, batch 2
       {128, 196, 64},                  // a 1x1 convolution's GEMM at 14x14
   };
-  for (const GemmCase& c : cases) {
-    for (bool trans_a : {false, true}) {
-      for (bool trans_b : {false, true}) check_gemm_case<target>(c, trans_a, trans_b, rng);
+  for (GemmTiling tiling : {GemmTiling::small, GemmTiling::large}) {
+    for (const GemmCase& c : cases) {
+      for (bool trans_a : {false, true}) {
+        for (bool trans_b : {false, true})
+          check_gemm_case<target>(c, trans_a, trans_b, tiling, rng);
+      }
     }
   }
 }

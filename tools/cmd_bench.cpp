@@ -135,6 +135,7 @@ void register_bench(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   ops->callback([options] { run_bench_ops(*options); });
+  register_bench_kernels(*bench);
 }
 
 }  // namespace lethe::tools

@@ -31,6 +31,10 @@ void raw_release(void* data) {
   check(cudaFree(data), "cudaFree", "releasing device memory");
 }
 
+void raw_release_ignoring_errors(void* data) noexcept {
+  if (cudaFree(data) != cudaSuccess) cudaGetLastError();
+}
+
 void copy(void* dst, const void* src, size_t bytes, CopyKind kind) {
   const cudaMemcpyKind cuda_kind = kind == CopyKind::host_to_device   ? cudaMemcpyHostToDevice
                                    : kind == CopyKind::device_to_host ? cudaMemcpyDeviceToHost

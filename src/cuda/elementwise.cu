@@ -2,12 +2,18 @@
 
 #include <algorithm>
 
+#include "cuda/kernel_blocks.h"
 #include "kernels/elementwise.cu"
 
 namespace lethe::cuda {
 namespace {
 
 constexpr unsigned kBlockThreads = 256;
+static_assert(block_threads_of("unary_forward_kernel") == kBlockThreads);
+static_assert(block_threads_of("unary_backward_kernel") == kBlockThreads);
+static_assert(block_threads_of("binary_same_shape_kernel") == kBlockThreads);
+static_assert(block_threads_of("binary_broadcast_kernel") == kBlockThreads);
+static_assert(block_threads_of("bias_silu_kernel") == kBlockThreads);
 constexpr unsigned kMaxBlocks = 4096;  // grid-stride loops cover the rest
 
 unsigned grid_for(int64_t n) {

@@ -3,13 +3,29 @@
 #include <climits>
 #include <cstdint>
 
+#include "cuda/kernel_blocks.h"
 #include "kernels/gemm.cu"
 
 namespace lethe::cuda {
 namespace {
 
+// Blocks of 128 x 128 tiles worth taking them: two waves on a 132-SM H100.
+constexpr long long kLargeTileBlocks = 256;
+
 bool vectorisable(const float* data, int64_t ld) {
   return reinterpret_cast<uintptr_t>(data) % 16 == 0 && ld % 4 == 0;
+}
+
+template <class Config>
+void launch_sgemm(bool trans_a, bool trans_b, const kernels::GemmProblem& problem) {
+  static_assert(Config::kThreads == block_threads_of("sgemm_kernel"));
+  const dim3 grid(simt::blocks_for(problem.n, Config::kCols),
+                  simt::blocks_for(problem.m, Config::kRows));
+  using kernels::sgemm_kernel;
+  auto kernel =
+      trans_a ? (trans_b ? sgemm_kernel<Config, true, true> : sgemm_kernel<Config, true, false>)
+              : (trans_b ? sgemm_kernel<Config, false, true> : sgemm_kernel<Config, false, false>);
+  simt::launch(kernel, grid, Config::kThreads, 0, problem);
 }
 
 }  // namespace
@@ -17,7 +33,7 @@ bool vectorisable(const float* data, int64_t ld) {
 template <>
 void sgemm<simt::kTarget>(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                           const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
-                          float* C, int64_t ldc) {
+                          float* C, int64_t ldc, GemmTiling tiling) {
   LETHE_CHECK(M < INT_MAX && N < INT_MAX && K < INT_MAX, "cuda sgemm: sizes ", M, " x ", N, " x ",
               K, " exceed 32-bit indexing");
   if (M == 0 || N == 0) return;
@@ -34,12 +50,16 @@ void sgemm<simt::kTarget>(bool trans_a, bool trans_b, int64_t M, int64_t N, int6
                                      ldc,
                                      vectorisable(A, lda),
                                      vectorisable(B, ldb)};
-  const dim3 grid(simt::blocks_for(N, kernels::kTileRows), simt::blocks_for(M, kernels::kTileRows));
-  auto kernel =
-      trans_a
-          ? (trans_b ? kernels::sgemm_kernel<true, true> : kernels::sgemm_kernel<true, false>)
-          : (trans_b ? kernels::sgemm_kernel<false, true> : kernels::sgemm_kernel<false, false>);
-  simt::launch(kernel, grid, kernels::kTileThreads, 0, problem);
+  using kernels::LargeTiles;
+  const long long large_blocks = static_cast<long long>(simt::blocks_for(M, LargeTiles::kRows)) *
+                                 simt::blocks_for(N, LargeTiles::kCols);
+  const bool large = tiling == GemmTiling::large ||
+                     (tiling == GemmTiling::automatic && large_blocks >= kLargeTileBlocks);
+  if (large) {
+    launch_sgemm<LargeTiles>(trans_a, trans_b, problem);
+  } else {
+    launch_sgemm<kernels::SmallTiles>(trans_a, trans_b, problem);
+  }
 }
 
 }  // namespace lethe::cuda

@@ -2,12 +2,16 @@
 
 #include <climits>
 
+#include "cuda/kernel_blocks.h"
 #include "kernels/group_norm.cu"
 
 namespace lethe::cuda {
 namespace {
 
 constexpr unsigned kBlockThreads = 256;
+static_assert(block_threads_of("group_norm_forward_kernel") == kBlockThreads);
+static_assert(block_threads_of("group_norm_backward_input_kernel") == kBlockThreads);
+static_assert(block_threads_of("group_norm_backward_params_kernel") == kBlockThreads);
 
 kernels::GroupNormShape group_norm_shape(const cpu::GroupNormGeometry& g) {
   LETHE_CHECK(g.batch * g.channels * g.spatial < INT_MAX && g.channels % g.groups == 0,

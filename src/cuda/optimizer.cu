@@ -3,12 +3,16 @@
 #include <algorithm>
 #include <cmath>
 
+#include "cuda/kernel_blocks.h"
 #include "kernels/optimizer.cu"
 
 namespace lethe::cuda {
 namespace {
 
 constexpr unsigned kBlockThreads = 256;
+static_assert(block_threads_of("adam_kernel") == kBlockThreads);
+static_assert(block_threads_of("sgd_kernel") == kBlockThreads);
+static_assert(block_threads_of("ema_kernel") == kBlockThreads);
 constexpr unsigned kMaxBlocks = 4096;  // grid-stride loops cover the rest
 
 unsigned grid_for(int64_t n) {

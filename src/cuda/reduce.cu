@@ -1,11 +1,13 @@
 #include "cuda/reduce.h"
 
+#include "cuda/kernel_blocks.h"
 #include "kernels/reduce.cu"
 
 namespace lethe::cuda {
 namespace {
 
 constexpr unsigned kBlockThreads = 256;
+static_assert(block_threads_of("sum_to_shape_kernel") == kBlockThreads);
 
 kernels::ReductionIndex reduction_index(const Shape& in_shape, const Shape& out_shape) {
   constexpr int rank = kernels::kReductionRank;

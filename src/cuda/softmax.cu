@@ -2,12 +2,15 @@
 
 #include <climits>
 
+#include "cuda/kernel_blocks.h"
 #include "kernels/softmax.cu"
 
 namespace lethe::cuda {
 namespace {
 
 constexpr unsigned kBlockThreads = 32 * kernels::kSoftmaxWarpsPerBlock;
+static_assert(block_threads_of("softmax_forward_kernel") == kBlockThreads);
+static_assert(block_threads_of("softmax_backward_kernel") == kBlockThreads);
 
 void check_last_axis(const cpu::AxisGeometry& g) {
   LETHE_CHECK(g.inner == 1 && g.length < INT_MAX,

@@ -1,0 +1,271 @@
+// lethe bench kernels: the CUDA kernels on the GPU. Per kernel: GPU time (CUDA events, L2 flushed
+// before every run, best of --repeats), TFLOP/s or GB/s, the share of this device's measured peak
+// (an FMA micro-kernel, a 1 GiB copy), and for the GEMM and the convolutions the ratio of the
+// hand-written kernel's time to cuBLAS / cuDNN's on the U-Net's shapes. Without a GPU it says so
+// and exits non-zero.
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+#include "commands.h"
+#include "lethe/error.h"
+
+#ifdef LETHE_WITH_CUDA
+#include <cstdio>
+#include <functional>
+#include <random>
+#include <vector>
+
+#include "cuda/conv.h"
+#include "cuda/cuda_runtime.h"
+#include "cuda/device_peak.h"
+#include "cuda/elementwise.h"
+#include "cuda/gemm.h"
+#include "cuda/group_norm.h"
+#include "cuda/kernel_selection.h"
+#include "cuda/optimizer.h"
+#include "cuda/softmax.h"
+#include "cuda/timing.h"
+#include "cuda/vendor_conv.h"
+#include "cuda/vendor_gemm.h"
+#endif
+
+namespace lethe::tools {
+namespace {
+
+struct BenchKernelsOptions {
+  int repeats = 10;
+  int64_t batch = 128;
+  std::string kernels = "auto";
+};
+
+#ifdef LETHE_WITH_CUDA
+
+using cuda::Target;
+
+// Uniform random floats in device memory, freed on scope exit.
+class DeviceFloats {
+ public:
+  explicit DeviceFloats(int64_t count, uint32_t seed = 1) : count_(count) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    std::vector<float> values(count);
+    for (float& value : values) value = uniform(rng);
+    data_ = static_cast<float*>(cuda::raw_allocate(count * sizeof(float)));
+    cuda::copy(data_, values.data(), count * sizeof(float), cuda::CopyKind::host_to_device);
+  }
+  ~DeviceFloats() { cuda::raw_release_ignoring_errors(data_); }
+  DeviceFloats(const DeviceFloats&) = delete;
+  DeviceFloats& operator=(const DeviceFloats&) = delete;
+  float* get() const { return data_; }
+
+ private:
+  int64_t count_;
+  float* data_ = nullptr;
+};
+
+struct Bench {
+  cuda::DevicePeaks peaks;
+  int repeats;
+  double milliseconds(const std::function<void()>& body) const {
+    return cuda::best_gpu_milliseconds(repeats, true, body);
+  }
+};
+
+// One compute-bound line: hand-written against the vendor library.
+void print_compute(const Bench& bench, const std::string& what, double flops, double hand_ms,
+                   double vendor_ms, const char* vendor) {
+  auto tflops = [&](double ms) { return flops / (ms * 1e-3) * 1e-12; };
+  std::printf(
+      "%-34s hand %8.3f ms %6.2f TFLOP/s %5.1f%% | %-6s %8.3f ms %6.2f TFLOP/s %5.1f%% | "
+      "hand/%s %5.2fx\n",
+      what.c_str(), hand_ms, tflops(hand_ms), 100 * tflops(hand_ms) / bench.peaks.fma_tflops,
+      vendor, vendor_ms, tflops(vendor_ms), 100 * tflops(vendor_ms) / bench.peaks.fma_tflops,
+      vendor, hand_ms / vendor_ms);
+}
+
+void bench_gemm(const Bench& bench, int64_t n) {
+  DeviceFloats a(n * n, 1), b(n * n, 2), c(n * n, 3);
+  const double hand = bench.milliseconds([&] {
+    cuda::sgemm<Target::native>(false, false, n, n, n, 1.0f, a.get(), n, b.get(), n, 0.0f, c.get(),
+                                n);
+  });
+  const double vendor = bench.milliseconds([&] {
+    cuda::cublas_sgemm(false, false, n, n, n, 1.0f, a.get(), n, b.get(), n, 0.0f, c.get(), n);
+  });
+  print_compute(bench, "sgemm NN " + std::to_string(n) + "^3", 2.0 * n * n * n, hand, vendor,
+                "cuBLAS");
+}
+
+struct ConvCase {
+  const char* name;
+  int64_t in_channels, out_channels, size, kernel, stride;
+};
+
+void bench_conv(const Bench& bench, const ConvCase& shape, int64_t batch) {
+  const cpu::ConvGeometry g{batch,        shape.in_channels,  shape.size,
+                            shape.size,   shape.out_channels, shape.kernel,
+                            shape.kernel, shape.stride,       shape.kernel / 2};
+  DeviceFloats x(batch * g.in_channels * g.height * g.width, 1),
+      weight(g.out_channels * g.patch(), 2), bias(g.out_channels, 3),
+      y(batch * g.out_channels * g.out_h() * g.out_w(), 4),
+      grad_x(batch * g.in_channels * g.height * g.width, 5), grad_w(g.out_channels * g.patch(), 6),
+      grad_b(g.out_channels, 7);
+  const double flops = 2.0 * batch * g.out_channels * g.patch() * g.out_h() * g.out_w();
+  const std::string name = std::string("conv ") + shape.name;
+  print_compute(bench, name + " fwd", flops, bench.milliseconds([&] {
+    cuda::conv2d_forward<Target::native>(g, x.get(), weight.get(), bias.get(), y.get());
+  }),
+                bench.milliseconds([&] {
+                  cuda::cudnn_conv2d_forward(g, x.get(), weight.get(), bias.get(), y.get());
+                }),
+                "cuDNN");
+  print_compute(bench, name + " bwd-data", flops, bench.milliseconds([&] {
+    cuda::conv2d_backward_input<Target::native>(g, y.get(), weight.get(), grad_x.get());
+  }),
+                bench.milliseconds([&] {
+                  cuda::cudnn_conv2d_backward_input(g, y.get(), weight.get(), grad_x.get());
+                }),
+                "cuDNN");
+  print_compute(bench, name + " bwd-weight", flops, bench.milliseconds([&] {
+    cuda::conv2d_backward_weight<Target::native>(g, y.get(), x.get(), grad_w.get(), grad_b.get());
+  }),
+                bench.milliseconds([&] {
+                  cuda::cudnn_conv2d_backward_weight(g, y.get(), x.get(), grad_w.get(),
+                                                     grad_b.get());
+                }),
+                "cuDNN");
+}
+
+// One memory-bound line: `bytes` is the least traffic the op needs (each input read once, each
+// output written once).
+void print_memory(const Bench& bench, const char* what, double bytes, double ms) {
+  const double gbs = bytes / (ms * 1e-3) * 1e-9;
+  std::printf("%-34s hand %8.3f ms %8.1f GB/s %5.1f%% of copy bandwidth\n", what, ms, gbs,
+              100 * gbs / bench.peaks.copy_gbs);
+}
+
+void bench_memory_bound(const Bench& bench, int64_t batch) {
+  const int64_t channels = 32, spatial = 28 * 28, n = batch * channels * spatial;
+  DeviceFloats a(n, 1), b(n, 2), out(n, 3), bias(channels, 4), mean(batch * 8, 5),
+      rstd(batch * 8, 6), grad(n, 7);
+  const Shape shape{batch, channels, 28, 28};
+  print_memory(bench, "add (B,32,28,28)", 3.0 * n * 4, bench.milliseconds([&] {
+    cuda::binary_broadcast<Target::native>(cpu::BinaryOp::add, a.get(), shape, b.get(), shape,
+                                           out.get(), shape);
+  }));
+  print_memory(bench, "bias + SiLU (B,32,28,28)", 2.0 * n * 4, bench.milliseconds([&] {
+    cuda::bias_silu<Target::native>(a.get(), bias.get(), out.get(), batch, channels, spatial);
+  }));
+  const cpu::GroupNormGeometry groups{batch, channels, spatial, 8};
+  print_memory(bench, "group norm fwd (B,32,784) G=8", 2.0 * n * 4, bench.milliseconds([&] {
+    cuda::group_norm_forward<Target::native>(groups, a.get(), bias.get(), bias.get(), 1e-5,
+                                             out.get(), mean.get(), rstd.get());
+  }));
+  print_memory(bench, "group norm bwd (B,32,784) G=8", 3.0 * n * 4, bench.milliseconds([&] {
+    cuda::group_norm_backward<Target::native>(groups, a.get(), bias.get(), mean.get(), rstd.get(),
+                                              b.get(), out.get(), grad.get(), grad.get() + 64);
+  }));
+  const cpu::AxisGeometry rows{batch * 4 * 49, 49, 1};  // 7x7 attention scores, 4 heads
+  print_memory(bench, "softmax fwd (B*4*49, 49)", 2.0 * rows.outer * 49 * 4,
+               bench.milliseconds([&] {
+                 cuda::softmax_forward<Target::native>(rows, a.get(), out.get(), false);
+               }));
+  const int64_t params = int64_t{1} << 22;
+  DeviceFloats weights(params, 8), grads(params, 9), m(params, 10), v(params, 11);
+  print_memory(bench, "adam (4M parameters)", 7.0 * params * 4, bench.milliseconds([&] {
+    cuda::adam_update<Target::native>(weights.get(), grads.get(), m.get(), v.get(), params, 1e-4,
+                                      0.9, 0.999, 1e-8, 10);
+  }));
+}
+
+const ConvCase kUnetConvs[] = {
+    {"3x3 32->32 @28", 32, 32, 28, 3, 1},    {"3x3 64->64 @14", 64, 64, 14, 3, 1},
+    {"3x3 128->64 @14", 128, 64, 14, 3, 1},  {"3x3 64->64 @7", 64, 64, 7, 3, 1},
+    {"3x3 32->32 @28 /2", 32, 32, 28, 3, 2}, {"1x1 96->64 @14", 96, 64, 14, 1, 1},
+};
+
+// Runs the GEMMs and convolutions through cuda::selected under --kernels and, for auto, prints
+// what it measured and picked per shape.
+void bench_selected(const Bench& bench, const BenchKernelsOptions& options) {
+  cuda::set_kernel_source(cuda::parse_kernel_source(options.kernels));
+  std::printf("selected implementations (--kernels %s):\n", options.kernels.c_str());
+  for (int64_t n : {512, 1024, 4096}) {
+    DeviceFloats a(n * n, 1), b(n * n, 2), c(n * n, 3);
+    const double ms = bench.milliseconds([&] {
+      cuda::selected::sgemm(false, false, n, n, n, 1.0f, a.get(), n, b.get(), n, 0.0f, c.get(), n);
+    });
+    std::printf("  sgemm NN %lld^3: %.3f ms\n", static_cast<long long>(n), ms);
+  }
+  for (const ConvCase& shape : kUnetConvs) {
+    const cpu::ConvGeometry g{options.batch, shape.in_channels,  shape.size,
+                              shape.size,    shape.out_channels, shape.kernel,
+                              shape.kernel,  shape.stride,       shape.kernel / 2};
+    DeviceFloats x(g.batch * g.in_channels * g.height * g.width, 1),
+        weight(g.out_channels * g.patch(), 2),
+        y(g.batch * g.out_channels * g.out_h() * g.out_w(), 3),
+        grad_x(g.batch * g.in_channels * g.height * g.width, 4),
+        grad_w(g.out_channels * g.patch(), 5);
+    const double ms = bench.milliseconds([&] {
+      cuda::selected::conv2d_forward(g, x.get(), weight.get(), nullptr, y.get());
+      cuda::selected::conv2d_backward_input(g, y.get(), weight.get(), grad_x.get());
+      cuda::selected::conv2d_backward_weight(g, y.get(), x.get(), grad_w.get(), nullptr);
+    });
+    std::printf("  conv %s fwd + bwd-data + bwd-weight: %.3f ms\n", shape.name, ms);
+  }
+  for (const cuda::AutomaticChoice& choice : cuda::automatic_choices()) {
+    std::printf("  auto: %-62s hand %.3f ms, vendor %.3f ms -> %s\n", choice.shape.c_str(),
+                choice.hand_ms, choice.vendor_ms, cuda::kernel_source_name(choice.chosen));
+  }
+}
+
+void run_bench_kernels(const BenchKernelsOptions& options) {
+  cuda::parse_kernel_source(options.kernels);
+  LETHE_CHECK(cuda::device_count() > 0,
+              "lethe bench kernels: no CUDA device is visible (driver missing or no GPU); the "
+              "kernels can only be timed on a GPU");
+  const Bench bench{cuda::measure_device_peaks(), options.repeats};
+  std::printf(
+      "device: %s, %d SMs; measured fp32 FMA peak %.1f TFLOP/s, copy %.0f GB/s "
+      "(theoretical %.0f GB/s); times: best of %d, L2 flushed\n",
+      bench.peaks.name.c_str(), bench.peaks.multiprocessors, bench.peaks.fma_tflops,
+      bench.peaks.copy_gbs, bench.peaks.theoretical_gbs, bench.repeats);
+  for (int64_t n : {512, 1024, 4096}) bench_gemm(bench, n);
+  std::printf("convolutions at batch %lld (FLOPs of the direct convolution):\n",
+              static_cast<long long>(options.batch));
+  for (const ConvCase& shape : kUnetConvs) bench_conv(bench, shape, options.batch);
+  std::printf("memory-bound kernels at batch %lld:\n", static_cast<long long>(options.batch));
+  bench_memory_bound(bench, options.batch);
+  bench_selected(bench, options);
+}
+
+#else
+
+void run_bench_kernels(const BenchKernelsOptions&) {
+  fail(
+      "lethe bench kernels: this build has no CUDA backend (no CUDA toolkit was found at "
+      "configure time, or it was configured with -DLETHE_CUDA=OFF)");
+}
+
+#endif
+
+}  // namespace
+
+void register_bench_kernels(CLI::App& bench) {
+  auto options = std::make_shared<BenchKernelsOptions>();
+  CLI::App* kernels =
+      bench.add_subcommand("kernels", "CUDA kernels vs cuBLAS/cuDNN and the GPU's peaks");
+  kernels->add_option("--repeats", options->repeats, "Timed runs per kernel (best is kept)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  kernels->add_option("--batch", options->batch, "Batch of the U-Net shapes")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  kernels->add_option("--kernels", options->kernels, "GEMM/conv implementation: hand|vendor|auto")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"hand", "vendor", "auto"}));
+  kernels->callback([options] { run_bench_kernels(*options); });
+}
+
+}  // namespace lethe::tools
