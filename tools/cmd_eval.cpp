@@ -3,9 +3,9 @@
 // (N, 1, 28, 28) in [-1, 1] and `labels` (N) the classes they were asked for (10 = unconditional).
 #include <algorithm>
 #include <cstdio>
-#include <sstream>
 
 #include "commands.h"
+#include "parse_digits.h"
 #include "lethe/atomic_file.h"
 #include "lethe/evaluation.h"
 #include "lethe/safetensors.h"
@@ -23,26 +23,14 @@ struct EvalOptions {
   uint64_t seed = 0;
 };
 
-std::vector<int> digits_of(const std::string& text, const char* flag) {
-  std::vector<int> digits;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    LETHE_CHECK(item.size() == 1 && item[0] >= '0' && item[0] <= '9', flag, ": '", item,
-                "' is not a digit (expected a list such as 0,1,2)");
-    digits.push_back(item[0] - '0');
-  }
-  return digits;
-}
-
 void run_eval(const EvalOptions& options) {
   const SafetensorsFile samples = load_safetensors(options.samples_path);
   LETHE_CHECK(samples.contains("samples") && samples.contains("labels"), "samples file '",
               options.samples_path, "' needs tensors 'samples' (N, 1, 28, 28) and 'labels' (N)");
   EvaluationRequest request;
-  request.undesirable = digits_of(options.undesirable, "--undesirable");
+  request.undesirable = parse_digits(options.undesirable, "--undesirable");
   request.forget_class = options.forget;
-  request.retained = digits_of(options.retained, "--retained");
+  request.retained = parse_digits(options.retained, "--retained");
   if (request.retained.empty()) {  // every class that is neither forgotten nor undesirable
     for (int c = 0; c < 10; ++c) {
       if (c != options.forget && std::find(request.undesirable.begin(), request.undesirable.end(),

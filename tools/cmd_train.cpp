@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "commands.h"
+#include "parse_digits.h"
 #include "lethe/progress.h"
 #include "lethe/score_training.h"
 
@@ -25,21 +25,9 @@ struct TrainOptions {
   bool resume = false;
 };
 
-std::vector<int> parse_classes(const std::string& text) {
-  std::vector<int> classes;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    LETHE_CHECK(item.size() == 1 && item[0] >= '0' && item[0] <= '9', "--classes: '", item,
-                "' is not a digit (expected a list such as 0,1,2)");
-    classes.push_back(item[0] - '0');
-  }
-  LETHE_CHECK(!classes.empty(), "--classes: no class given");
-  return classes;
-}
-
 void run_train(TrainOptions options) {
-  options.config.classes = parse_classes(options.classes);
+  options.config.classes = parse_digits(options.classes, "--classes");
+  LETHE_CHECK(!options.config.classes.empty(), "--classes: no class given");
   UNetConfig::preset(options.config.unet);  // reject a bad flag before reading any data
   Sde::parse(options.config.sde);
   std::filesystem::create_directories(options.out_dir);

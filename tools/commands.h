@@ -15,6 +15,9 @@ void register_train_classifier(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_info(CLI::App& app);
 void register_sample(CLI::App& app);
+void register_inpaint(CLI::App& app);
+void register_reconstruct(CLI::App& app);
+void register_bpd(CLI::App& app);
 
 inline void register_all_commands(CLI::App& app) {
   register_audit(app);
@@ -26,6 +29,9 @@ inline void register_all_commands(CLI::App& app) {
   register_eval(app);
   register_info(app);
   register_sample(app);
+  register_inpaint(app);
+  register_reconstruct(app);
+  register_bpd(app);
 }
 
 }  // namespace lethe::tools

@@ -1,0 +1,25 @@
+// Held-out images picked by class for the commands that transform real images (inpaint,
+// reconstruct, bpd): the first `count` images of the requested classes, in data-set order.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "lethe/dataset.h"
+
+namespace lethe::tools {
+
+struct SelectedImages {
+  Tensor images;  // f32 (N, 1, H, W) in [-1, 1]
+  Tensor labels;  // i64 (N)
+};
+
+inline SelectedImages select_images(const std::string& data_dir, const std::string& split,
+                                    const std::vector<int>& classes, int64_t count) {
+  const ImageDataset subset = load_idx_dataset(data_dir, split).with_classes(classes);
+  LETHE_CHECK(subset.size() > 0, "no ", split, " images of the requested classes in ", data_dir);
+  std::vector<int64_t> indices;
+  for (int64_t i = 0; i < std::min(count, subset.size()); ++i) indices.push_back(i);
+  return {subset.float_images(indices), subset.labels_of(indices)};
+}
+
+}  // namespace lethe::tools
