@@ -10,15 +10,16 @@
 namespace lethe::cpu {
 namespace {
 
-// col: (Cin * KH * KW, OH * OW); row (c, kh, kw) holds x[c, oh * s - p + kh, ow * s - p + kw].
+// col: (Cin * KH * KW) rows of OH * OW entries, `ld` apart; row (c, kh, kw) holds
+// x[c, oh * s - p + kh, ow * s - p + kw].
 template <class T>
-void im2col(const ConvGeometry& g, const T* image, T* col) {
+void im2col(const ConvGeometry& g, const T* image, T* col, int64_t ld) {
   const int64_t oh_count = g.out_h(), ow_count = g.out_w();
   for (int64_t c = 0; c < g.in_channels; ++c) {
     const T* plane = image + c * g.height * g.width;
     for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
       for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
-        T* row = col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * oh_count * ow_count;
+        T* row = col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld;
         for (int64_t oh = 0; oh < oh_count; ++oh) {
           const int64_t ih = oh * g.stride - g.padding + kh;
           T* out = row + oh * ow_count;
@@ -48,14 +49,14 @@ void im2col(const ConvGeometry& g, const T* image, T* col) {
 
 // The adjoint of im2col: image (zeroed here) accumulates every column entry at its pixel.
 template <class T>
-void col2im(const ConvGeometry& g, const T* col, T* image) {
+void col2im(const ConvGeometry& g, const T* col, int64_t ld, T* image) {
   const int64_t oh_count = g.out_h(), ow_count = g.out_w();
   std::fill(image, image + g.in_channels * g.height * g.width, T(0));
   for (int64_t c = 0; c < g.in_channels; ++c) {
     T* plane = image + c * g.height * g.width;
     for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
       for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
-        const T* row = col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * oh_count * ow_count;
+        const T* row = col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld;
         for (int64_t oh = 0; oh < oh_count; ++oh) {
           const int64_t ih = oh * g.stride - g.padding + kh;
           if (ih < 0 || ih >= g.height) continue;
@@ -78,80 +79,156 @@ void col2im(const ConvGeometry& g, const T* col, T* image) {
   }
 }
 
-// A per-thread scratch buffer that grows to the largest request and is then reused.
-template <class T>
+// Per-thread scratch buffers (one per Slot) that grow to the largest request and are reused.
+template <class T, int Slot>
 T* scratch(int64_t count) {
   thread_local std::vector<T> buffer;
   if (static_cast<int64_t>(buffer.size()) < count) buffer.resize(count);
   return buffer.data();
 }
 
-}  // namespace
-
-template <class T>
-void conv2d_forward(const ConvGeometry& g, const T* x, const T* weight, const T* bias, T* y) {
+// Images handled by one GEMM: small outputs (7x7, 14x14) are batched side by side so each GEMM
+// has at least ~256 columns.
+int64_t images_per_gemm(const ConvGeometry& g) {
   const int64_t pixels = g.out_h() * g.out_w();
+  return std::clamp<int64_t>((256 + pixels - 1) / pixels, 1, g.batch);
+}
+
+// The im2col matrix of images [first, first + count): (patch, count * P), image i in columns
+// [i P, (i + 1) P).
+template <class T>
+void gather_columns(const ConvGeometry& g, const T* x, int64_t first, int64_t count, T* col) {
+  const int64_t pixels = g.out_h() * g.out_w(), ld = count * pixels;
   const int64_t in_image = g.in_channels * g.height * g.width;
-#pragma omp parallel for if (g.batch > 1) schedule(static)
-  for (int64_t b = 0; b < g.batch; ++b) {
-    const T* image = x + b * in_image;
-    T* out = y + b * g.out_channels * pixels;
-    const T* col = image;
+  for (int64_t i = 0; i < count; ++i) {
+    const T* image = x + (first + i) * in_image;
     if (!g.is_pointwise()) {
-      T* buffer = scratch<T>(g.patch() * pixels);
-      im2col(g, image, buffer);
-      col = buffer;
+      im2col(g, image, col + i * pixels, ld);
+      continue;
     }
-    // out (Cout, P) = weight (Cout, patch) . col (patch, P)
-    gemm(false, false, g.out_channels, pixels, g.patch(), T(1), weight, g.patch(), col, pixels,
-         T(0), out, pixels);
-    if (bias == nullptr) continue;
-    for (int64_t c = 0; c < g.out_channels; ++c) {
-      for (int64_t p = 0; p < pixels; ++p) out[c * pixels + p] += bias[c];
+    for (int64_t c = 0; c < g.in_channels; ++c) {
+      std::copy(image + c * pixels, image + (c + 1) * pixels, col + c * ld + i * pixels);
+    }
+  }
+}
+
+// Between (B, C, P) images [first, first + count) and a (C, count * P) matrix.
+template <class T>
+void images_to_matrix(const T* images, int64_t channels, int64_t pixels, int64_t first,
+                      int64_t count, T* matrix) {
+  for (int64_t i = 0; i < count; ++i) {
+    for (int64_t c = 0; c < channels; ++c) {
+      const T* source = images + ((first + i) * channels + c) * pixels;
+      std::copy(source, source + pixels, matrix + c * count * pixels + i * pixels);
     }
   }
 }
 
 template <class T>
+void matrix_to_images(const T* matrix, int64_t channels, int64_t pixels, int64_t first,
+                      int64_t count, T* images) {
+  for (int64_t i = 0; i < count; ++i) {
+    for (int64_t c = 0; c < channels; ++c) {
+      const T* source = matrix + c * count * pixels + i * pixels;
+      std::copy(source, source + pixels, images + ((first + i) * channels + c) * pixels);
+    }
+  }
+}
+
+}  // namespace
+
+template <class T>
+void conv2d_forward(const ConvGeometry& g, const T* x, const T* weight, const T* bias, T* y) {
+  const int64_t pixels = g.out_h() * g.out_w(), group = images_per_gemm(g);
+  const int64_t groups = (g.batch + group - 1) / group;
+#pragma omp parallel for if (groups > 1) schedule(static)
+  for (int64_t k = 0; k < groups; ++k) {
+    const int64_t first = k * group, count = std::min(group, g.batch - first);
+    // A single image reads and writes in place where no rearrangement is needed.
+    const bool single = count == 1;
+    const int64_t in_image = g.in_channels * g.height * g.width;
+    const T* col = x + first * in_image;
+    if (!single || !g.is_pointwise()) {
+      T* buffer = scratch<T, 0>(g.patch() * count * pixels);
+      gather_columns(g, x, first, count, buffer);
+      col = buffer;
+    }
+    T* out = single ? y + first * g.out_channels * pixels
+                    : scratch<T, 1>(g.out_channels * count * pixels);
+    // out (Cout, count P) = weight (Cout, patch) . col (patch, count P)
+    gemm(false, false, g.out_channels, count * pixels, g.patch(), T(1), weight, g.patch(), col,
+         count * pixels, T(0), out, count * pixels);
+    if (bias != nullptr) {
+      for (int64_t c = 0; c < g.out_channels; ++c) {
+        T* row = out + c * count * pixels;
+        for (int64_t p = 0; p < count * pixels; ++p) row[p] += bias[c];
+      }
+    }
+    if (!single) matrix_to_images(out, g.out_channels, pixels, first, count, y);
+  }
+}
+
+template <class T>
 void conv2d_backward_input(const ConvGeometry& g, const T* grad_y, const T* weight, T* grad_x) {
-  const int64_t pixels = g.out_h() * g.out_w();
+  const int64_t pixels = g.out_h() * g.out_w(), group = images_per_gemm(g);
+  const int64_t groups = (g.batch + group - 1) / group;
   const int64_t in_image = g.in_channels * g.height * g.width;
-#pragma omp parallel for if (g.batch > 1) schedule(static)
-  for (int64_t b = 0; b < g.batch; ++b) {
-    const T* grad_out = grad_y + b * g.out_channels * pixels;
-    T* grad_image = grad_x + b * in_image;
-    // grad_col (patch, P) = weight^T (patch, Cout) . grad_out (Cout, P)
-    T* grad_col = g.is_pointwise() ? grad_image : scratch<T>(g.patch() * pixels);
-    gemm(true, false, g.patch(), pixels, g.out_channels, T(1), weight, g.patch(), grad_out, pixels,
-         T(0), grad_col, pixels);
-    if (!g.is_pointwise()) col2im(g, grad_col, grad_image);
+#pragma omp parallel for if (groups > 1) schedule(static)
+  for (int64_t k = 0; k < groups; ++k) {
+    const int64_t first = k * group, count = std::min(group, g.batch - first);
+    const bool single = count == 1;
+    const T* grad_out = grad_y + first * g.out_channels * pixels;
+    if (!single) {
+      T* buffer = scratch<T, 1>(g.out_channels * count * pixels);
+      images_to_matrix(grad_y, g.out_channels, pixels, first, count, buffer);
+      grad_out = buffer;
+    }
+    T* grad_col = single && g.is_pointwise() ? grad_x + first * in_image
+                                             : scratch<T, 0>(g.patch() * count * pixels);
+    // grad_col (patch, count P) = weight^T (patch, Cout) . grad_out (Cout, count P)
+    gemm(true, false, g.patch(), count * pixels, g.out_channels, T(1), weight, g.patch(), grad_out,
+         count * pixels, T(0), grad_col, count * pixels);
+    if (g.is_pointwise()) {
+      if (!single) matrix_to_images(grad_col, g.in_channels, pixels, first, count, grad_x);
+      continue;
+    }
+    for (int64_t i = 0; i < count; ++i) {
+      col2im(g, grad_col + i * pixels, count * pixels, grad_x + (first + i) * in_image);
+    }
   }
 }
 
 template <class T>
 void conv2d_backward_weight(const ConvGeometry& g, const T* grad_y, const T* x, T* grad_weight,
                             T* grad_bias) {
-  const int64_t pixels = g.out_h() * g.out_w();
-  const int64_t in_image = g.in_channels * g.height * g.width;
+  const int64_t pixels = g.out_h() * g.out_w(), group = images_per_gemm(g);
+  const int64_t groups = (g.batch + group - 1) / group;
   const int64_t weight_count = g.out_channels * g.patch();
-  const int threads = g.batch > 1 ? omp_get_max_threads() : 1;
+  const int threads = groups > 1 ? omp_get_max_threads() : 1;
   // One partial weight gradient per thread, summed at the end in thread order (deterministic).
   std::vector<T> partials(static_cast<size_t>(threads) * weight_count, T(0));
 #pragma omp parallel num_threads(threads)
   {
     T* partial = partials.data() + static_cast<int64_t>(omp_get_thread_num()) * weight_count;
 #pragma omp for schedule(static)
-    for (int64_t b = 0; b < g.batch; ++b) {
-      const T* image = x + b * in_image;
-      const T* col = image;
-      if (!g.is_pointwise()) {
-        T* buffer = scratch<T>(g.patch() * pixels);
-        im2col(g, image, buffer);
+    for (int64_t k = 0; k < groups; ++k) {
+      const int64_t first = k * group, count = std::min(group, g.batch - first);
+      const bool single = count == 1;
+      const T* col = x + first * g.in_channels * g.height * g.width;
+      if (!single || !g.is_pointwise()) {
+        T* buffer = scratch<T, 0>(g.patch() * count * pixels);
+        gather_columns(g, x, first, count, buffer);
         col = buffer;
       }
-      // partial (Cout, patch) += grad_out (Cout, P) . col^T (P, patch)
-      gemm(false, true, g.out_channels, g.patch(), pixels, T(1),
-           grad_y + b * g.out_channels * pixels, pixels, col, pixels, T(1), partial, g.patch());
+      const T* grad_out = grad_y + first * g.out_channels * pixels;
+      if (!single) {
+        T* buffer = scratch<T, 1>(g.out_channels * count * pixels);
+        images_to_matrix(grad_y, g.out_channels, pixels, first, count, buffer);
+        grad_out = buffer;
+      }
+      // partial (Cout, patch) += grad_out (Cout, count P) . col^T (count P, patch)
+      gemm(false, true, g.out_channels, g.patch(), count * pixels, T(1), grad_out, count * pixels,
+           col, count * pixels, T(1), partial, g.patch());
     }
   }
   for (int64_t i = 0; i < weight_count; ++i) {
