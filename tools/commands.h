@@ -18,6 +18,7 @@ void register_sample(CLI::App& app);
 void register_inpaint(CLI::App& app);
 void register_reconstruct(CLI::App& app);
 void register_bpd(CLI::App& app);
+void register_toy(CLI::App& app);
 
 inline void register_all_commands(CLI::App& app) {
   register_audit(app);
@@ -32,6 +33,7 @@ inline void register_all_commands(CLI::App& app) {
   register_inpaint(app);
   register_reconstruct(app);
   register_bpd(app);
+  register_toy(app);
 }
 
 }  // namespace lethe::tools

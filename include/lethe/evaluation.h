@@ -11,6 +11,7 @@
 
 #include "lethe/classifier.h"
 #include "lethe/metrics.h"
+#include "lethe/toy.h"
 
 namespace lethe {
 
@@ -41,6 +42,13 @@ struct EvaluationRequest {
 nlohmann::json evaluate_samples(const DigitClassifier& classifier, const Tensor& images,
                                 const Tensor& requested, const EvaluationRequest& request,
                                 const ImageDataset& real_test, const ImageDataset& real_train);
+
+// 2-D toy samples (N, 2): mass inside the disc |x - centre| <= radius with its binomial standard
+// error, beside the exact mass of the full and of the trained mixture; energy distance to 2000
+// fresh draws of the trained mixture (and the same statistic for a second fresh draw: its floor).
+nlohmann::json evaluate_toy_samples(const Tensor& samples, const GaussianMixture& full,
+                                    const GaussianMixture& trained, double centre_x,
+                                    double centre_y, double radius, uint64_t seed);
 
 // A short human-readable table of the figures in `report`.
 std::string evaluation_table(const nlohmann::json& report);

@@ -19,8 +19,15 @@ struct GaussianMixture {
   std::vector<GaussianComponent> components;
 
   // "toy-msgm": N((-2,-2), 0.5^2 I) and N((2,2), 0.5^2 I) with weight 0.4 each, the undesirable
-  // N((0,0), 0.5^2 I) with weight 0.2.
+  // N((0,0), 0.5^2 I) with weight 0.2. "rings": 8 components of std 0.3 evenly on the circle of
+  // radius 2.5. "grid": 9 components of std 0.3 at {-2, 0, 2}^2. Equal weights unless stated.
   static GaussianMixture preset(const std::string& name);
+  // A preset name or an explicit spec "w@x,y@s;w@x,y@s;...": weight, mean and isotropic std per
+  // component (weights are normalised).
+  static GaussianMixture parse(const std::string& preset_or_spec);
+  std::string spec() const;  // the explicit form, which parse() reads back
+  // The mixture restricted to the listed components, weights renormalised.
+  GaussianMixture with_components(const std::vector<int>& indices) const;
   int dimension() const { return static_cast<int>(components.at(0).mean.size()); }
   Tensor sample(int64_t count, Generator& noise) const;  // (count, D) f32
   // Probability mass of a 2-D mixture inside the disc |x - center| <= radius (polar quadrature,
@@ -33,7 +40,7 @@ double fraction_in_disc(const Tensor& points, double center_x, double center_y, 
 
 // Sinusoidal embedding of scalar labels (B) into `width` dims: half = width / 2,
 // f_k = exp(-ln(10000) k / (half - 1)), emb = [sin(label f), cos(label f)] -> (B, width).
-Tensor sinusoidal_embedding(const Tensor& labels, int64_t width);
+Tensor sinusoidal_embedding(const Tensor& labels, int64_t width);  // on labels' device
 
 // eps_hat = MLP([x, sinusoid(999 t)]): Linear -> SiLU repeated `depth` times, then Linear to D.
 class ToyScoreMlp : public Module {
@@ -54,7 +61,8 @@ class ToyScoreMlp : public Module {
 namespace lethe {
 
 struct ToyTrainingConfig {
-  std::string preset = "toy-msgm";
+  std::string preset = "toy-msgm";  // a preset name or an explicit spec (GaussianMixture::parse)
+  std::vector<int> components;      // train on these components only (empty: all)
   std::string sde = "vp";
   int64_t steps = 3000;
   int64_t batch = 256;
@@ -94,6 +102,27 @@ class ToyScoreTrainer {
   ParameterArena arena_;
   Adam adam_;
   Ema ema_;
+};
+
+}  // namespace lethe
+
+namespace lethe {
+
+// A trained toy score model loaded from a ToyScoreTrainer checkpoint (EMA weights).
+class ToyScoreModel {
+ public:
+  static std::unique_ptr<ToyScoreModel> load(const std::string& path);
+  NoiseModel noise_model() const;
+  const Sde& sde() const { return sde_; }
+  const GaussianMixture& trained_data() const { return trained_; }  // what it was trained on
+  const GaussianMixture& full_data() const { return full_; }        // before any component subset
+
+ private:
+  ToyScoreModel(std::unique_ptr<ToyScoreMlp> mlp, Sde sde, GaussianMixture trained,
+                GaussianMixture full);
+  std::unique_ptr<ToyScoreMlp> mlp_;
+  Sde sde_;
+  GaussianMixture trained_, full_;
 };
 
 }  // namespace lethe

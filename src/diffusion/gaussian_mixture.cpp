@@ -1,4 +1,5 @@
 #include <cmath>
+#include <sstream>
 
 #include "lethe/ops.h"
 #include "lethe/toy.h"
@@ -9,7 +10,70 @@ GaussianMixture GaussianMixture::preset(const std::string& name) {
   if (name == "toy-msgm") {
     return {{{0.4, {-2, -2}, 0.5}, {0.4, {2, 2}, 0.5}, {0.2, {0, 0}, 0.5}}};
   }
-  fail("unknown toy data preset '", name, "': expected toy-msgm");
+  GaussianMixture mixture;
+  if (name == "rings") {
+    for (int k = 0; k < 8; ++k) {
+      const double angle = 2 * M_PI * k / 8;
+      mixture.components.push_back({1.0 / 8, {2.5 * std::cos(angle), 2.5 * std::sin(angle)}, 0.3});
+    }
+    return mixture;
+  }
+  if (name == "grid") {
+    for (int row = -1; row <= 1; ++row) {
+      for (int col = -1; col <= 1; ++col) {
+        mixture.components.push_back({1.0 / 9, {2.0 * col, 2.0 * row}, 0.3});
+      }
+    }
+    return mixture;
+  }
+  fail("unknown toy data preset '", name, "': expected toy-msgm, rings, grid or a spec ",
+       "w@x,y@s;...");
+}
+
+GaussianMixture GaussianMixture::parse(const std::string& text) {
+  if (text.find('@') == std::string::npos) return preset(text);
+  GaussianMixture mixture;
+  double total = 0;
+  std::stringstream components(text);
+  std::string item;
+  while (std::getline(components, item, ';')) {
+    double weight, x, y, stddev;
+    char at1, comma, at2;
+    std::stringstream fields(item);
+    LETHE_CHECK((fields >> weight >> at1 >> x >> comma >> y >> at2 >> stddev) && at1 == '@' &&
+                    comma == ',' && at2 == '@' && weight > 0 && stddev > 0 &&
+                    (fields >> std::ws).eof(),
+                "toy mixture component '", item, "' is not w@x,y@s with w > 0 and s > 0");
+    mixture.components.push_back({weight, {x, y}, stddev});
+    total += weight;
+  }
+  LETHE_CHECK(!mixture.components.empty(), "toy mixture spec '", text, "' has no component");
+  for (GaussianComponent& c : mixture.components) c.weight /= total;
+  return mixture;
+}
+
+std::string GaussianMixture::spec() const {
+  std::ostringstream out;
+  out.precision(17);
+  for (size_t k = 0; k < components.size(); ++k) {
+    const GaussianComponent& c = components[k];
+    out << (k ? ";" : "") << c.weight << "@" << c.mean[0] << "," << c.mean[1] << "@" << c.stddev;
+  }
+  return out.str();
+}
+
+GaussianMixture GaussianMixture::with_components(const std::vector<int>& indices) const {
+  GaussianMixture subset;
+  double total = 0;
+  for (int index : indices) {
+    LETHE_CHECK(index >= 0 && index < static_cast<int>(components.size()), "toy component ", index,
+                " does not exist: the mixture has ", components.size());
+    subset.components.push_back(components[index]);
+    total += components[index].weight;
+  }
+  LETHE_CHECK(!subset.components.empty(), "no toy component selected");
+  for (GaussianComponent& c : subset.components) c.weight /= total;
+  return subset;
 }
 
 Tensor GaussianMixture::sample(int64_t count, Generator& noise) const {

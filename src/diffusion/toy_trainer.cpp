@@ -7,7 +7,9 @@ namespace lethe {
 
 ToyScoreTrainer::ToyScoreTrainer(const ToyTrainingConfig& config)
     : config_(config),
-      data_(GaussianMixture::preset(config.preset)),
+      data_(config.components.empty()
+                ? GaussianMixture::parse(config.preset)
+                : GaussianMixture::parse(config.preset).with_components(config.components)),
       sde_(Sde::parse(config.sde)),
       init_(config.seed, 0),
       noise_(config.seed + 1, 0),
@@ -56,8 +58,11 @@ Tensor ToyScoreTrainer::sample(int64_t count, int sampler_steps, uint64_t seed) 
 namespace lethe {
 
 static std::map<std::string, std::string> toy_metadata(const ToyTrainingConfig& c) {
+  const GaussianMixture full = GaussianMixture::parse(c.preset);
+  const GaussianMixture trained = c.components.empty() ? full : full.with_components(c.components);
   return {{"model", "toy-score-mlp"},
-          {"data", c.preset},
+          {"data", trained.spec()},
+          {"data.full", full.spec()},
           {"sde", c.sde},
           {"hidden", std::to_string(c.hidden)},
           {"depth", std::to_string(c.depth)},
@@ -72,6 +77,54 @@ void ToyScoreTrainer::save_checkpoint(const std::string& path) {
 void ToyScoreTrainer::load_checkpoint(const std::string& path) {
   TrainingState state{arena_, adam_, ema_, noise_};
   load_training_checkpoint(load_safetensors(path), state, toy_metadata(config_));
+}
+
+}  // namespace lethe
+
+namespace lethe {
+
+static int metadata_int(const SafetensorsFile& file, const std::string& key) {
+  auto found = file.metadata.find(key);
+  LETHE_CHECK(found != file.metadata.end() && !found->second.empty() &&
+                  found->second.find_first_not_of("0123456789") == std::string::npos,
+              "toy checkpoint ", file.path, ": metadata '", key, "' is missing or not a number");
+  return std::stoi(found->second);
+}
+
+static const std::string& metadata_text(const SafetensorsFile& file, const std::string& key) {
+  auto found = file.metadata.find(key);
+  LETHE_CHECK(found != file.metadata.end(), "toy checkpoint ", file.path, ": metadata '", key,
+              "' is missing");
+  return found->second;
+}
+
+std::unique_ptr<ToyScoreModel> ToyScoreModel::load(const std::string& path) {
+  const SafetensorsFile file = load_safetensors(path);
+  auto model_kind = file.metadata.find("model");
+  LETHE_CHECK(model_kind != file.metadata.end() && model_kind->second == "toy-score-mlp",
+              "checkpoint ", path,
+              " is not a toy score model (metadata 'model' is not "
+              "toy-score-mlp)");
+  const GaussianMixture trained = GaussianMixture::parse(metadata_text(file, "data"));
+  Generator init(0);
+  auto mlp = std::make_unique<ToyScoreMlp>(trained.dimension(), metadata_int(file, "hidden"),
+                                           metadata_int(file, "depth"),
+                                           metadata_int(file, "time_features"), init);
+  mlp->load_state_dict(checkpoint_weights(file));
+  mlp->train(false);
+  mlp->set_requires_grad(false);
+  return std::unique_ptr<ToyScoreModel>(
+      new ToyScoreModel(std::move(mlp), Sde::parse(metadata_text(file, "sde")), trained,
+                        GaussianMixture::parse(metadata_text(file, "data.full"))));
+}
+
+ToyScoreModel::ToyScoreModel(std::unique_ptr<ToyScoreMlp> mlp, Sde sde, GaussianMixture trained,
+                             GaussianMixture full)
+    : mlp_(std::move(mlp)), sde_(sde), trained_(std::move(trained)), full_(std::move(full)) {}
+
+NoiseModel ToyScoreModel::noise_model() const {
+  const ToyScoreMlp* mlp = mlp_.get();
+  return [mlp](const Tensor& x, const Tensor& t) { return mlp->forward(x, t); };
 }
 
 }  // namespace lethe

@@ -150,6 +150,30 @@ nlohmann::json evaluate_samples(const DigitClassifier& classifier, const Tensor&
   return report;
 }
 
+nlohmann::json evaluate_toy_samples(const Tensor& samples, const GaussianMixture& full,
+                                    const GaussianMixture& trained, double centre_x,
+                                    double centre_y, double radius, uint64_t seed) {
+  LETHE_CHECK(samples.rank() == 2 && samples.dim(1) == 2,
+              "toy evaluation: samples must be "
+              "(N, 2), got ",
+              describe(samples));
+  const int64_t n = samples.dim(0);
+  const double mass = fraction_in_disc(samples, centre_x, centre_y, radius);
+  Generator noise(seed, 0);
+  constexpr int64_t kReference = 2000;
+  const Tensor subset = samples.slice_batch(0, std::min(n, kReference));
+  const Tensor reference = trained.sample(kReference, noise);
+  const Tensor second_reference = trained.sample(kReference, noise);
+  return {{"samples", n},
+          {"region", {{"centre", {centre_x, centre_y}}, {"radius", radius}}},
+          {"region_mass", mass},
+          {"region_mass_stderr", std::sqrt(std::max(mass * (1 - mass), 1.0 / n) / n)},
+          {"region_mass_exact_full_data", full.mass_in_disc(centre_x, centre_y, radius)},
+          {"region_mass_exact_trained_data", trained.mass_in_disc(centre_x, centre_y, radius)},
+          {"energy_distance", energy_distance(subset, reference)},
+          {"energy_distance_floor", energy_distance(second_reference, reference)}};
+}
+
 std::string evaluation_table(const nlohmann::json& report) {
   std::string table;
   char line[512];
@@ -158,6 +182,12 @@ std::string evaluation_table(const nlohmann::json& report) {
     std::snprintf(line, sizeof line, "%-24s %10.4f %s\n", name, value.get<double>(), note);
     table += line;
   };
+  add("region mass", report.value("region_mass", nlohmann::json()));
+  add("  +- (binomial s.e.)", report.value("region_mass_stderr", nlohmann::json()));
+  add("  exact, full data", report.value("region_mass_exact_full_data", nlohmann::json()));
+  add("  exact, trained data", report.value("region_mass_exact_trained_data", nlohmann::json()));
+  add("energy distance", report.value("energy_distance", nlohmann::json()));
+  add("  floor (data vs data)", report.value("energy_distance_floor", nlohmann::json()));
   add("undesirable rate", report.value("undesirable_rate", nlohmann::json()));
   add("UA (forget class)", report.value("ua", nlohmann::json()));
   add("mean p(forget | x)", report.value("mean_p_forget", nlohmann::json()));
