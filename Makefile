@@ -17,6 +17,8 @@ build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 test: build
+	@tools/fetch_mnist.sh data/mnist $(BUILD)/lethe || \
+	  echo "make test: could not fetch MNIST; the tests that need it are skipped"
 	@cd $(BUILD) && ctest --output-on-failure
 
 demo: build

@@ -9,7 +9,7 @@ template <class T>
 void group_norm_forward(const GroupNormGeometry& g, const T* x, const T* weight, const T* bias,
                         double eps, T* y, T* mean, T* rstd) {
   const int64_t group_size = g.group_channels() * g.spatial;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (g.batch * g.channels * g.spatial > (1 << 14)) schedule(static)
   for (int64_t bg = 0; bg < g.batch * g.groups; ++bg) {
     const T* in = x + bg * group_size;
     double total = 0, total_squares = 0;
@@ -41,7 +41,7 @@ void group_norm_backward(const GroupNormGeometry& g, const T* x, const T* weight
   const int64_t group_size = g.group_channels() * g.spatial;
   // Per (b, c): sum of grad_y and of grad_y * xhat, reused for the parameter gradients.
   std::vector<double> sum_dy(g.batch * g.channels), sum_dy_xhat(g.batch * g.channels);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (g.batch * g.channels * g.spatial > (1 << 14)) schedule(static)
   for (int64_t bg = 0; bg < g.batch * g.groups; ++bg) {
     const T* in = x + bg * group_size;
     const T* dy = grad_y + bg * group_size;

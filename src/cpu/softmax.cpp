@@ -7,7 +7,7 @@ namespace lethe::cpu {
 
 template <class T>
 void softmax_forward(const AxisGeometry& g, const T* x, T* y, bool log_space) {
-#pragma omp parallel for if (g.outer * g.inner > 64) schedule(static)
+#pragma omp parallel for if (g.outer * g.inner * g.length > (1 << 14)) schedule(static)
   for (int64_t row = 0; row < g.outer * g.inner; ++row) {
     const int64_t base = (row / g.inner) * g.length * g.inner + row % g.inner;
     T largest = x[base];
@@ -25,7 +25,7 @@ void softmax_forward(const AxisGeometry& g, const T* x, T* y, bool log_space) {
 template <class T>
 void softmax_backward(const AxisGeometry& g, const T* y, const T* grad_y, T* grad_x,
                       bool log_space) {
-#pragma omp parallel for if (g.outer * g.inner > 64) schedule(static)
+#pragma omp parallel for if (g.outer * g.inner * g.length > (1 << 14)) schedule(static)
   for (int64_t row = 0; row < g.outer * g.inner; ++row) {
     const int64_t base = (row / g.inner) * g.length * g.inner + row % g.inner;
     double total = 0;
