@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -21,6 +22,7 @@ using lethe::cpu::dgemm;
 using lethe::cpu::sgemm;
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
 constexpr float kPaddingSentinel = 12345.0f;  // C's padding columns must keep this value
 const char* const kIsas[] = {"avx512", "avx2", "portable"};
 const int64_t kOddSizes[] = {1, 7, 13, 33, 65, 129, 257};
@@ -84,6 +86,7 @@ GemmOutcome run_case(const GemmCase& t, uint32_t seed) {
   const std::vector<float> c_before = c;
   sgemm(t.trans_a, t.trans_b, t.m, t.n, t.k, t.alpha, a.data(), lda, b.data(), ldb, t.beta,
         c.data(), ldc);
+  // 1e-4 * sqrt(K) * max|A| max|B| scaled by alpha, plus the beta term; A, B, C lie in [-1, 1].
   GemmOutcome outcome;
   outcome.tolerance = 1e-4 * std::sqrt(static_cast<double>(std::max<int64_t>(t.k, 1))) *
                       (std::fabs(t.alpha) + std::fabs(t.beta));
@@ -97,7 +100,7 @@ GemmOutcome run_case(const GemmCase& t, uint32_t seed) {
       }
       const double old = t.beta == 0.0f ? 0.0 : t.beta * static_cast<double>(c_before[i * ldc + j]);
       const double error = std::fabs(t.alpha * sum + old - c[i * ldc + j]);
-      outcome.max_error = std::max(outcome.max_error, std::isnan(error) ? INFINITY : error);
+      outcome.max_error = std::max(outcome.max_error, std::isnan(error) ? kInfinity : error);
     }
     for (int64_t j = t.n; j < ldc; ++j) {
       outcome.padding_intact = outcome.padding_intact && c[i * ldc + j] == kPaddingSentinel;
@@ -113,9 +116,15 @@ void check_case(const GemmCase& t, uint32_t seed) {
   CHECK(outcome.padding_intact);
 }
 
-// Forces each micro-kernel family the CPU supports in turn, restoring the default afterwards.
+// Puts sgemm back on the best kernel family when a test leaves, even through a failed REQUIRE.
+struct BestIsaOnExit {
+  ~BestIsaOnExit() { lethe::cpu::set_gemm_isa_for_testing("auto"); }
+};
+
+// Runs body with each micro-kernel family the CPU supports forced in turn.
 template <class Body>
 void for_each_isa(const Body& body) {
+  const BestIsaOnExit restore;
   for (const char* isa : kIsas) {
     if (!lethe::cpu::set_gemm_isa_for_testing(isa)) {
       MESSAGE("skipping the ", isa, " kernels: this CPU lacks the instructions");
@@ -124,7 +133,6 @@ void for_each_isa(const Body& body) {
     REQUIRE(std::string(lethe::cpu::gemm_isa_name()) == isa);
     body();
   }
-  lethe::cpu::set_gemm_isa_for_testing("auto");
 }
 
 }  // namespace
@@ -149,8 +157,8 @@ TEST_CASE("sgemm: every transpose combination on mixed odd sizes") {
 }
 
 TEST_CASE("sgemm: alpha and beta variants; beta == 0 ignores NaN in C") {
-  const float kAlphaBeta[][2] = {{1.0f, 0.0f}, {1.0f, 1.0f}, {-0.5f, 0.25f}, {2.0f, 0.0f},
-                                 {0.75f, -1.5f}};
+  const float kAlphaBeta[][2] = {
+      {1.0f, 0.0f}, {1.0f, 1.0f}, {-0.5f, 0.25f}, {2.0f, 0.0f}, {0.75f, -1.5f}};
   for_each_isa([&] {
     for (int combo = 0; combo < 4; ++combo) {
       for (const auto& alpha_beta : kAlphaBeta) {
@@ -201,6 +209,27 @@ TEST_CASE("sgemm: products spanning several cache blocks and threads") {
       check_case(t, 11);
     }
   });
+}
+
+TEST_CASE("sgemm: C split over 1 to 5 threads") {
+  const int default_threads = omp_get_max_threads();
+  for_each_isa([] {
+    for (int threads = 1; threads <= 5; ++threads) {
+      omp_set_num_threads(threads);
+      for (int combo = 0; combo < 8; ++combo) {
+        GemmCase t;  // the tall-thin shape splits one way, the small square one in 2 x 2 at 4
+        t.trans_a = (combo & 1) != 0;
+        t.trans_b = (combo & 2) != 0;
+        const bool tall_thin = (combo & 4) != 0;
+        t.m = tall_thin ? 97 : 48;
+        t.n = tall_thin ? 301 : 96;
+        t.k = tall_thin ? 64 : 256;
+        INFO("threads ", threads);
+        check_case(t, static_cast<uint32_t>(threads));
+      }
+    }
+  });
+  omp_set_num_threads(default_threads);
 }
 
 TEST_CASE("sgemm: K == 0 and alpha == 0 only scale C") {
@@ -273,7 +302,8 @@ TEST_CASE("dgemm: every transpose combination with alpha, beta and padded rows")
       for (int64_t j = 0; j < n; ++j) {
         double sum = 0.0;
         for (int64_t p = 0; p < k; ++p) {
-          sum += (trans_a ? a[p * ld + i] : a[i * ld + p]) * (trans_b ? b[j * ld + p] : b[p * ld + j]);
+          sum +=
+              (trans_a ? a[p * ld + i] : a[i * ld + p]) * (trans_b ? b[j * ld + p] : b[p * ld + j]);
         }
         const double expected = 0.5 * sum - c_before[i * ld + j];
         max_error = std::max(max_error, std::fabs(expected - c[i * ld + j]));

@@ -2,13 +2,15 @@
 // OpenMP over blocks of C.  dgemm: a plain cache-blocked loop nest in double.
 //
 // Loop nest of one thread over its block of C (see gemm_on_this_thread):
-//   for each nc-wide column block of C          (packed B block, kc x nc, stays in L2)
+//   for each nc-wide column block of C
 //     for each kc-deep slice of K
-//       pack op(B)(slice, column block) into nr-wide panels
+//       pack op(B)(slice, column block) into nr-wide panels      (kc x nc, streams from L2)
 //       for each mc-tall row block of C
 //         pack op(A)(row block, slice) into mr-tall panels
-//         for each mr-tall A panel               (kc x mr, stays in L1)
+//         for each mr-tall A panel                               (kc x mr, stays in L1)
 //           for each nr-wide B panel: micro-kernel on the mr x nr tile of C
+// Products with few rows skip packing op(B) = B and read its full panels in place.
+// Threads split C into blocks and each runs this nest on its own block (gemm_on_team).
 #include "cpu/gemm.h"
 
 #include <omp.h>
@@ -28,7 +30,7 @@ namespace {
 using detail::KernelFamily;
 using detail::MicroTile;
 
-// ---- portable micro-kernel ------------------------------------------------------------------
+// ---- portable micro-kernel ----------------------------------------------------------------------
 
 constexpr int kPortableRows = 4;
 constexpr int kPortableCols = 8;
@@ -57,27 +59,22 @@ void portable_micro_kernel(const MicroTile& tile) {
 }
 
 const KernelFamily& portable_kernel_family() {
-  static const KernelFamily family{"portable", kPortableRows,  kPortableCols,         /*mc=*/128,
-                                   /*kc=*/256, /*nc=*/1024,    &portable_micro_kernel,
-                                   &detail::pack_transposed_panel_portable};
+  constexpr int64_t kRowBlock = 128;
+  constexpr int64_t kDepthBlock = 256;
+  constexpr int64_t kColumnBlock = 1024;
+  static const KernelFamily family{
+      "portable",  kPortableRows, kPortableCols,          kRowBlock,
+      kDepthBlock, kColumnBlock,  &portable_micro_kernel, &detail::pack_transposed_panel_portable};
   return family;
 }
 
-// ---- runtime dispatch ---------------------------------------------------------------------
+// ---- runtime dispatch ---------------------------------------------------------------------------
 
 const KernelFamily* family_for_isa(const char* isa) {
   if (std::strcmp(isa, "avx512") == 0) return &detail::avx512_kernel_family();
   if (std::strcmp(isa, "avx2") == 0) return &detail::avx2_kernel_family();
   if (std::strcmp(isa, "portable") == 0) return &portable_kernel_family();
   return nullptr;
-}
-
-// Kernel families ordered from fastest to slowest; a CPU supports a suffix of this list.
-bool cpu_supports_family(const char* isa) {
-  const char* best = cpu_isa_name();
-  if (std::strcmp(isa, "portable") == 0) return true;
-  if (std::strcmp(isa, "avx2") == 0) return std::strcmp(best, "portable") != 0;
-  return std::strcmp(isa, best) == 0;
 }
 
 const KernelFamily& best_family() {
@@ -93,7 +90,7 @@ const KernelFamily& active_family() {
   return forced != nullptr ? *forced : best_family();
 }
 
-// ---- per-thread packing buffers -----------------------------------------------------------
+// ---- per-thread packing buffers -----------------------------------------------------------------
 
 struct FreeDeleter {
   void operator()(float* data) const { std::free(data); }
@@ -127,7 +124,7 @@ PackBuffers& this_thread_pack_buffers() {
   return buffers;
 }
 
-// ---- problem description ------------------------------------------------------------------
+// ---- problem description ------------------------------------------------------------------------
 
 struct GemmArgs {
   bool trans_a;
@@ -156,7 +153,9 @@ GemmArgs sub_block(const GemmArgs& g, int64_t row0, int64_t rows, int64_t col0, 
   return sub;
 }
 
-int64_t ceil_div(int64_t value, int64_t divisor) { return (value + divisor - 1) / divisor; }
+int64_t ceil_div(int64_t value, int64_t divisor) {
+  return (value + divisor - 1) / divisor;
+}
 
 // C(M,N) = beta * C, with beta == 0 writing zeros whatever C held.
 void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
@@ -170,7 +169,7 @@ void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
   }
 }
 
-// ---- packing ----------------------------------------------------------------------------
+// ---- packing ------------------------------------------------------------------------------------
 
 // Panel element (k, w) at dst[k * panel_width + w] from src[k * src_k_stride + w], for w < width;
 // columns width .. panel_width are zero.  Used for op(A) = A^T and op(B) = B.
@@ -217,7 +216,7 @@ void pack_b_block(const GemmArgs& g, const KernelFamily& family, int64_t col0, i
   }
 }
 
-// ---- blocked product on one thread ------------------------------------------------------
+// ---- blocked product on one thread --------------------------------------------------------------
 
 // The B operand of one macro-kernel call, depth x cols of op(B) in nr-wide panels.  Block columns
 // [0, in_place_cols) are full panels read straight from B (op(B) = B) with row stride
@@ -230,9 +229,8 @@ struct BBlock {
 };
 
 // C(rows, cols) = alpha * packed A block (rows x depth) * B block (depth x cols) + beta * C.
-void macro_kernel(const KernelFamily& family, const float* packed_a, const BBlock& b,
-                  int64_t rows, int64_t cols, int64_t depth, float alpha, float beta, float* c,
-                  int64_t ldc) {
+void macro_kernel(const KernelFamily& family, const float* packed_a, const BBlock& b, int64_t rows,
+                  int64_t cols, int64_t depth, float alpha, float beta, float* c, int64_t ldc) {
   MicroTile tile{};
   tile.depth = depth;
   tile.a_k_stride = family.mr;
@@ -299,16 +297,16 @@ void gemm_on_this_thread(const GemmArgs& g, const KernelFamily& family) {
   }
 }
 
-// ---- threads --------------------------------------------------------------------------------
+// ---- threads ------------------------------------------------------------------------------------
 
 // Multiply-adds below which one more thread costs more than it saves.
-constexpr int64_t kMinMultiplyAddsPerThread = int64_t{1} << 18;
+constexpr double kMinMultiplyAddsPerThread = 1 << 18;
 
 int thread_count_for(const GemmArgs& g) {
   if (omp_in_parallel()) return 1;
-  const int64_t multiply_adds = g.m * g.n * g.k;
-  const int64_t useful = std::max<int64_t>(1, multiply_adds / kMinMultiplyAddsPerThread);
-  return static_cast<int>(std::min<int64_t>(omp_get_max_threads(), useful));
+  const double multiply_adds = static_cast<double>(g.m) * static_cast<double>(g.n) * g.k;
+  const double useful = std::max(1.0, multiply_adds / kMinMultiplyAddsPerThread);
+  return static_cast<int>(std::min(static_cast<double>(omp_get_max_threads()), useful));
 }
 
 struct ThreadGrid {
@@ -359,7 +357,7 @@ void gemm_on_team(const GemmArgs& g, const KernelFamily& family, int threads) {
   }
 }
 
-// ---- dgemm ------------------------------------------------------------------------------
+// ---- dgemm --------------------------------------------------------------------------------------
 
 constexpr int64_t kDgemmBlock = 128;
 
@@ -398,9 +396,8 @@ void pack_transposed_panel_portable(const float* src, int64_t src_w_stride, int6
 
 }  // namespace detail
 
-void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-           int64_t ldc) {
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0.0f) {
     scale_c(M, N, beta, C, ldc);
@@ -433,7 +430,9 @@ void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double a
   }
 }
 
-const char* gemm_isa_name() { return active_family().isa; }
+const char* gemm_isa_name() {
+  return active_family().isa;
+}
 
 bool set_gemm_isa_for_testing(const char* isa) {
   if (isa == nullptr || std::strcmp(isa, "auto") == 0) {
@@ -441,7 +440,7 @@ bool set_gemm_isa_for_testing(const char* isa) {
     return true;
   }
   const KernelFamily* family = family_for_isa(isa);
-  if (family == nullptr || !cpu_supports_family(isa)) return false;
+  if (family == nullptr || !cpu_supports_isa(isa)) return false;
   forced_family.store(family, std::memory_order_release);
   return true;
 }

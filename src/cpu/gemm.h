@@ -1,7 +1,7 @@
 // Row-major matrix multiply for the CPU backend. sgemm is the float workhorse behind matmul, linear
 // and conv (through im2col): BLIS-style packing and cache blocking around a register-tiled
-// micro-kernel picked at runtime (AVX-512, AVX2+FMA or portable C++). dgemm is a plain cache-blocked
-// loop nest in double for the finite-difference gradient checks.
+// micro-kernel picked at runtime (AVX-512, AVX2+FMA or portable C++). dgemm is a plain
+// cache-blocked loop nest in double for the finite-difference gradient checks.
 #pragma once
 #include <cstdint>
 
@@ -15,9 +15,8 @@ namespace lethe::cpu {
 // K == 0 or alpha == 0 only scales C by beta.  Any of M, N, K may be 0.
 // Runs on omp_get_max_threads() threads for large products; inside an OpenMP parallel region it
 // runs single-threaded and is safe to call from every thread at once.
-void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-           int64_t ldc);
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
 // Same contract in double; single-threaded, written for correctness rather than speed.
 void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
@@ -59,8 +58,8 @@ using MicroKernel = void (*)(const MicroTile& tile);
 // Packs `width` lines of `depth` contiguous floats (line w at src + w * src_w_stride) as one panel
 // with the lines side by side: dst[k * panel_width + w] = src[w * src_w_stride + k], zero for
 // width <= w < panel_width.  Packs op(A) = A into A panels and op(B) = B^T into B panels.
-using TransposingPacker = void (*)(const float* src, int64_t src_w_stride, int64_t depth,
-                                   int width, int panel_width, float* dst);
+using TransposingPacker = void (*)(const float* src, int64_t src_w_stride, int64_t depth, int width,
+                                   int panel_width, float* dst);
 
 // The portable TransposingPacker (gemm.cpp).
 void pack_transposed_panel_portable(const float* src, int64_t src_w_stride, int64_t depth,

@@ -1,6 +1,6 @@
-// AVX2 + FMA sgemm micro-kernel: a register tile of up to 6 rows x 2 ymm vectors (8 floats each)
-// of C held in 12 ymm accumulators across the whole depth of a packed panel.
-// Compile with -mavx2 -mfma.
+// AVX2 + FMA sgemm kernel family: a register tile of up to 6 rows x 2 ymm vectors (16 floats) of
+// C held in 12 ymm accumulators over the whole depth of its A and B panels, with a kernel
+// specialised for every edge-tile shape.  Compile with -mavx2 -mfma.
 #include <immintrin.h>
 
 #include <array>
@@ -102,9 +102,12 @@ void avx2_micro_kernel(const MicroTile& tile) {
 }  // namespace
 
 const KernelFamily& avx2_kernel_family() {
-  static const KernelFamily family{"avx2", kTileRows, kTileVectors * kLanes,
-                                   /*mc=*/144, /*kc=*/256, /*nc=*/1536, &avx2_micro_kernel,
-                                   &pack_transposed_panel_portable};
+  constexpr int64_t kRowBlock = 144;
+  constexpr int64_t kDepthBlock = 256;
+  constexpr int64_t kColumnBlock = 1536;
+  static const KernelFamily family{
+      "avx2",      kTileRows,    kTileVectors * kLanes, kRowBlock,
+      kDepthBlock, kColumnBlock, &avx2_micro_kernel,    &pack_transposed_panel_portable};
   return family;
 }
 

@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <new>
@@ -41,8 +42,8 @@ FmaChains best_fma_chains() {
   return {&multiply_add_chains_portable, kPortableChains};
 }
 
-// Keeps the chains' results alive so the compiler cannot drop them.
-volatile float benchmark_sink = 0.0f;
+// Keeps benchmark results alive so the compiler cannot drop the work behind them.
+std::atomic<float> benchmark_sink{0.0f};
 
 // Runs chains on this thread for `seconds`; returns the multiply-adds done per second.
 double multiply_adds_per_second(const FmaChains& chains, double seconds) {
@@ -56,7 +57,7 @@ double multiply_adds_per_second(const FmaChains& chains, double seconds) {
     rounds += kRoundsPerTimeCheck;
     elapsed = omp_get_wtime() - start;
   }
-  benchmark_sink = sink;
+  benchmark_sink.store(sink, std::memory_order_relaxed);
   return static_cast<double>(rounds * chains.multiply_adds_per_round) / elapsed;
 }
 
@@ -74,24 +75,30 @@ FloatBuffer allocate_floats(int64_t count) {
 
 }  // namespace
 
+bool cpu_supports_isa(const char* isa) {
+  const std::string_view name = isa;
+  if (name == "portable") return true;
+  __builtin_cpu_init();
+  const bool fma = __builtin_cpu_supports("fma");
+  if (name == "avx2") return fma && __builtin_cpu_supports("avx2");
+  if (name == "avx512") {
+    return fma && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
+  }
+  return false;
+}
+
 const char* cpu_isa_name() {
-  static const char* const name = [] {
-    __builtin_cpu_init();
-    const bool fma = __builtin_cpu_supports("fma");
-    if (fma && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")) {
-      return "avx512";
-    }
-    if (fma && __builtin_cpu_supports("avx2")) return "avx2";
-    return "portable";
-  }();
+  static const char* const name = cpu_supports_isa("avx512") ? "avx512"
+                                  : cpu_supports_isa("avx2") ? "avx2"
+                                                             : "portable";
   return name;
 }
 
 double measure_fma_peak_gflops(int threads) {
   const FmaChains chains = best_fma_chains();
   double total_multiply_adds_per_second = 0.0;
-#pragma omp parallel num_threads(threads) reduction(+ : total_multiply_adds_per_second)
+#pragma omp parallel num_threads(std::max(threads, 1)) reduction(+ : total_multiply_adds_per_second)
   {
     multiply_adds_per_second(chains, kWarmupSeconds);
 #pragma omp barrier
@@ -108,6 +115,7 @@ double measure_copy_bandwidth_gbs(int threads) {
   const FloatBuffer dst_buffer = allocate_floats(kFloats);
   float* src = src_buffer.get();
   float* dst = dst_buffer.get();
+  threads = std::max(threads, 1);
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t i = 0; i < kFloats; ++i) {
     src[i] = static_cast<float>(i & 1023);
@@ -120,7 +128,7 @@ double measure_copy_bandwidth_gbs(int threads) {
     for (int64_t i = 0; i < kFloats; ++i) dst[i] = src[i];
     best_seconds = std::min(best_seconds, omp_get_wtime() - start);
   }
-  benchmark_sink = dst[kFloats / 2];
+  benchmark_sink.store(dst[kFloats / 2], std::memory_order_relaxed);
   return 2.0 * static_cast<double>(kBufferBytes) / best_seconds / 1e9;
 }
 

@@ -1,5 +1,5 @@
 // Machine ceilings for judging kernel speed: the fp32 FMA peak the cores reach with independent
-// register-resident FMA chains, and STREAM-copy memory bandwidth.  Each benchmark runs ~0.2 s.
+// register-resident FMA chains (~0.2 s), and STREAM-copy memory bandwidth (~0.5 s, 512 MiB).
 #pragma once
 #include <cstdint>
 
@@ -8,6 +8,10 @@ namespace lethe::cpu {
 // Best instruction set this CPU offers to the kernels: "avx512" (F, DQ, VL, BW and FMA), "avx2"
 // (AVX2 and FMA) or "portable".
 const char* cpu_isa_name();
+
+// Whether this CPU runs code built for `isa` ("avx512", "avx2" or "portable"); false for other
+// names.
+bool cpu_supports_isa(const char* isa);
 
 // fp32 GFLOP/s of independent FMA chains on `threads` OpenMP threads with the best instruction
 // set, counting one FMA as 2 flops per vector lane.
