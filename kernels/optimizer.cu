@@ -1,5 +1,6 @@
 // Optimiser updates over flat parameter / gradient arenas (fp32): one fused pass per step, each
-// element read and written once. Grid-stride loops.
+// element read and written once, and the squared norm / scale / clamp of gradient clipping.
+// Grid-stride loops.
 #pragma once
 #include "kernels/simt.cuh"
 
@@ -43,6 +44,46 @@ __global__ void ema_kernel(float* __restrict__ shadow, const float* __restrict__
   for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
        i += stride) {
     shadow[i] = decay * shadow[i] + (1.0f - decay) * params[i];
+  }
+}
+
+constexpr int kSquaredNormThreads = 256;
+
+// partials[blockIdx.x] = sum of values[i]^2 over the block's grid-stride elements, accumulated in
+// double as the CPU does; the host adds the gridDim.x partials. Block size kSquaredNormThreads.
+__global__ void squared_norm_kernel(const float* __restrict__ values, long long n,
+                                    double* __restrict__ partials) {
+  __shared__ double block_totals[kSquaredNormThreads];
+  const long long stride = static_cast<long long>(gridDim.x) * blockDim.x;
+  double total = 0;
+  for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += stride) {
+    total += static_cast<double>(values[i]) * values[i];
+  }
+  block_totals[threadIdx.x] = total;
+  __syncthreads();
+  for (unsigned half = blockDim.x / 2; half > 0; half /= 2) {
+    if (threadIdx.x < half) block_totals[threadIdx.x] += block_totals[threadIdx.x + half];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) partials[blockIdx.x] = block_totals[0];
+}
+
+// values *= factor. (n)
+__global__ void scale_kernel(float* __restrict__ values, long long n, float factor) {
+  const long long stride = static_cast<long long>(gridDim.x) * blockDim.x;
+  for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += stride) {
+    values[i] *= factor;
+  }
+}
+
+// values clamped to [-limit, limit]. (n)
+__global__ void clamp_kernel(float* __restrict__ values, long long n, float limit) {
+  const long long stride = static_cast<long long>(gridDim.x) * blockDim.x;
+  for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += stride) {
+    values[i] = fminf(fmaxf(values[i], -limit), limit);
   }
 }
 

@@ -366,6 +366,14 @@ inline void* dynamic_shared_memory() {
   return launch_state.dynamic_shared.data();
 }
 
+// The scheduler (with its fiber stacks) of the calling host thread, shared by every kernel: each
+// pool holds kMaxBlockThreads guard-page mappings, so one per kernel would exhaust the process's
+// limit on memory mappings (vm.max_map_count) once a few dozen kernels have run.
+inline BlockScheduler& thread_block_scheduler() {
+  static thread_local BlockScheduler block_scheduler;
+  return block_scheduler;
+}
+
 // Runs body() as every thread of every block of the grid. Dynamic shared memory is filled with
 // 0xFF bytes (NaN as float) before each block, so reading it before writing it shows.
 template <class Body>
@@ -374,7 +382,7 @@ void run_grid(dim3 grid, dim3 block, size_t dynamic_shared_bytes, Body& body) {
   if (threads == 0 || threads > kMaxBlockThreads || block.z > 64) {
     throw std::runtime_error("simt emulator: invalid block size " + std::to_string(threads));
   }
-  static thread_local BlockScheduler block_scheduler;
+  BlockScheduler& block_scheduler = thread_block_scheduler();
   LaunchState& state = launch_state;
   if (state.scheduler != nullptr) throw std::runtime_error("simt emulator: nested kernel launch");
   state.scheduler = &block_scheduler;
@@ -529,4 +537,11 @@ inline float __saturatef(float x) {
 }
 inline float rsqrtf(float x) {
   return 1.0f / std::sqrt(x);
+}
+// Double arithmetic that nvcc must not contract into an FMA (matches the host's rounding).
+inline double __dadd_rn(double a, double b) {
+  return a + b;
+}
+inline double __dmul_rn(double a, double b) {
+  return a * b;
 }

@@ -2,10 +2,13 @@
 // mnist-xs checkpoint and a fixture data set, including their bad-input paths.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
 #include "cli_runner.h"
+#include "lethe/allocator.h"
 #include "lethe/classifier.h"
 #include "lethe/dataset.h"
 #include "lethe/safetensors.h"
@@ -116,6 +119,43 @@ TEST_CASE("lethe sample writes a grid or a samples file, and rejects bad input")
   const CommandResult truncated = run_lethe("sample " + broken + " --out " + out);
   CHECK(truncated.exit_code != 0);
   CHECK(truncated.contains("broken.safetensors"));
+}
+
+TEST_CASE("lethe train and sample --device cuda: run on a GPU, a clear error without one") {
+  const ModelFixture& f = fixture();
+  const std::string run_dir = (f.dir / "run_cuda").string();
+  const std::string samples = (f.dir / "cuda_samples.safetensors").string();
+  const CommandResult train =
+      run_lethe("train --config mnist-xs --data " + f.data +
+                " --steps 3 --batch 8 --device cuda --kernels auto --out " + run_dir);
+  const CommandResult sample =
+      run_lethe("sample " + f.checkpoint +
+                " --sampler em --steps 3 --n 2 --labels 4,null --device cuda --out " + samples);
+  if (!cuda_available()) {
+    for (const CommandResult* run : {&train, &sample}) {
+      CHECK(run->exit_code != 0);
+      CHECK_MESSAGE(run->contains("--device cuda:"), run->output);
+    }
+    return;
+  }
+  REQUIRE_MESSAGE(train.exit_code == 0, train.output);
+  CHECK(train.contains("on cuda"));
+  CHECK(train.contains("saved at step 3"));
+  REQUIRE_MESSAGE(sample.exit_code == 0, sample.output);
+  const CommandResult on_cpu =
+      run_lethe("sample " + f.checkpoint + " --sampler em --steps 3 --n 2 --labels 4,null --out " +
+                samples + ".cpu.safetensors");
+  REQUIRE_MESSAGE(on_cpu.exit_code == 0, on_cpu.output);
+  const std::vector<float> gpu = load_safetensors(samples).at("samples").to_float_vector();
+  const std::vector<float> cpu =
+      load_safetensors(samples + ".cpu.safetensors").at("samples").to_float_vector();
+  REQUIRE(gpu.size() == cpu.size());
+  double largest_difference = 0;
+  for (size_t i = 0; i < gpu.size(); ++i) {
+    largest_difference = std::max(largest_difference, std::abs(double(gpu[i]) - cpu[i]));
+  }
+  MESSAGE("lethe sample --device cuda vs cpu: largest difference ", largest_difference);
+  CHECK(largest_difference <= 1e-3);
 }
 
 TEST_CASE("lethe eval reports its figures as JSON and names a missing classifier") {

@@ -1,7 +1,9 @@
 // Fused optimiser updates over flat arenas against the CPU loops, emulated and native: several
-// Adam steps (the bias corrections change every step), SGD with momentum, and EMA.
+// Adam steps (the bias corrections change every step), SGD with momentum, EMA, and the squared
+// norm, scale and clamp of gradient clipping.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -61,7 +63,26 @@ void check_sgd_and_ema() {
   }
 }
 
+template <Target target>
+void check_clipping_loops() {
+  std::mt19937 rng(53);
+  for (int64_t n : kArenaSizes) {
+    CAPTURE(n);
+    auto values = random_values(n, rng, -3.0f, 3.0f);
+    TargetBuffer<target> values_t(values);
+    const double expected_norm = lethe::cpu::squared_norm(values.data(), n);
+    const double norm = lethe::cuda::squared_norm<target>(values_t.data(), n);
+    CHECK(std::abs(norm - expected_norm) <= 1e-9 * expected_norm);
+    lethe::cpu::scale(values.data(), n, 0.37f);
+    lethe::cuda::scale<target>(values_t.data(), n, 0.37f);
+    lethe::cpu::clamp_values(values.data(), n, 0.5f);
+    lethe::cuda::clamp_values<target>(values_t.data(), n, 0.5f);
+    CHECK(normalised_mse(values_t.download(), values) <= kParityTolerance);
+  }
+}
+
 }  // namespace
 
 LETHE_CUDA_PARITY_TEST("adam over a flat arena", check_adam)
 LETHE_CUDA_PARITY_TEST("sgd and ema over a flat arena", check_sgd_and_ema)
+LETHE_CUDA_PARITY_TEST("squared norm, scale and clamp of gradient clipping", check_clipping_loops)

@@ -20,11 +20,12 @@ namespace lethe::cuda::testing {
 
 constexpr double kParityTolerance = 1e-7;  // normalised MSE bound for fp32 kernels
 
-// Floats on a kernel target. Uploads a host vector or starts as NaN; download() copies back.
-template <Target target>
+// Values of type T (floats by default) on a kernel target. Uploads a host vector or starts as NaN
+// (zero for integers); download() copies back.
+template <Target target, class T = float>
 class TargetBuffer {
  public:
-  explicit TargetBuffer(const std::vector<float>& values) : count_(values.size()) {
+  explicit TargetBuffer(const std::vector<T>& values) : count_(values.size()) {
     if constexpr (target == Target::emulated) {
       host_ = values;
     } else {
@@ -32,7 +33,7 @@ class TargetBuffer {
     }
   }
   explicit TargetBuffer(size_t count)
-      : TargetBuffer(std::vector<float>(count, std::numeric_limits<float>::quiet_NaN())) {}
+      : TargetBuffer(std::vector<T>(count, std::numeric_limits<T>::quiet_NaN())) {}
   ~TargetBuffer() {
 #ifdef LETHE_WITH_CUDA
     if constexpr (target == Target::native) raw_release(device_);
@@ -41,29 +42,29 @@ class TargetBuffer {
   TargetBuffer(const TargetBuffer&) = delete;
   TargetBuffer& operator=(const TargetBuffer&) = delete;
 
-  float* data() {
+  T* data() {
     return target == Target::emulated ? host_.data() : device_;
   }
-  std::vector<float> download() const {
+  std::vector<T> download() const {
     if constexpr (target == Target::emulated) return host_;
-    std::vector<float> values(count_);
+    std::vector<T> values(count_);
 #ifdef LETHE_WITH_CUDA
-    copy(values.data(), device_, count_ * sizeof(float), CopyKind::device_to_host);
+    copy(values.data(), device_, count_ * sizeof(T), CopyKind::device_to_host);
 #endif
     return values;
   }
 
  private:
-  void upload(const std::vector<float>& values) {
+  void upload(const std::vector<T>& values) {
 #ifdef LETHE_WITH_CUDA
-    device_ = static_cast<float*>(raw_allocate(std::max<size_t>(count_, 1) * sizeof(float)));
-    copy(device_, values.data(), count_ * sizeof(float), CopyKind::host_to_device);
+    device_ = static_cast<T*>(raw_allocate(std::max<size_t>(count_, 1) * sizeof(T)));
+    copy(device_, values.data(), count_ * sizeof(T), CopyKind::host_to_device);
 #endif
   }
 
   size_t count_;
-  std::vector<float> host_;
-  float* device_ = nullptr;
+  std::vector<T> host_;
+  T* device_ = nullptr;
 };
 
 inline std::vector<float> random_values(size_t count, std::mt19937& rng, float low = -1.0f,

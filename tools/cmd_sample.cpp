@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "lethe/autograd.h"
+#include "lethe/device.h"
 #include "lethe/png.h"
 #include "lethe/progress.h"
 #include "lethe/score_model.h"
@@ -22,6 +23,8 @@ struct SampleOptions {
   int64_t batch = 128;
   std::string latents;
   std::string out = "samples.png";
+  std::string device = "cpu";
+  std::string kernels = "auto";
 };
 
 bool ends_with(const std::string& text, const std::string& suffix) {
@@ -44,7 +47,10 @@ Tensor starting_latents(const SampleOptions& options, const ScoreModel& model, c
 void run_sample(const SampleOptions& options) {
   LETHE_CHECK(ends_with(options.out, ".png") || ends_with(options.out, ".safetensors"), "--out ",
               options.out, ": expected a .png or .safetensors file name");
+  const Device device = parse_device(options.device);
+  set_gpu_kernels(options.kernels);
   const auto model = ScoreModel::load(options.checkpoint);
+  model->to(device);
   check_sampler(options.sampler, model->sde());
   const std::vector<int64_t> label_list = parse_labels(options.labels, model->null_label());
   std::vector<int64_t> labels;
@@ -52,8 +58,10 @@ void run_sample(const SampleOptions& options) {
   const UNetConfig& config = model->unet().config();
   const int64_t total = static_cast<int64_t>(labels.size());
   Generator noise(options.seed, 0);
-  const Tensor start = starting_latents(
-      options, *model, {total, config.in_channels, config.resolution, config.resolution}, noise);
+  const Tensor start =
+      starting_latents(options, *model,
+                       {total, config.in_channels, config.resolution, config.resolution}, noise)
+          .to(device);
 
   NoGrad no_grad;
   std::vector<Tensor> chunks;
@@ -135,6 +143,11 @@ void register_sample(CLI::App& app) {
   command->add_option("--latents", options->latents,
                       "Start from these prior samples (.safetensors, one tensor (N, C, H, W))");
   command->add_option("--out", options->out, "Output: .png grid or .safetensors for lethe eval")
+      ->capture_default_str();
+  command->add_option("--device", options->device, "cpu or cuda")->capture_default_str();
+  command
+      ->add_option("--kernels", options->kernels,
+                   "GPU GEMM/conv: hand, vendor or auto (the faster measured)")
       ->capture_default_str();
   command->callback([options] { run_sample(*options); });
 }

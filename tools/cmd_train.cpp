@@ -6,9 +6,10 @@
 #include <fstream>
 
 #include "commands.h"
-#include "parse_digits.h"
+#include "lethe/device.h"
 #include "lethe/progress.h"
 #include "lethe/score_training.h"
+#include "parse_digits.h"
 
 namespace lethe::tools {
 namespace {
@@ -20,12 +21,16 @@ struct TrainOptions {
   std::string data_dir = "data/mnist";
   std::string classes = "0,1,2,3,4,5,6,7,8,9";
   std::string out_dir = "runs/train";
+  std::string device = "cpu";
+  std::string kernels = "auto";
   int64_t steps = 20000;
   int64_t checkpoint_every = 1000;
   bool resume = false;
 };
 
 void run_train(TrainOptions options) {
+  options.config.device = parse_device(options.device);
+  set_gpu_kernels(options.kernels);
   options.config.classes = parse_digits(options.classes, "--classes");
   LETHE_CHECK(!options.config.classes.empty(), "--classes: no class given");
   UNetConfig::preset(options.config.unet);  // reject a bad flag before reading any data
@@ -45,11 +50,13 @@ void run_train(TrainOptions options) {
   if (new_log) log << "step,loss,grad_norm,lr,elapsed_s\n";
 
   std::signal(SIGINT, [](int) { stop_requested = true; });
-  std::printf("training %s (%s SDE) on %s classes {%s}, %lld steps, batch %lld, %lld parameters\n",
-              options.config.unet.c_str(), options.config.sde.c_str(), options.data_dir.c_str(),
-              options.classes.c_str(), static_cast<long long>(options.steps),
-              static_cast<long long>(options.config.batch),
-              static_cast<long long>(trainer.model().parameter_count()));
+  std::printf(
+      "training %s (%s SDE) on %s classes {%s}, %lld steps, batch %lld, %lld parameters, on %s\n",
+      options.config.unet.c_str(), options.config.sde.c_str(), options.data_dir.c_str(),
+      options.classes.c_str(), static_cast<long long>(options.steps),
+      static_cast<long long>(options.config.batch),
+      static_cast<long long>(trainer.model().parameter_count()),
+      device_name(options.config.device));
   std::fflush(stdout);
   Progress progress("train", options.steps);
   while (trainer.step() < options.steps && !stop_requested) {
@@ -109,6 +116,11 @@ void register_train(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   train->add_flag("--resume", options->resume, "Continue from OUT/checkpoint.safetensors");
+  train->add_option("--device", options->device, "cpu or cuda")->capture_default_str();
+  train
+      ->add_option("--kernels", options->kernels,
+                   "GPU GEMM/conv: hand, vendor or auto (the faster measured)")
+      ->capture_default_str();
   train->callback([options] { run_train(*options); });
 }
 

@@ -23,6 +23,12 @@ void allocator_empty_cache(Device device);  // frees every cached block
 // Copies bytes between any two devices (host<->device transfers on the CUDA build).
 void device_copy(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes);
 
+// Zeroes `bytes` bytes at `data` on `device`.
+void device_fill_zero(void* data, size_t bytes, Device device);
+
 bool cuda_available();  // a CUDA build that sees at least one usable GPU
+// Throws a clear lethe::Error ("--device cuda: ...") unless tensors can live on `device`: a CUDA
+// build that sees a GPU. Every cuda allocation checks this first, so no request crashes.
+void require_device(Device device);
 
 }  // namespace lethe

@@ -52,8 +52,9 @@ Tensor dsm_loss(const NoiseModel& model, const Sde& sde, const Tensor& x0, Gener
 Tensor per_sample(const std::vector<double>& values, int rank, DType dtype = DType::f32,
                   Device device = Device::cpu);
 
-// x_T ~ N(0, prior_std^2 I) -> `shape` in `dtype`.
-Tensor draw_prior(const Sde& sde, const Shape& shape, Generator& noise, DType dtype = DType::f32);
+// x_T ~ N(0, prior_std^2 I) -> `shape` in `dtype` on `device` (the same numbers on any device).
+Tensor draw_prior(const Sde& sde, const Shape& shape, Generator& noise, DType dtype = DType::f32,
+                  Device device = Device::cpu);
 // log N(z; 0, prior_std^2 I) per sample: z (B, ...) -> (B).
 Tensor prior_log_density(const Sde& sde, const Tensor& z);
 // The probability-flow ODE's drift f(x, t) - g(t)^2 s(x, t) / 2 with every sample at time t.

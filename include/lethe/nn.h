@@ -35,6 +35,10 @@ class Module {
   // errors that list the first offenders).
   void load_state_dict(const NamedTensors& state);
   void set_requires_grad(bool requires);  // freeze (false) or unfreeze every parameter
+  // Moves every parameter to `device` in place (every handle to a parameter sees the move; their
+  // gradients are dropped). Pack the arena afterwards: ParameterArena::pack packs on the device
+  // the parameters live on.
+  void to(Device device);
 
  protected:
   Tensor& add_parameter(const std::string& name, Tensor value);

@@ -113,7 +113,8 @@ Tensor softmax(const Tensor& a, int axis = -1);
 Tensor log_softmax(const Tensor& a, int axis = -1);
 
 // ---- lookup, regularisation, losses ---------------------------------------------------------
-// weight: (N, D), indices: i64 or i32 of any shape S with values in [0, N) -> S + (D).
+// weight: (N, D), indices: i64 or i32 of any shape S with values in [0, N) -> S + (D). For a
+// weight on cuda the indices may live on either device.
 Tensor embedding(const Tensor& weight, const Tensor& indices);
 // Inverted dropout: keeps each element with probability 1 - p and scales it by 1 / (1 - p).
 // Identity when !training or p == 0. The mask comes from `generator` (Philox stream).

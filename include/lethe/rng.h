@@ -28,12 +28,18 @@ class Generator {
   uint64_t offset() const { return offset_; }
   void set_offset(uint64_t offset) { offset_ = offset; }
 
-  // Each returns a new tensor and advances the offset past the blocks it used.
-  Tensor uniform(const Shape& shape, double low = 0, double high = 1, DType dtype = DType::f32);
-  Tensor normal(const Shape& shape, double mean = 0, double stddev = 1,
-                DType dtype = DType::f32);                        // Box-Muller on lane pairs
-  Tensor randint(const Shape& shape, int64_t low, int64_t high);  // i64 in [low, high)
-  Tensor bernoulli(const Shape& shape, double p, DType dtype = DType::f32);  // 1 with prob. p
+  // Each returns a new tensor on `device` and advances the offset past the blocks it used. The
+  // numbers do not depend on the device: uniform, randint and bernoulli run the same Philox
+  // stream in a CUDA kernel (cuda/random.h); normal is drawn on the host and copied, because the
+  // GPU's log / sin / cos round differently from the host's.
+  Tensor uniform(const Shape& shape, double low = 0, double high = 1, DType dtype = DType::f32,
+                 Device device = Device::cpu);
+  Tensor normal(const Shape& shape, double mean = 0, double stddev = 1, DType dtype = DType::f32,
+                Device device = Device::cpu);  // Box-Muller on lane pairs
+  Tensor randint(const Shape& shape, int64_t low, int64_t high,
+                 Device device = Device::cpu);  // i64 in [low, high)
+  Tensor bernoulli(const Shape& shape, double p, DType dtype = DType::f32,
+                   Device device = Device::cpu);  // 1 with probability p, else 0
 
   // Fills a raw float buffer with standard normals from blocks starting at `block`, without
   // touching the generator state (used by kernels that draw their own noise, e.g. dropout).

@@ -19,6 +19,7 @@ class ScoreModel {
   // eps_hat(x, t) for the given labels (B) i64 (num_classes = null label), with guidance scale
   // `cfg`: eps = (1 + w) eps(x, y) - w eps(x, null). Labels must match x's batch.
   NoiseModel noise_model(const Tensor& labels, double cfg) const;
+  void to(Device device) { unet_->to(device); }  // moves the weights; inputs follow x's device
   UNet& unet() { return *unet_; }
   const Sde& sde() const { return sde_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }

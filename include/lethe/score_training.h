@@ -26,6 +26,7 @@ struct ScoreTrainingConfig {
   double ema_rate = 0.9999;
   double p_uncond = 0.1;  // probability of replacing a label by the null label
   uint64_t seed = 0;
+  Device device = Device::cpu;  // where the model, optimiser and batches live; not in checkpoints
 
   std::map<std::string, std::string> to_metadata() const;  // everything a resume must match
 };

@@ -28,11 +28,15 @@ void* host_allocate(size_t bytes) {
   return data;
 }
 
+constexpr const char* kNoCudaSupport =
+    "--device cuda: this build of Lethe has no CUDA support (rebuild with a CUDA toolkit and "
+    "-DLETHE_CUDA=ON)";
+
 void* cuda_raw_allocate(size_t bytes) {
 #ifdef LETHE_WITH_CUDA
   return cuda::raw_allocate(bytes);
 #else
-  fail("cannot allocate ", bytes, " bytes on cuda: this build of Lethe has no CUDA support");
+  fail(kNoCudaSupport, ": cannot allocate ", bytes, " bytes");
 #endif
 }
 
@@ -142,7 +146,20 @@ void device_copy(void* dst, Device dst_device, const void* src, Device src_devic
                                                 : cuda::CopyKind::device_to_device;
   cuda::copy(dst, src, bytes, kind);
 #else
-  fail("cannot copy tensor data to or from cuda: this build of Lethe has no CUDA support");
+  fail(kNoCudaSupport, ": cannot copy tensor data to or from cuda");
+#endif
+}
+
+void device_fill_zero(void* data, size_t bytes, Device device) {
+  if (bytes == 0) return;
+  if (device == Device::cpu) {
+    std::memset(data, 0, bytes);
+    return;
+  }
+#ifdef LETHE_WITH_CUDA
+  cuda::fill_zero(data, bytes);
+#else
+  fail(kNoCudaSupport, ": cannot fill cuda memory");
 #endif
 }
 
@@ -151,6 +168,15 @@ bool cuda_available() {
   return cuda::device_count() > 0;
 #else
   return false;
+#endif
+}
+
+void require_device(Device device) {
+  if (device == Device::cpu) return;
+#ifdef LETHE_WITH_CUDA
+  cuda::require_device();
+#else
+  fail(kNoCudaSupport);
 #endif
 }
 

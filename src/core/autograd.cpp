@@ -120,9 +120,13 @@ void Tensor::backward(const Tensor& seed) const {
       accumulate_into(slot->second, input_grads[i]);
     }
   }
-  for (TensorImpl* current : order) {  // free the graph
+  // Free the graph. Dropping a node can free the tensors only it holds (its inputs, later in
+  // `order`), so every node is detached first and all are destroyed together at the end.
+  std::vector<std::shared_ptr<Node>> released;
+  released.reserve(order.size());
+  for (TensorImpl* current : order) {
     if (!current->grad_fn) continue;
-    current->grad_fn.reset();
+    released.push_back(std::move(current->grad_fn));
     current->graph_released = true;
   }
 }

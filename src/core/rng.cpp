@@ -2,6 +2,9 @@
 
 #include <cmath>
 
+#include "cuda/random.h"
+#include "ops/internal.h"
+
 namespace lethe {
 
 PhiloxBlock philox4x32_10(PhiloxBlock counter, std::array<uint32_t, 2> key) {
@@ -67,9 +70,16 @@ static Tensor float_draw_as(Tensor values, DType dtype) {
   return values.to(dtype);
 }
 
-Tensor Generator::uniform(const Shape& shape, double low, double high, DType dtype) {
-  Tensor values = Tensor::empty(shape);
-  uniform_fill(values.data<float>(), values.numel(), seed_, take_blocks(values.numel()));
+Tensor Generator::uniform(const Shape& shape, double low, double high, DType dtype, Device device) {
+  Tensor values = Tensor::empty(shape, DType::f32, device);
+  const uint64_t first = take_blocks(values.numel());
+  if (device == Device::cuda) {
+    if constexpr (kCudaBuild) {
+      cuda::philox_uniform<kNative>(values.data<float>(), values.numel(), seed_, first, low, high);
+    }
+    return float_draw_as(values, dtype);
+  }
+  uniform_fill(values.data<float>(), values.numel(), seed_, first);
   float* data = values.data<float>();
   for (int64_t i = 0; i < values.numel(); ++i) {
     data[i] = static_cast<float>(low + (high - low) * data[i]);
@@ -77,7 +87,8 @@ Tensor Generator::uniform(const Shape& shape, double low, double high, DType dty
   return float_draw_as(values, dtype);
 }
 
-Tensor Generator::normal(const Shape& shape, double mean, double stddev, DType dtype) {
+Tensor Generator::normal(const Shape& shape, double mean, double stddev, DType dtype,
+                         Device device) {
   Tensor values = Tensor::empty(shape);
   normal_fill(values.data<float>(), values.numel(), seed_, take_blocks(values.numel()));
   if (mean != 0 || stddev != 1) {
@@ -86,15 +97,22 @@ Tensor Generator::normal(const Shape& shape, double mean, double stddev, DType d
       data[i] = static_cast<float>(mean + stddev * data[i]);
     }
   }
-  return float_draw_as(values, dtype);
+  return float_draw_as(values, dtype).to(device);
 }
 
-Tensor Generator::randint(const Shape& shape, int64_t low, int64_t high) {
+Tensor Generator::randint(const Shape& shape, int64_t low, int64_t high, Device device) {
   LETHE_CHECK(low < high, "randint: empty range [", low, ", ", high, ")");
-  Tensor values = Tensor::empty(shape, DType::i64);
-  const uint64_t first = take_blocks(values.numel());
   const uint64_t range = static_cast<uint64_t>(high - low);
   LETHE_CHECK(range <= (uint64_t{1} << 32), "randint: range ", range, " exceeds 2^32");
+  Tensor values = Tensor::empty(shape, DType::i64, device);
+  const uint64_t first = take_blocks(values.numel());
+  if (device == Device::cuda) {
+    if constexpr (kCudaBuild) {
+      cuda::philox_randint<kNative>(values.data<int64_t>(), values.numel(), seed_, first, low,
+                                    high);
+    }
+    return values;
+  }
   int64_t* data = values.data<int64_t>();
   for (int64_t i = 0; i < values.numel(); ++i) {
     const PhiloxBlock lanes = philox_block(seed_, first + static_cast<uint64_t>(i / 4));
@@ -104,10 +122,17 @@ Tensor Generator::randint(const Shape& shape, int64_t low, int64_t high) {
   return values;
 }
 
-Tensor Generator::bernoulli(const Shape& shape, double p, DType dtype) {
+Tensor Generator::bernoulli(const Shape& shape, double p, DType dtype, Device device) {
   LETHE_CHECK(p >= 0 && p <= 1, "bernoulli: probability ", p, " is outside [0, 1]");
-  Tensor values = Tensor::empty(shape);
-  uniform_fill(values.data<float>(), values.numel(), seed_, take_blocks(values.numel()));
+  Tensor values = Tensor::empty(shape, DType::f32, device);
+  const uint64_t first = take_blocks(values.numel());
+  if (device == Device::cuda) {
+    if constexpr (kCudaBuild) {
+      cuda::philox_bernoulli<kNative>(values.data<float>(), values.numel(), seed_, first, p);
+    }
+    return float_draw_as(values, dtype);
+  }
+  uniform_fill(values.data<float>(), values.numel(), seed_, first);
   float* data = values.data<float>();
   for (int64_t i = 0; i < values.numel(); ++i) data[i] = data[i] < p ? 1.0f : 0.0f;
   return float_draw_as(values, dtype);

@@ -141,6 +141,10 @@ Tensor Tensor::full(const Shape& shape, double value, DType dtype, Device device
 }
 
 void Tensor::fill(double value) {
+  if (value == 0 && !std::signbit(value)) {  // all-zero bits in every dtype
+    device_fill_zero(raw_data(), nbytes(), device());
+    return;
+  }
   with_host_data(*this, true, [&](void* data) {
     const int64_t n = numel();
     if (dtype() == DType::f32) {

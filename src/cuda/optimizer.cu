@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "cuda/kernel_blocks.h"
+#include "cuda/workspace.h"
 #include "kernels/optimizer.cu"
 
 namespace lethe::cuda {
@@ -13,7 +15,11 @@ constexpr unsigned kBlockThreads = 256;
 static_assert(block_threads_of("adam_kernel") == kBlockThreads);
 static_assert(block_threads_of("sgd_kernel") == kBlockThreads);
 static_assert(block_threads_of("ema_kernel") == kBlockThreads);
-constexpr unsigned kMaxBlocks = 4096;  // grid-stride loops cover the rest
+static_assert(block_threads_of("squared_norm_kernel") == kernels::kSquaredNormThreads);
+static_assert(block_threads_of("scale_kernel") == kBlockThreads);
+static_assert(block_threads_of("clamp_kernel") == kBlockThreads);
+constexpr unsigned kNormBlocks = 1024;  // partial sums the host adds
+constexpr unsigned kMaxBlocks = 4096;   // grid-stride loops cover the rest
 
 unsigned grid_for(int64_t n) {
   return std::min(simt::blocks_for(n, kBlockThreads), kMaxBlocks);
@@ -43,6 +49,35 @@ template <>
 void ema_update<simt::kTarget>(float* shadow, const float* params, int64_t n, double decay) {
   simt::launch(kernels::ema_kernel, grid_for(n), kBlockThreads, 0, shadow, params, n,
                static_cast<float>(decay));
+}
+
+template <>
+double squared_norm<simt::kTarget>(const float* values, int64_t n) {
+  const unsigned grid = std::min(simt::blocks_for(n, kernels::kSquaredNormThreads), kNormBlocks);
+  if (grid == 0) return 0;
+  static Workspace<simt::kTarget> partials_memory;
+  double* partials = static_cast<double*>(partials_memory.reserve(grid * sizeof(double)));
+  simt::launch(kernels::squared_norm_kernel, grid, kernels::kSquaredNormThreads, 0, values, n,
+               partials);
+  std::vector<double> host(grid);
+  if constexpr (simt::kTarget == Target::native) {
+    copy(host.data(), partials, grid * sizeof(double), CopyKind::device_to_host);
+  } else {
+    std::copy(partials, partials + grid, host.begin());
+  }
+  double total = 0;
+  for (double partial : host) total += partial;
+  return total;
+}
+
+template <>
+void scale<simt::kTarget>(float* values, int64_t n, float factor) {
+  simt::launch(kernels::scale_kernel, grid_for(n), kBlockThreads, 0, values, n, factor);
+}
+
+template <>
+void clamp_values<simt::kTarget>(float* values, int64_t n, float limit) {
+  simt::launch(kernels::clamp_kernel, grid_for(n), kBlockThreads, 0, values, n, limit);
 }
 
 }  // namespace lethe::cuda

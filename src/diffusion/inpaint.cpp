@@ -20,8 +20,9 @@ Tensor inpaint(const ScoreFn& score, const Sde& sde, const SamplerConfig& config
     state.x = state.x * unknown + observed_t * known;
     state.x_mean = state.x * unknown + observed_mean * known;
   };
-  const Tensor prior = draw_prior(sde, observed.shape(), noise, observed.dtype());
-  const Tensor x_start = observed * known + prior.to(observed.device()) * unknown;
+  const Tensor prior =
+      draw_prior(sde, observed.shape(), noise, observed.dtype(), observed.device());
+  const Tensor x_start = observed * known + prior * unknown;
   const PcState state = run_predictor_corrector(score, sde, config, x_start, noise, project);
   return config.denoise ? state.x_mean : state.x;
 }

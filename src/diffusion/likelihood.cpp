@@ -50,12 +50,12 @@ DriftAndDivergence exact_divergence(const ScoreFn& score, const Sde& sde, const 
 
 // score_sde's dequantisation of 8-bit data in [-1, 1]: v = (x + 1) / 2, v' = (255 v + u) / 256.
 Tensor dequantize(const Tensor& x, Generator& noise) {
-  const Tensor u = noise.uniform(x.shape(), 0, 1, x.dtype()).to(x.device());
+  const Tensor u = noise.uniform(x.shape(), 0, 1, x.dtype(), x.device());
   return ((x + 1.0) * (255.0 / 2) + u) * (2.0 / 256) - 1.0;
 }
 
 Tensor rademacher_like(const Tensor& x, Generator& noise) {
-  return noise.bernoulli(x.shape(), 0.5, x.dtype()).to(x.device()) * 2.0 - 1.0;
+  return noise.bernoulli(x.shape(), 0.5, x.dtype(), x.device()) * 2.0 - 1.0;
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ Tensor times_like(double t, const Tensor& x) {
 }
 
 Tensor normal_like(const Tensor& x, Generator& noise) {
-  return noise.normal(x.shape(), 0, 1, x.dtype()).to(x.device());
+  return noise.normal(x.shape(), 0, 1, x.dtype(), x.device());
 }
 
 Tensor per_sample_norm(const Tensor& x) {

@@ -23,8 +23,9 @@ NoiseModel classifier_free_guidance(const NoiseModel& conditional, const NoiseMo
   };
 }
 
-Tensor draw_prior(const Sde& sde, const Shape& shape, Generator& noise, DType dtype) {
-  return noise.normal(shape, 0, sde.prior_std(), dtype);
+Tensor draw_prior(const Sde& sde, const Shape& shape, Generator& noise, DType dtype,
+                  Device device) {
+  return noise.normal(shape, 0, sde.prior_std(), dtype, device);
 }
 
 Tensor prior_log_density(const Sde& sde, const Tensor& z) {

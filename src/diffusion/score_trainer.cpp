@@ -27,6 +27,12 @@ static ImageDataset restricted(const ImageDataset& data, const std::vector<int>&
   return subset;
 }
 
+// Moves the freshly initialised model to `device` and packs its arena there.
+static ParameterArena pack_on(Module& model, Device device) {
+  model.to(device);
+  return ParameterArena::pack(model);
+}
+
 ScoreTrainer::ScoreTrainer(const ScoreTrainingConfig& config, ImageDataset data)
     : config_(config),
       data_(restricted(data, config.classes)),
@@ -34,7 +40,7 @@ ScoreTrainer::ScoreTrainer(const ScoreTrainingConfig& config, ImageDataset data)
       init_(config.seed, 0),
       noise_(config.seed + 1, 0),
       model_(UNetConfig::preset(config.unet), init_),
-      arena_(ParameterArena::pack(model_)),
+      arena_(pack_on(model_, config.device)),
       adam_(arena_, AdamConfig{config.lr, 0.9, 0.999, 1e-8, config.warmup_steps}),
       ema_(arena_, config.ema_rate),
       batches_(data_.size(), config.batch, config.seed) {
@@ -44,7 +50,7 @@ ScoreTrainer::ScoreTrainer(const ScoreTrainingConfig& config, ImageDataset data)
 
 Tensor ScoreTrainer::step_loss(int64_t step) {
   const std::vector<int64_t> indices = batches_.batch(step);
-  const Tensor x0 = data_.float_images(indices);
+  const Tensor x0 = data_.float_images(indices).to(config_.device);
   Tensor labels = data_.labels_of(indices);
   const int64_t null_label = model_.config().num_classes;
   const Tensor drop = noise_.bernoulli({config_.batch}, config_.p_uncond);

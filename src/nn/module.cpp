@@ -40,6 +40,17 @@ void Module::set_requires_grad(bool requires) {
   for (auto& [name, tensor] : named_parameters()) tensor.set_requires_grad(requires);
 }
 
+void Module::to(Device device) {
+  for (auto& [name, parameter] : named_parameters()) {
+    if (parameter.device() == device) continue;
+    const Tensor moved = parameter.detach().to(device);
+    TensorImpl* impl = parameter.impl();
+    impl->storage = moved.impl()->storage;
+    impl->offset_bytes = moved.impl()->offset_bytes;
+    impl->grad = Tensor();
+  }
+}
+
 void Module::load_state_dict(const NamedTensors& state) {
   std::map<std::string, Tensor> given(state.begin(), state.end());
   std::vector<std::string> missing;

@@ -18,7 +18,7 @@ Tensor sinusoidal_embedding(const Tensor& labels, int64_t width) {
       data[b * width + half + k] = static_cast<float>(std::cos(values[b] * frequency));
     }
   }
-  return out;
+  return out.to(labels.device());
 }
 
 }  // namespace lethe

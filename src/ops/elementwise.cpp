@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "cpu/elementwise.h"
+#include "cuda/elementwise.h"
+#include "cuda/reduce.h"
 #include "lethe/ops.h"
 #include "ops/internal.h"
 
@@ -31,6 +33,13 @@ Tensor binary_kernel(BinaryOp op, const char* name, const Tensor& a, const Tenso
   check_compatible(name, a, b);
   const Shape out_shape = broadcast_shape(name, a.shape(), b.shape());
   Tensor out = Tensor::empty(out_shape, a.dtype(), a.device());
+  if (on_cuda(a)) {
+    if constexpr (kCudaBuild) {
+      cuda::binary_broadcast<kNative>(op, a.data<float>(), a.shape(), b.data<float>(), b.shape(),
+                                      out.data<float>(), out_shape);
+    }
+    return out;
+  }
   dispatch_float(name, a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     cpu::binary_broadcast(op, a.data<T>(), a.shape(), b.data<T>(), b.shape(), out.data<T>(),
@@ -42,6 +51,13 @@ Tensor binary_kernel(BinaryOp op, const char* name, const Tensor& a, const Tenso
 Tensor unary_kernel(UnaryOp op, const char* name, const Tensor& a, double p0 = 0, double p1 = 0) {
   check_float(name, a, "input");
   Tensor out = Tensor::empty(a.shape(), a.dtype(), a.device());
+  if (on_cuda(a)) {
+    if constexpr (kCudaBuild) {
+      cuda::unary_forward<kNative>(op, a.data<float>(), out.data<float>(), a.numel(),
+                                   static_cast<float>(p0), static_cast<float>(p1));
+    }
+    return out;
+  }
   dispatch_float(name, a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     cpu::unary_forward(op, a.data<T>(), out.data<T>(), a.numel(), p0, p1);
@@ -55,6 +71,14 @@ Tensor unary(UnaryOp op, const char* name, const Tensor& a, double p0 = 0, doubl
   const Tensor output = out.detach();
   return record(out, name, {a}, [op, name, a, output, p0, p1](const Tensor& grad) {
     Tensor grad_input = Tensor::empty(a.shape(), a.dtype(), a.device());
+    if (on_cuda(a)) {
+      if constexpr (kCudaBuild) {
+        cuda::unary_backward<kNative>(op, a.data<float>(), output.data<float>(), grad.data<float>(),
+                                      grad_input.data<float>(), a.numel(), static_cast<float>(p0),
+                                      static_cast<float>(p1));
+      }
+      return std::vector<Tensor>{grad_input};
+    }
     dispatch_float(name, a.dtype(), [&](auto tag) {
       using T = decltype(tag);
       cpu::unary_backward(op, a.data<T>(), output.data<T>(), grad.data<T>(), grad_input.data<T>(),
@@ -71,13 +95,20 @@ Tensor sum_to(const Tensor& a, const Shape& shape) {
   check_float("sum_to", a, "input");
   broadcast_shape("sum_to", shape, a.shape());
   Tensor out = Tensor::empty(shape, a.dtype(), a.device());
-  dispatch_float("sum_to", a.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    cpu::sum_to_shape(a.data<T>(), a.shape(), out.data<T>(), shape);
-  });
+  if (on_cuda(a)) {
+    if constexpr (kCudaBuild) {
+      cuda::sum_to_shape<kNative>(a.data<float>(), a.shape(), out.data<float>(), shape);
+    }
+  } else {
+    dispatch_float("sum_to", a.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      cpu::sum_to_shape(a.data<T>(), a.shape(), out.data<T>(), shape);
+    });
+  }
   const Shape input_shape = a.shape();
   return record(out, "sum_to", {a}, [input_shape](const Tensor& grad) {
-    return std::vector<Tensor>{mul(grad, Tensor::ones(input_shape, grad.dtype()))};
+    const Tensor ones = Tensor::full(input_shape, 1, grad.dtype(), grad.device());
+    return std::vector<Tensor>{mul(grad, ones)};
   });
 }
 

@@ -1,5 +1,6 @@
 // Embedding lookup, dropout and the losses, with their VJPs.
 #include "cpu/indexing.h"
+#include "cuda/indexing.h"
 #include "lethe/ops.h"
 #include "ops/internal.h"
 
@@ -11,7 +12,8 @@ template <class Body>
 void dispatch_indices(const char* op, const Tensor& indices, int64_t limit, Body&& body) {
   LETHE_CHECK(indices.defined() && (indices.dtype() == DType::i64 || indices.dtype() == DType::i32),
               op, ": indices must be i64 or i32, got ", describe(indices));
-  check_device_supported(op, indices);
+  LETHE_CHECK(indices.device() == Device::cpu, op, ": indices ", describe(indices),
+              " must live on the cpu for values on the cpu");
   auto check_and_run = [&](auto tag) {
     using Index = decltype(tag);
     const Index* data = indices.data<Index>();
@@ -28,18 +30,44 @@ void dispatch_indices(const char* op, const Tensor& indices, int64_t limit, Body
   }
 }
 
+// The indices (on either device, i64 or i32) as i64 on the GPU, after checking on the host that
+// each is in [0, limit).
+Tensor gpu_indices(const char* op, const Tensor& indices, int64_t limit) {
+  LETHE_CHECK(indices.defined(), op, ": indices are an undefined tensor");
+  const Tensor host = indices.to(Device::cpu);
+  dispatch_indices(op, host, limit, [](auto) {});
+  return host.to(DType::i64).to(Device::cuda);
+}
+
 // picked[i] = values[i, labels[i]] for values (B, C); VJP scatters back into zeros.
 Tensor pick_columns(const Tensor& values, const Tensor& labels) {
   const int64_t count = values.dim(0), width = values.dim(1);
   Tensor picked = Tensor::empty({count}, values.dtype(), values.device());
-  dispatch_float("cross_entropy", values.dtype(), [&](auto value_tag) {
-    using T = decltype(value_tag);
-    dispatch_indices("cross_entropy", labels, width, [&](auto index_tag) {
-      using Index = decltype(index_tag);
-      cpu::gather_columns(values.data<T>(), width, labels.data<Index>(), count, picked.data<T>());
+  const Tensor labels_on_gpu =
+      on_cuda(values) ? gpu_indices("cross_entropy", labels, width) : Tensor();
+  if (on_cuda(values)) {
+    if constexpr (kCudaBuild) {
+      cuda::gather_columns<kNative>(values.data<float>(), width, labels_on_gpu.data<int64_t>(),
+                                    count, picked.data<float>());
+    }
+  } else {
+    dispatch_float("cross_entropy", values.dtype(), [&](auto value_tag) {
+      using T = decltype(value_tag);
+      dispatch_indices("cross_entropy", labels, width, [&](auto index_tag) {
+        using Index = decltype(index_tag);
+        cpu::gather_columns(values.data<T>(), width, labels.data<Index>(), count, picked.data<T>());
+      });
     });
-  });
+  }
   return record(picked, "pick_columns", {values}, [=](const Tensor& grad) {
+    if (on_cuda(grad)) {
+      Tensor grad_values = Tensor::empty(values.shape(), values.dtype(), values.device());
+      if constexpr (kCudaBuild) {
+        cuda::scatter_columns<kNative>(grad.data<float>(), width, labels_on_gpu.data<int64_t>(),
+                                       count, grad_values.data<float>());
+      }
+      return std::vector<Tensor>{grad_values};
+    }
     Tensor grad_values = Tensor::zeros(values.shape(), values.dtype(), values.device());
     dispatch_float("cross_entropy backward", values.dtype(), [&](auto value_tag) {
       using T = decltype(value_tag);
@@ -63,15 +91,31 @@ Tensor embedding(const Tensor& weight, const Tensor& indices) {
   Shape shape = indices.shape();
   shape.push_back(width);
   Tensor out = Tensor::empty(shape, weight.dtype(), weight.device());
-  dispatch_float("embedding", weight.dtype(), [&](auto value_tag) {
-    using T = decltype(value_tag);
-    dispatch_indices("embedding", indices, rows, [&](auto index_tag) {
-      using Index = decltype(index_tag);
-      cpu::gather_rows(weight.data<T>(), width, indices.data<Index>(), count, out.data<T>());
+  const Tensor indices_on_gpu =
+      on_cuda(weight) ? gpu_indices("embedding", indices, rows) : Tensor();
+  if (on_cuda(weight)) {
+    if constexpr (kCudaBuild) {
+      cuda::gather_rows<kNative>(weight.data<float>(), width, indices_on_gpu.data<int64_t>(), count,
+                                 out.data<float>());
+    }
+  } else {
+    dispatch_float("embedding", weight.dtype(), [&](auto value_tag) {
+      using T = decltype(value_tag);
+      dispatch_indices("embedding", indices, rows, [&](auto index_tag) {
+        using Index = decltype(index_tag);
+        cpu::gather_rows(weight.data<T>(), width, indices.data<Index>(), count, out.data<T>());
+      });
     });
-  });
+  }
   return record(out, "embedding", {weight, indices}, [=](const Tensor& grad) {
     Tensor grad_weight = Tensor::empty(weight.shape(), weight.dtype(), weight.device());
+    if (on_cuda(grad)) {
+      if constexpr (kCudaBuild) {
+        cuda::scatter_add_rows<kNative>(grad.data<float>(), width, indices_on_gpu.data<int64_t>(),
+                                        count, grad_weight.data<float>(), rows);
+      }
+      return std::vector<Tensor>{grad_weight, Tensor()};
+    }
     dispatch_float("embedding backward", weight.dtype(), [&](auto value_tag) {
       using T = decltype(value_tag);
       dispatch_indices("embedding", indices, rows, [&](auto index_tag) {
@@ -88,7 +132,7 @@ Tensor dropout(const Tensor& a, double p, bool training, Generator& generator) {
   LETHE_CHECK(p >= 0 && p < 1, "dropout: probability ", p, " is outside [0, 1)");
   if (!training || p == 0) return a;
   check_float("dropout", a, "input");
-  const Tensor keep_mask = generator.bernoulli(a.shape(), 1 - p, a.dtype());
+  const Tensor keep_mask = generator.bernoulli(a.shape(), 1 - p, a.dtype(), a.device());
   return mul(a, mul(keep_mask, 1 / (1 - p)));
 }
 

@@ -1,6 +1,7 @@
 #include "ops/internal.h"
 
 #include "cpu/elementwise.h"
+#include "cuda/elementwise.h"
 
 namespace lethe {
 
@@ -8,17 +9,13 @@ void check_float(const char* op, const Tensor& tensor, const char* role) {
   LETHE_CHECK(tensor.defined(), op, ": ", role, " is an undefined tensor");
   LETHE_CHECK(tensor.dtype() == DType::f32 || tensor.dtype() == DType::f64, op, ": ", role,
               " must be f32 or f64, got ", describe(tensor));
-  check_device_supported(op, tensor);
+  LETHE_CHECK(!on_cuda(tensor) || tensor.dtype() == DType::f32, op, ": ", role, " ",
+              describe(tensor), ": the CUDA kernels compute in f32 only");
 }
 
 void check_compatible(const char* op, const Tensor& a, const Tensor& b) {
   LETHE_CHECK(a.dtype() == b.dtype() && a.device() == b.device(), op, ": operands ", describe(a),
               " and ", describe(b), " must share dtype and device");
-}
-
-void check_device_supported(const char* op, const Tensor& tensor) {
-  LETHE_CHECK(tensor.device() == Device::cpu, op, ": got a tensor on ",
-              device_name(tensor.device()), " but this build has only CPU kernels for this op");
 }
 
 int resolve_axis(const char* op, int axis, int rank) {
@@ -32,6 +29,16 @@ void accumulate_into(Tensor& accumulator, const Tensor& increment) {
   check_compatible("gradient accumulation", accumulator, increment);
   LETHE_CHECK(accumulator.shape() == increment.shape(), "gradient accumulation: shapes ",
               shape_str(accumulator.shape()), " and ", shape_str(increment.shape()), " differ");
+  if (on_cuda(accumulator)) {
+    check_float("gradient accumulation", accumulator, "gradient");
+    float* sum = accumulator.data<float>();
+    if constexpr (kCudaBuild) {
+      cuda::binary_broadcast<kNative>(cpu::BinaryOp::add, sum, accumulator.shape(),
+                                      increment.data<float>(), increment.shape(), sum,
+                                      accumulator.shape());
+    }
+    return;
+  }
   dispatch_float("gradient accumulation", accumulator.dtype(), [&](auto tag) {
     using T = decltype(tag);
     cpu::add_inplace(accumulator.data<T>(), increment.data<T>(), accumulator.numel());

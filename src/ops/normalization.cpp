@@ -1,6 +1,8 @@
 // group_norm, softmax and log_softmax, with their VJPs.
 #include "cpu/norm.h"
 #include "cpu/softmax.h"
+#include "cuda/group_norm.h"
+#include "cuda/softmax.h"
 #include "lethe/ops.h"
 #include "ops/internal.h"
 
@@ -24,12 +26,19 @@ Tensor group_norm(const Tensor& x, int groups, const Tensor& weight, const Tenso
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   Tensor mean = Tensor::empty({g.batch, groups}, x.dtype(), x.device());
   Tensor rstd = Tensor::empty({g.batch, groups}, x.dtype(), x.device());
-  dispatch_float("group_norm", x.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    cpu::group_norm_forward(g, x.data<T>(), weight.defined() ? weight.data<T>() : nullptr,
-                            bias.defined() ? bias.data<T>() : nullptr, eps, y.data<T>(),
-                            mean.data<T>(), rstd.data<T>());
-  });
+  if (on_cuda(x)) {
+    if constexpr (kCudaBuild) {
+      cuda::group_norm_forward<kNative>(g, x.data<float>(), optional_data<float>(weight),
+                                        optional_data<float>(bias), eps, y.data<float>(),
+                                        mean.data<float>(), rstd.data<float>());
+    }
+  } else {
+    dispatch_float("group_norm", x.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      cpu::group_norm_forward(g, x.data<T>(), optional_data<T>(weight), optional_data<T>(bias), eps,
+                              y.data<T>(), mean.data<T>(), rstd.data<T>());
+    });
+  }
   return record(y, "group_norm", {x, weight, bias}, [=](const Tensor& grad) {
     Tensor grad_x = Tensor::empty(x.shape(), x.dtype(), x.device());
     Tensor grad_weight, grad_bias;
@@ -39,13 +48,21 @@ Tensor group_norm(const Tensor& x, int groups, const Tensor& weight, const Tenso
     if (bias.defined() && bias.requires_grad()) {
       grad_bias = Tensor::empty(bias.shape(), x.dtype(), x.device());
     }
-    dispatch_float("group_norm backward", x.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      cpu::group_norm_backward(g, x.data<T>(), weight.defined() ? weight.data<T>() : nullptr,
-                               mean.data<T>(), rstd.data<T>(), grad.data<T>(), grad_x.data<T>(),
-                               grad_weight.defined() ? grad_weight.data<T>() : nullptr,
-                               grad_bias.defined() ? grad_bias.data<T>() : nullptr);
-    });
+    if (on_cuda(x)) {
+      if constexpr (kCudaBuild) {
+        cuda::group_norm_backward<kNative>(
+            g, x.data<float>(), optional_data<float>(weight), mean.data<float>(),
+            rstd.data<float>(), grad.data<float>(), grad_x.data<float>(),
+            optional_data<float>(grad_weight), optional_data<float>(grad_bias));
+      }
+    } else {
+      dispatch_float("group_norm backward", x.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        cpu::group_norm_backward(g, x.data<T>(), optional_data<T>(weight), mean.data<T>(),
+                                 rstd.data<T>(), grad.data<T>(), grad_x.data<T>(),
+                                 optional_data<T>(grad_weight), optional_data<T>(grad_bias));
+      });
+    }
     return std::vector<Tensor>{grad_x, grad_weight, grad_bias};
   });
 }
@@ -58,17 +75,30 @@ static Tensor softmax_op(const Tensor& a, int axis, bool log_space) {
   for (int i = 0; i < ax; ++i) g.outer *= a.dim(i);
   for (int i = ax + 1; i < a.rank(); ++i) g.inner *= a.dim(i);
   Tensor y = Tensor::empty(a.shape(), a.dtype(), a.device());
-  dispatch_float(name, a.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    cpu::softmax_forward(g, a.data<T>(), y.data<T>(), log_space);
-  });
+  if (on_cuda(a)) {
+    if constexpr (kCudaBuild) {
+      cuda::softmax_forward<kNative>(g, a.data<float>(), y.data<float>(), log_space);
+    }
+  } else {
+    dispatch_float(name, a.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      cpu::softmax_forward(g, a.data<T>(), y.data<T>(), log_space);
+    });
+  }
   const Tensor output = y.detach();
   return record(y, name, {a}, [=](const Tensor& grad) {
     Tensor grad_x = Tensor::empty(output.shape(), output.dtype(), output.device());
-    dispatch_float(name, output.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      cpu::softmax_backward(g, output.data<T>(), grad.data<T>(), grad_x.data<T>(), log_space);
-    });
+    if (on_cuda(output)) {
+      if constexpr (kCudaBuild) {
+        cuda::softmax_backward<kNative>(g, output.data<float>(), grad.data<float>(),
+                                        grad_x.data<float>(), log_space);
+      }
+    } else {
+      dispatch_float(name, output.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        cpu::softmax_backward(g, output.data<T>(), grad.data<T>(), grad_x.data<T>(), log_space);
+      });
+    }
     return std::vector<Tensor>{grad_x};
   });
 }

@@ -2,7 +2,9 @@
 #include <cmath>
 
 #include "cpu/optimizer_kernels.h"
+#include "cuda/optimizer.h"
 #include "lethe/optim.h"
+#include "ops/internal.h"
 
 namespace lethe {
 
@@ -11,9 +13,9 @@ double warmup_learning_rate(double lr, int64_t warmup_steps, int64_t step) {
   return lr * std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(warmup_steps));
 }
 
+// Each loop runs where the arena lives: the CPU kernels or their CUDA twins (cuda/optimizer.h).
 static void check_arena(const char* who, const ParameterArena& arena) {
-  LETHE_CHECK(arena.values.defined() && arena.values.device() == Device::cpu, who,
-              ": needs a packed parameter arena on the cpu");
+  LETHE_CHECK(arena.values.defined(), who, ": needs a packed parameter arena");
 }
 
 Adam::Adam(ParameterArena& arena, AdamConfig config) : arena_(arena), config_(config) {
@@ -22,16 +24,26 @@ Adam::Adam(ParameterArena& arena, AdamConfig config) : arena_(arena), config_(co
                   config.beta2 < 1 && config.eps >= 0,
               "Adam: invalid hyper-parameters lr ", config.lr, ", betas (", config.beta1, ", ",
               config.beta2, "), eps ", config.eps);
-  first_moment_ = Tensor::zeros(arena.values.shape());
-  second_moment_ = Tensor::zeros(arena.values.shape());
+  first_moment_ = Tensor::zeros(arena.values.shape(), DType::f32, arena.values.device());
+  second_moment_ = Tensor::zeros(arena.values.shape(), DType::f32, arena.values.device());
 }
 
 void Adam::step() {
   const double lr = current_lr();
   ++steps_;
-  cpu::adam_update(arena_.values.data<float>(), arena_.grads.data<float>(),
-                   first_moment_.data<float>(), second_moment_.data<float>(), arena_.size(), lr,
-                   config_.beta1, config_.beta2, config_.eps, steps_);
+  float* params = arena_.values.data<float>();
+  const float* grads = arena_.grads.data<float>();
+  float* m = first_moment_.data<float>();
+  float* v = second_moment_.data<float>();
+  if (on_cuda(arena_.values)) {
+    if constexpr (kCudaBuild) {
+      cuda::adam_update<kNative>(params, grads, m, v, arena_.size(), lr, config_.beta1,
+                                 config_.beta2, config_.eps, steps_);
+    }
+    return;
+  }
+  cpu::adam_update(params, grads, m, v, arena_.size(), lr, config_.beta1, config_.beta2,
+                   config_.eps, steps_);
 }
 
 NamedTensors Adam::state() const {
@@ -63,26 +75,53 @@ Sgd::Sgd(ParameterArena& arena, double lr, double momentum)
     : lr(lr), momentum(momentum), arena_(arena) {
   check_arena("SGD", arena);
   LETHE_CHECK(lr > 0 && momentum >= 0, "SGD: invalid lr ", lr, " or momentum ", momentum);
-  velocity_ = Tensor::zeros(arena.values.shape());
+  velocity_ = Tensor::zeros(arena.values.shape(), DType::f32, arena.values.device());
 }
 
 void Sgd::step() {
-  cpu::sgd_update(arena_.values.data<float>(), arena_.grads.data<float>(), velocity_.data<float>(),
-                  arena_.size(), lr, momentum);
+  float* params = arena_.values.data<float>();
+  const float* grads = arena_.grads.data<float>();
+  float* velocity = velocity_.data<float>();
+  if (on_cuda(arena_.values)) {
+    if constexpr (kCudaBuild) {
+      cuda::sgd_update<kNative>(params, grads, velocity, arena_.size(), lr, momentum);
+    }
+    return;
+  }
+  cpu::sgd_update(params, grads, velocity, arena_.size(), lr, momentum);
 }
 
 double clip_grad_norm(ParameterArena& arena, double max_norm) {
   check_arena("clip_grad_norm", arena);
-  const double norm = std::sqrt(cpu::squared_norm(arena.grads.data<float>(), arena.size()));
-  if (norm > max_norm) {
-    cpu::scale(arena.grads.data<float>(), arena.size(), static_cast<float>(max_norm / norm));
+  float* grads = arena.grads.data<float>();
+  const bool gpu = on_cuda(arena.grads);
+  double squared = 0;
+  if (!gpu) {
+    squared = cpu::squared_norm(grads, arena.size());
+  } else if constexpr (kCudaBuild) {
+    squared = cuda::squared_norm<kNative>(grads, arena.size());
+  }
+  const double norm = std::sqrt(squared);
+  if (norm <= max_norm) return norm;
+  const float factor = static_cast<float>(max_norm / norm);
+  if (!gpu) {
+    cpu::scale(grads, arena.size(), factor);
+  } else if constexpr (kCudaBuild) {
+    cuda::scale<kNative>(grads, arena.size(), factor);
   }
   return norm;
 }
 
 void clip_grad_value(ParameterArena& arena, double limit) {
   check_arena("clip_grad_value", arena);
-  cpu::clamp_values(arena.grads.data<float>(), arena.size(), static_cast<float>(limit));
+  float* grads = arena.grads.data<float>();
+  if (on_cuda(arena.grads)) {
+    if constexpr (kCudaBuild) {
+      cuda::clamp_values<kNative>(grads, arena.size(), static_cast<float>(limit));
+    }
+    return;
+  }
+  cpu::clamp_values(grads, arena.size(), static_cast<float>(limit));
 }
 
 Ema::Ema(const ParameterArena& arena, double rate) : arena_(arena), rate_(rate) {
@@ -94,8 +133,15 @@ Ema::Ema(const ParameterArena& arena, double rate) : arena_(arena), rate_(rate) 
 void Ema::update() {
   ++updates_;  // score_sde counts this update before computing its decay
   const double warm = (1.0 + updates_) / (10.0 + updates_);
-  cpu::ema_update(shadow_.data<float>(), arena_.values.data<float>(), arena_.size(),
-                  std::min(rate_, warm));
+  const double decay = std::min(rate_, warm);
+  if (on_cuda(shadow_)) {
+    if constexpr (kCudaBuild) {
+      cuda::ema_update<kNative>(shadow_.data<float>(), arena_.values.data<float>(), arena_.size(),
+                                decay);
+    }
+    return;
+  }
+  cpu::ema_update(shadow_.data<float>(), arena_.values.data<float>(), arena_.size(), decay);
 }
 
 void Ema::set_state(const Tensor& shadow, int64_t updates) {
