@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all setup configure build test demo bench clean
+.PHONY: all setup configure build test demo bench weights clean
 
 all: build
 
@@ -26,6 +26,15 @@ demo: build
 
 bench: build
 	@$(BUILD)/lethe bench ops
+
+# Reproduces weights/mnist-s-vp.safetensors (add DEVICE=cuda on a GPU machine).
+DEVICE ?= cpu
+weights: build
+	@tools/fetch_mnist.sh data/mnist $(BUILD)/lethe
+	@resume=$$(test -f runs/mnist-s-vp/checkpoint.safetensors && echo --resume); \
+	  $(BUILD)/lethe train --device $(DEVICE) --config mnist-s --steps 5500 --warmup 500 \
+	  --ema 0.999 --batch 128 --checkpoint-every 500 --out runs/mnist-s-vp $$resume
+	@$(BUILD)/lethe export runs/mnist-s-vp/checkpoint.safetensors weights/mnist-s-vp.safetensors
 
 clean:
 	rm -rf $(BUILD)

@@ -19,6 +19,7 @@ void register_inpaint(CLI::App& app);
 void register_reconstruct(CLI::App& app);
 void register_bpd(CLI::App& app);
 void register_toy(CLI::App& app);
+void register_export(CLI::App& app);
 
 inline void register_all_commands(CLI::App& app) {
   register_audit(app);
@@ -34,6 +35,7 @@ inline void register_all_commands(CLI::App& app) {
   register_reconstruct(app);
   register_bpd(app);
   register_toy(app);
+  register_export(app);
 }
 
 }  // namespace lethe::tools

@@ -139,9 +139,12 @@ nlohmann::json evaluate_samples(const DigitClassifier& classifier, const Tensor&
     const Tensor test_features =
         run_classifier(classifier, test_subset.float_images(all_indices(test_subset.size())))
             .features;
+    // As many training images as generated ones, spread evenly over the (class-sorted) split.
     const int64_t floor_count = std::min(train_subset.size(), generated.dim(0));
+    std::vector<int64_t> spread(floor_count);
+    for (int64_t i = 0; i < floor_count; ++i) spread[i] = i * train_subset.size() / floor_count;
     const Tensor train_features =
-        run_classifier(classifier, train_subset.float_images(all_indices(floor_count))).features;
+        run_classifier(classifier, train_subset.float_images(spread)).features;
     report["retained_classes"] = request.retained;
     report["quality"] = quality_json(quality_figures(generated, test_features, request.seed));
     report["quality_floor_real_vs_real"] =
