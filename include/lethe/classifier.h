@@ -15,7 +15,8 @@ constexpr int kNoneClass = 10;
 constexpr int kClassifierOutputs = 11;
 
 // conv3x3(1->32) SiLU, conv3x3/2(32->64) SiLU, conv3x3(64->64) SiLU, conv3x3/2(64->128) SiLU,
-// mean over the 7x7 positions -> Linear(128, 128) SiLU (the feature layer) -> Linear(128, 11).
+// conv3x3/2(128->128) SiLU to 4x4, flattened, dropout 0.3 in training -> Linear(2048, 128) SiLU
+// (the feature layer) -> Linear(128, 11).
 class DigitClassifier : public Module {
  public:
   explicit DigitClassifier(Generator& init);
@@ -24,8 +25,9 @@ class DigitClassifier : public Module {
   static constexpr int kFeatureWidth = 128;
 
  private:
-  std::shared_ptr<Conv2d> conv1_, conv2_, conv3_, conv4_;
+  std::shared_ptr<Conv2d> conv1_, conv2_, conv3_, conv4_, conv5_;
   std::shared_ptr<Linear> feature_, head_;
+  mutable Generator dropout_noise_{7, 0};
 };
 
 enum class JunkKind { noise, blend, blur, erase };

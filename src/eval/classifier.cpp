@@ -18,7 +18,9 @@ DigitClassifier::DigitClassifier(Generator& init) {
   add_module("conv3", conv3_);
   conv4_ = std::make_shared<Conv2d>(64, 128, 3, init, 2, 1);
   add_module("conv4", conv4_);
-  feature_ = std::make_shared<Linear>(128, kFeatureWidth, init);
+  conv5_ = std::make_shared<Conv2d>(128, 128, 3, init, 2, 1);
+  add_module("conv5", conv5_);
+  feature_ = std::make_shared<Linear>(128 * 4 * 4, kFeatureWidth, init);
   add_module("feature", feature_);
   head_ = std::make_shared<Linear>(kFeatureWidth, kClassifierOutputs, init);
   add_module("head", head_);
@@ -32,7 +34,9 @@ Tensor DigitClassifier::features(const Tensor& images) const {
   h = silu(conv2_->forward(h));
   h = silu(conv3_->forward(h));
   h = silu(conv4_->forward(h));  // (B, 128, 7, 7)
-  return silu(feature_->forward(mean(h, {2, 3})));
+  h = silu(conv5_->forward(h));  // (B, 128, 4, 4)
+  const Tensor flat = dropout(h.reshape({h.dim(0), 128 * 4 * 4}), 0.3, training(), dropout_noise_);
+  return silu(feature_->forward(flat));
 }
 
 Tensor DigitClassifier::logits(const Tensor& images) const {
