@@ -26,9 +26,8 @@ struct InpaintOptions {
 void run_inpaint(const InpaintOptions& options) {
   const auto model = ScoreModel::load(options.checkpoint);
   check_sampler(options.sampler, model->sde());
-  const SelectedImages selected =
-      select_images(options.data_dir, "test", parse_digits(options.classes, "--classes"),
-                    options.count);
+  const SelectedImages selected = select_images(
+      options.data_dir, "test", parse_digits(options.classes, "--classes"), options.count);
   const int64_t n = selected.images.dim(0);
   const Tensor mask = inpainting_mask(options.mask, selected.images.dim(2), selected.images.dim(3));
   const int64_t label = parse_labels(options.label, model->null_label()).at(0);
@@ -37,20 +36,10 @@ void run_inpaint(const InpaintOptions& options) {
   NoGrad no_grad;
   const ScoreFn score = score_from_noise_model(model->noise_model(labels, 0), model->sde());
   const Tensor filled = inpaint(score, model->sde(), options.sampler, selected.images, mask, noise);
-  const std::vector<double> quality = psnr(filled, selected.images);
-  std::vector<int> predicted;
-  if (!options.classifier.empty()) predicted = classify(*load_classifier(options.classifier), filled);
-  double mean_psnr = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    mean_psnr += quality[i] / n;
-    std::printf("image %lld (digit %lld): PSNR %.2f dB%s%s\n", static_cast<long long>(i),
-                static_cast<long long>(selected.labels.data<int64_t>()[i]), quality[i],
-                predicted.empty() ? "" : ", classified ",
-                predicted.empty() ? "" : std::to_string(predicted[i]).c_str());
-  }
+  const double mean_psnr = report_results(selected, filled, options.classifier);
   std::printf("mask %s, %s sampler %d steps: mean PSNR %.2f dB over %lld images\n",
-              options.mask.c_str(), options.sampler.name.c_str(), options.sampler.steps,
-              mean_psnr, static_cast<long long>(n));
+              options.mask.c_str(), options.sampler.name.c_str(), options.sampler.steps, mean_psnr,
+              static_cast<long long>(n));
   // Grid rows: originals, masked inputs (missing pixels grey), results.
   const Tensor masked = selected.images * mask;
   write_image_grid(options.out, concat({selected.images, masked, filled}, 0), static_cast<int>(n));
@@ -67,7 +56,8 @@ void register_inpaint(CLI::App& app) {
   command->add_option("--data", options->data_dir, "IDX data directory")->capture_default_str();
   command->add_option("--classes", options->classes, "Classes of the test images to inpaint")
       ->capture_default_str();
-  command->add_option("--count", options->count, "Number of images")->capture_default_str()
+  command->add_option("--count", options->count, "Number of images")
+      ->capture_default_str()
       ->check(CLI::PositiveNumber);
   command->add_option("--mask", options->mask, "top, right or centre (the part kept/known)")
       ->capture_default_str();
@@ -75,10 +65,12 @@ void register_inpaint(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--sampler", options->sampler.name, "em, reverse-diffusion, pc, langevin")
       ->capture_default_str();
-  command->add_option("--steps", options->sampler.steps, "Time steps")->capture_default_str()
+  command->add_option("--steps", options->sampler.steps, "Time steps")
+      ->capture_default_str()
       ->check(CLI::PositiveNumber);
   command->add_option("--snr", options->sampler.snr, "Langevin snr")->capture_default_str();
-  command->add_option("--classifier", options->classifier, "Classify the results with these weights");
+  command->add_option("--classifier", options->classifier,
+                      "Classify the results with these weights");
   command->add_option("--seed", options->seed, "Random seed")->capture_default_str();
   command->add_option("--out", options->out, "PNG grid")->capture_default_str();
   command->callback([options] { run_inpaint(*options); });

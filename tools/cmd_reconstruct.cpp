@@ -24,9 +24,8 @@ struct ReconstructOptions {
 
 void run_reconstruct(const ReconstructOptions& options) {
   const auto model = ScoreModel::load(options.checkpoint);
-  const SelectedImages selected =
-      select_images(options.data_dir, "test", parse_digits(options.classes, "--classes"),
-                    options.count);
+  const SelectedImages selected = select_images(
+      options.data_dir, "test", parse_digits(options.classes, "--classes"), options.count);
   const int64_t n = selected.images.dim(0);
   const int64_t label = parse_labels(options.label, model->null_label()).at(0);
   const Tensor labels = Tensor::full({n}, static_cast<double>(label), DType::i64);
@@ -34,17 +33,7 @@ void run_reconstruct(const ReconstructOptions& options) {
   NoGrad no_grad;
   const ScoreFn score = score_from_noise_model(model->noise_model(labels, 0), model->sde());
   const Tensor result = reconstruct(score, model->sde(), options.ode, selected.images, noise);
-  const std::vector<double> quality = psnr(result, selected.images);
-  std::vector<int> predicted;
-  if (!options.classifier.empty()) predicted = classify(*load_classifier(options.classifier), result);
-  double mean_psnr = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    mean_psnr += quality[i] / n;
-    std::printf("image %lld (digit %lld): PSNR %.2f dB%s%s\n", static_cast<long long>(i),
-                static_cast<long long>(selected.labels.data<int64_t>()[i]), quality[i],
-                predicted.empty() ? "" : ", classified ",
-                predicted.empty() ? "" : std::to_string(predicted[i]).c_str());
-  }
+  const double mean_psnr = report_results(selected, result, options.classifier);
   std::printf("%s PF-ODE: mean PSNR %.2f dB over %lld images\n", options.ode.name.c_str(),
               mean_psnr, static_cast<long long>(n));
   write_image_grid(options.out, concat({selected.images, result}, 0), static_cast<int>(n));
@@ -62,16 +51,21 @@ void register_reconstruct(CLI::App& app) {
   command->add_option("--data", options->data_dir, "IDX data directory")->capture_default_str();
   command->add_option("--classes", options->classes, "Classes of the test images")
       ->capture_default_str();
-  command->add_option("--count", options->count, "Number of images")->capture_default_str()
+  command->add_option("--count", options->count, "Number of images")
+      ->capture_default_str()
       ->check(CLI::PositiveNumber);
   command->add_option("--label", options->label, "Class label for the model, or null")
       ->capture_default_str();
   command->add_option("--ode", options->ode.name, "rk45 or heun")->capture_default_str();
-  command->add_option("--steps", options->ode.steps, "Heun steps")->capture_default_str()
+  command->add_option("--steps", options->ode.steps, "Heun steps")
+      ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  command->add_option("--rtol", options->ode.rtol, "RK45 relative tolerance")->capture_default_str();
-  command->add_option("--atol", options->ode.atol, "RK45 absolute tolerance")->capture_default_str();
-  command->add_option("--classifier", options->classifier, "Classify the results with these weights");
+  command->add_option("--rtol", options->ode.rtol, "RK45 relative tolerance")
+      ->capture_default_str();
+  command->add_option("--atol", options->ode.atol, "RK45 absolute tolerance")
+      ->capture_default_str();
+  command->add_option("--classifier", options->classifier,
+                      "Classify the results with these weights");
   command->add_option("--seed", options->seed, "Random seed")->capture_default_str();
   command->add_option("--out", options->out, "PNG grid")->capture_default_str();
   command->callback([options] { run_reconstruct(*options); });

@@ -22,4 +22,9 @@ inline SelectedImages select_images(const std::string& data_dir, const std::stri
   return {subset.float_images(indices), subset.labels_of(indices)};
 }
 
+// Prints, per image, its PSNR to the original and (with a classifier path) the classifier's label
+// of the result; returns the mean PSNR.
+double report_results(const SelectedImages& originals, const Tensor& results,
+                      const std::string& classifier_path);
+
 }  // namespace lethe::tools
