@@ -10,6 +10,20 @@
 namespace lethe::cpu {
 namespace {
 
+struct ColumnRange {
+  int64_t first, last, shift;
+};
+
+// Output columns whose input column ow * stride + shift (shift = kw - padding) lies inside the
+// image, for kernel column kw; first <= last.
+ColumnRange valid_columns(const ConvGeometry& g, int64_t kw) {
+  const int64_t shift = kw - g.padding;
+  const int64_t first = shift >= 0 ? 0 : (-shift + g.stride - 1) / g.stride;
+  const int64_t last = g.width - shift <= 0 ? 0 : (g.width - shift - 1) / g.stride + 1;
+  const int64_t bounded_last = std::min(last, g.out_w());
+  return {std::min(first, bounded_last), bounded_last, shift};
+}
+
 // col: (Cin * KH * KW) rows of OH * OW entries, `ld` apart; row (c, kh, kw) holds
 // x[c, oh * s - p + kh, ow * s - p + kw].
 template <class T>
@@ -28,19 +42,15 @@ void im2col(const ConvGeometry& g, const T* image, T* col, int64_t ld) {
             continue;
           }
           const T* in = plane + ih * g.width;
-          if (g.stride == 1) {  // a shifted copy of the input row, zero-filled at the borders
-            const int64_t shift = kw - g.padding;
-            const int64_t first = std::max<int64_t>(0, -shift);
-            const int64_t last = std::min<int64_t>(ow_count, g.width - shift);
-            std::fill(out, out + first, T(0));
-            if (last > first) std::copy(in + first + shift, in + last + shift, out + first);
-            std::fill(out + std::max(first, last), out + ow_count, T(0));
-            continue;
+          // Output columns [first, last) read in[ow * s + shift]; the rest is zero padding.
+          const auto [first, last, shift] = valid_columns(g, kw);
+          std::fill(out, out + first, T(0));
+          if (g.stride == 1) {
+            std::copy(in + first + shift, in + last + shift, out + first);
+          } else {
+            for (int64_t ow = first; ow < last; ++ow) out[ow] = in[ow * g.stride + shift];
           }
-          for (int64_t ow = 0; ow < ow_count; ++ow) {
-            const int64_t iw = ow * g.stride - g.padding + kw;
-            out[ow] = (iw >= 0 && iw < g.width) ? in[iw] : T(0);
-          }
+          std::fill(out + last, out + ow_count, T(0));
         }
       }
     }
@@ -62,17 +72,8 @@ void col2im(const ConvGeometry& g, const T* col, int64_t ld, T* image) {
           if (ih < 0 || ih >= g.height) continue;
           const T* in = row + oh * ow_count;
           T* out = plane + ih * g.width;
-          if (g.stride == 1) {
-            const int64_t shift = kw - g.padding;
-            const int64_t first = std::max<int64_t>(0, -shift);
-            const int64_t last = std::min<int64_t>(ow_count, g.width - shift);
-            for (int64_t ow = first; ow < last; ++ow) out[ow + shift] += in[ow];
-            continue;
-          }
-          for (int64_t ow = 0; ow < ow_count; ++ow) {
-            const int64_t iw = ow * g.stride - g.padding + kw;
-            if (iw >= 0 && iw < g.width) out[iw] += in[ow];
-          }
+          const auto [first, last, shift] = valid_columns(g, kw);
+          for (int64_t ow = first; ow < last; ++ow) out[ow * g.stride + shift] += in[ow];
         }
       }
     }
