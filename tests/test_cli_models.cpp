@@ -190,3 +190,27 @@ TEST_CASE("lethe eval reports its figures as JSON and names a missing classifier
   CHECK(missing.exit_code != 0);
   CHECK(missing.contains("/nonexistent.st"));
 }
+
+TEST_CASE("lethe eval on a checkpoint generates the samples first and records how") {
+  const ModelFixture& f = fixture();
+  Generator init(0);
+  DigitClassifier untrained(init);
+  const std::string classifier = (f.dir / "classifier2.safetensors").string();
+  save_safetensors(classifier, untrained.named_parameters());
+  const std::string json = (f.dir / "eval_ckpt.json").string();
+  const std::string samples = (f.dir / "eval_ckpt_samples.safetensors").string();
+  const CommandResult eval =
+      run_lethe("eval " + f.checkpoint +
+                " --sampler ddim --steps 2 --n 3 --labels 0,1,2,3,4,5,6,7,8,9 "
+                "--classifier " +
+                classifier + " --data " + f.data + " --forget 0 --save-samples " + samples +
+                " --out " + json);
+  REQUIRE_MESSAGE(eval.exit_code == 0, eval.output);
+  CHECK(load_safetensors(samples).at("samples").shape() == Shape{30, 1, 28, 28});
+  std::ifstream report(json);
+  const std::string text((std::istreambuf_iterator<char>(report)),
+                         std::istreambuf_iterator<char>());
+  CHECK(text.find("\"sampler\": \"ddim\"") != std::string::npos);
+  CHECK(text.find("\"nfe_per_image\": \"2\"") != std::string::npos);
+  CHECK(text.find("\"ua\"") != std::string::npos);
+}

@@ -8,7 +8,9 @@
 #include "commands.h"
 #include "lethe/atomic_file.h"
 #include "lethe/evaluation.h"
+#include "lethe/progress.h"
 #include "lethe/safetensors.h"
+#include "lethe/score_model.h"
 #include "parse_digits.h"
 
 namespace lethe::tools {
@@ -23,7 +25,40 @@ struct EvalOptions {
   std::string out;
   std::string region = "0,0,1";
   uint64_t seed = 0;
+  // When the input is a score-model checkpoint: how to generate the samples first.
+  SamplerConfig sampler;
+  std::string labels = "0,1,2,3,4,5,6,7,8,9";
+  int64_t per_label = 100;
+  double cfg = 0;
+  int64_t batch = 128;
+  std::string save_samples;
 };
+
+// A checkpoint given to eval: samples are generated first, with the sampler flags.
+SafetensorsFile generate_for_eval(const EvalOptions& options) {
+  const auto model = ScoreModel::load(options.samples_path);
+  GenerationRequest request;
+  request.sampler = options.sampler;
+  for (int64_t label : parse_labels(options.labels, model->null_label())) {
+    request.labels.insert(request.labels.end(), options.per_label, label);
+  }
+  request.cfg = options.cfg;
+  request.seed = options.seed;
+  request.batch = options.batch;
+  Progress progress("generate", static_cast<int64_t>(request.labels.size()));
+  const GeneratedSamples generated =
+      generate(*model, request, [&](int64_t done) { progress.update(done, 0, "images"); });
+  progress.finish();
+  SafetensorsFile file;
+  file.path = options.samples_path;
+  file.tensors = {{"samples", generated.samples}, {"labels", generated.labels}};
+  file.metadata = generated.metadata();
+  file.metadata["checkpoint"] = options.samples_path;
+  if (!options.save_samples.empty()) {
+    save_safetensors(options.save_samples, file.tensors, file.metadata);
+  }
+  return file;
+}
 
 // Toy samples (from lethe toy sample) carry their mixtures in the metadata.
 std::vector<double> parse_region(const std::string& text) {
@@ -70,7 +105,10 @@ void run_toy_eval(const EvalOptions& options, const SafetensorsFile& samples) {
 }
 
 void run_eval(const EvalOptions& options) {
-  const SafetensorsFile samples = load_safetensors(options.samples_path);
+  SafetensorsFile samples = load_safetensors(options.samples_path);
+  if (!samples.contains("samples") && samples.metadata.count("sde")) {
+    samples = generate_for_eval(options);
+  }
   if (samples.metadata.count("data.full")) {
     run_toy_eval(options, samples);
     return;
@@ -118,7 +156,7 @@ void register_eval(CLI::App& app) {
   CLI::App* eval =
       app.add_subcommand("eval", "Unlearning and quality figures of generated samples");
   eval->add_option("samples", options->samples_path,
-                   "Samples file from lethe sample (.safetensors)")
+                   "Samples file (lethe sample / lethe toy sample) or a score-model checkpoint")
       ->required();
   eval->add_option("--classifier", options->classifier_path, "Classifier weights")
       ->capture_default_str();
@@ -132,6 +170,24 @@ void register_eval(CLI::App& app) {
       ->capture_default_str();
   eval->add_option("--seed", options->seed, "Seed of the KID subsets")->capture_default_str();
   eval->add_option("--out", options->out, "Write the figures as JSON here");
+  eval->add_option("--sampler", options->sampler.name, "Checkpoint input: sampler")
+      ->capture_default_str();
+  eval->add_option("--steps", options->sampler.steps, "Checkpoint input: sampler steps")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  eval->add_option("--labels", options->labels, "Checkpoint input: labels to sample (or null)")
+      ->capture_default_str();
+  eval->add_option("--n", options->per_label, "Checkpoint input: samples per label")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  eval->add_option("--cfg", options->cfg, "Checkpoint input: guidance scale")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  eval->add_option("--batch", options->batch, "Checkpoint input: samples per network call")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  eval->add_option("--save-samples", options->save_samples,
+                   "Checkpoint input: also write the generated samples here");
   eval->callback([options] { run_eval(*options); });
 }
 

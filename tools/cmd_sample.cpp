@@ -1,10 +1,8 @@
 // lethe sample CKPT: draws class-conditional samples with any sampler and writes a PNG grid (one
 // row per label) or a .safetensors file (`samples` in [-1, 1], `labels`) for lethe eval.
-#include <chrono>
 #include <cstdio>
 
 #include "commands.h"
-#include "lethe/autograd.h"
 #include "lethe/device.h"
 #include "lethe/png.h"
 #include "lethe/progress.h"
@@ -32,16 +30,13 @@ bool ends_with(const std::string& text, const std::string& suffix) {
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-Tensor starting_latents(const SampleOptions& options, const ScoreModel& model, const Shape& shape,
-                        Generator& noise) {
-  if (options.latents.empty()) return draw_prior(model.sde(), shape, noise);
-  const SafetensorsFile file = load_safetensors(options.latents);
-  LETHE_CHECK(file.tensors.size() == 1, "--latents ", options.latents,
+// The --latents file: one tensor (N, C, H, W) of prior samples, or undefined without the flag.
+Tensor starting_latents(const std::string& path) {
+  if (path.empty()) return Tensor();
+  const SafetensorsFile file = load_safetensors(path);
+  LETHE_CHECK(file.tensors.size() == 1, "--latents ", path,
               ": expected one tensor (N, C, H, W), found ", file.tensors.size());
-  const Tensor latents = file.tensors[0].second.to(DType::f32);
-  LETHE_CHECK(latents.shape() == shape, "--latents ", options.latents, ": tensor ",
-              describe(latents), " does not match the requested samples ", shape_str(shape));
-  return latents;
+  return file.tensors[0].second;
 }
 
 void run_sample(const SampleOptions& options) {
@@ -51,55 +46,31 @@ void run_sample(const SampleOptions& options) {
   set_gpu_kernels(options.kernels);
   const auto model = ScoreModel::load(options.checkpoint);
   model->to(device);
-  check_sampler(options.sampler, model->sde());
-  const std::vector<int64_t> label_list = parse_labels(options.labels, model->null_label());
-  std::vector<int64_t> labels;
-  for (int64_t label : label_list) labels.insert(labels.end(), options.per_label, label);
-  const UNetConfig& config = model->unet().config();
-  const int64_t total = static_cast<int64_t>(labels.size());
-  Generator noise(options.seed, 0);
-  const Tensor start =
-      starting_latents(options, *model,
-                       {total, config.in_channels, config.resolution, config.resolution}, noise)
-          .to(device);
-
-  NoGrad no_grad;
-  std::vector<Tensor> chunks;
-  int64_t nfe = 0;
-  Progress progress("sample", total);
-  const auto begin = std::chrono::steady_clock::now();
-  for (int64_t first = 0; first < total; first += options.batch) {
-    const int64_t last = std::min(total, first + options.batch);
-    const Tensor chunk_labels = Tensor::from_vector(
-        std::vector<int64_t>(labels.begin() + first, labels.begin() + last), {last - first});
-    const ScoreFn score =
-        score_from_noise_model(model->noise_model(chunk_labels, options.cfg), model->sde());
-    const SampleResult result =
-        sample(score, model->sde(), options.sampler, start.slice_batch(first, last).clone(), noise);
-    chunks.push_back(result.samples);
-    nfe = std::max(nfe, result.nfe);
-    progress.update(last, static_cast<double>(result.nfe), "NFE");
+  GenerationRequest request;
+  request.sampler = options.sampler;
+  for (int64_t label : parse_labels(options.labels, model->null_label())) {
+    request.labels.insert(request.labels.end(), options.per_label, label);
   }
+  request.cfg = options.cfg;
+  request.seed = options.seed;
+  request.batch = options.batch;
+  request.start = starting_latents(options.latents);
+  Progress progress("sample", static_cast<int64_t>(request.labels.size()));
+  const GeneratedSamples generated =
+      generate(*model, request, [&](int64_t done) { progress.update(done, 0, "images"); });
   progress.finish();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-  const Tensor samples = concat(chunks, 0);
   std::printf("%lld samples, %s sampler, %lld NFE per image%s, %.2f img/s\n",
-              static_cast<long long>(total), options.sampler.name.c_str(),
-              static_cast<long long>(nfe),
-              options.cfg != 0 ? " (two network calls each: guidance)" : "", total / seconds);
+              static_cast<long long>(generated.labels.numel()), options.sampler.name.c_str(),
+              static_cast<long long>(generated.nfe_per_image),
+              options.cfg != 0 ? " (guidance: two network calls per step)" : "",
+              generated.images_per_second);
   if (ends_with(options.out, ".png")) {
-    write_image_grid(options.out, samples, static_cast<int>(options.per_label));
+    write_image_grid(options.out, generated.samples, static_cast<int>(options.per_label));
   } else {
-    save_safetensors(options.out,
-                     {{"samples", samples}, {"labels", Tensor::from_vector(labels, {total})}},
-                     {{"checkpoint", options.checkpoint},
-                      {"sampler", options.sampler.name},
-                      {"steps", std::to_string(options.sampler.steps)},
-                      {"nfe_per_image", std::to_string(nfe * (options.cfg != 0 ? 2 : 1))},
-                      {"cfg", std::to_string(options.cfg)},
-                      {"seed", std::to_string(options.seed)},
-                      {"images_per_second", std::to_string(total / seconds)}});
+    auto metadata = generated.metadata();
+    metadata["checkpoint"] = options.checkpoint;
+    save_safetensors(options.out, {{"samples", generated.samples}, {"labels", generated.labels}},
+                     metadata);
   }
   std::printf("wrote %s\n", options.out.c_str());
 }

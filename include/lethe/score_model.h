@@ -1,6 +1,7 @@
 // A trained U-Net score model loaded from a checkpoint, as the noise-model and score callbacks the
 // samplers take, with class labels and classifier-free guidance.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,9 +22,11 @@ class ScoreModel {
   NoiseModel noise_model(const Tensor& labels, double cfg) const;
   void to(Device device) { unet_->to(device); }  // moves the weights; inputs follow x's device
   UNet& unet() { return *unet_; }
+  const UNet& unet() const { return *unet_; }
   const Sde& sde() const { return sde_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   int null_label() const { return unet_->config().num_classes; }
+  Device device() const;
 
  private:
   Generator init_;
@@ -32,6 +35,30 @@ class ScoreModel {
   std::map<std::string, std::string> metadata_;
   mutable Generator dropout_noise_;  // unused in eval mode; the forward signature needs one
 };
+
+struct GenerationRequest {
+  SamplerConfig sampler;
+  std::vector<int64_t> labels;  // one sample per entry (num_classes = the null label)
+  double cfg = 0;
+  uint64_t seed = 0;
+  int64_t batch = 128;  // samples per network call
+  Tensor start;         // prior samples (N, C, H, W) to start from; drawn from `seed` if undefined
+};
+
+struct GeneratedSamples {
+  Tensor samples;             // (N, C, H, W) in the data's [-1, 1] scale, on the cpu
+  Tensor labels;              // (N) i64
+  int64_t nfe_per_image = 0;  // network evaluations per image (guidance counts twice)
+  double images_per_second = 0;
+  SamplerConfig sampler;
+  double cfg = 0;
+  uint64_t seed = 0;
+  std::map<std::string, std::string> metadata() const;  // sampler settings for the samples file
+};
+
+// Samples `request.labels.size()` images in batches; `progress(done)` after each batch.
+GeneratedSamples generate(const ScoreModel& model, const GenerationRequest& request,
+                          const std::function<void(int64_t)>& progress = nullptr);
 
 // Parses "0,1,7" or "null" entries into labels; "null" is `null_label`.
 std::vector<int64_t> parse_labels(const std::string& text, int null_label);

@@ -1,5 +1,7 @@
 #include "lethe/score_model.h"
 
+#include <algorithm>
+#include <chrono>
 #include <sstream>
 
 #include "lethe/autograd.h"
@@ -38,6 +40,64 @@ NoiseModel ScoreModel::noise_model(const Tensor& labels, double cfg) const {
     return unet->forward(x, t, null_labels, *noise);
   };
   return classifier_free_guidance(conditional, unconditional, cfg);
+}
+
+Device ScoreModel::device() const {
+  const NamedTensors parameters = unet_->named_parameters();
+  return parameters.empty() ? Device::cpu : parameters[0].second.device();
+}
+
+std::map<std::string, std::string> GeneratedSamples::metadata() const {
+  return {{"sampler", sampler.name},
+          {"steps", std::to_string(sampler.steps)},
+          {"nfe_per_image", std::to_string(nfe_per_image)},
+          {"cfg", std::to_string(cfg)},
+          {"seed", std::to_string(seed)},
+          {"images_per_second", std::to_string(images_per_second)}};
+}
+
+GeneratedSamples generate(const ScoreModel& model, const GenerationRequest& request,
+                          const std::function<void(int64_t)>& progress) {
+  check_sampler(request.sampler, model.sde());
+  LETHE_CHECK(request.batch >= 1 && !request.labels.empty(),
+              "generate: needs labels and a "
+              "positive batch size");
+  const UNetConfig& config = model.unet().config();
+  const int64_t total = static_cast<int64_t>(request.labels.size());
+  const Shape shape{total, config.in_channels, config.resolution, config.resolution};
+  Generator noise(request.seed, 0);
+  Tensor start = request.start.defined() ? request.start : draw_prior(model.sde(), shape, noise);
+  LETHE_CHECK(start.shape() == shape, "generate: starting latents ", describe(start),
+              " do not match the requested samples ", shape_str(shape));
+  start = start.to(DType::f32).to(model.device());
+  NoGrad no_grad;
+  std::vector<Tensor> chunks;
+  int64_t nfe = 0;
+  const auto begin = std::chrono::steady_clock::now();
+  for (int64_t first = 0; first < total; first += request.batch) {
+    const int64_t last = std::min(total, first + request.batch);
+    const Tensor labels = Tensor::from_vector(
+        std::vector<int64_t>(request.labels.begin() + first, request.labels.begin() + last),
+        {last - first});
+    const ScoreFn score =
+        score_from_noise_model(model.noise_model(labels, request.cfg), model.sde());
+    const SampleResult result =
+        sample(score, model.sde(), request.sampler, start.slice_batch(first, last).clone(), noise);
+    chunks.push_back(result.samples.to(Device::cpu));
+    nfe = std::max(nfe, result.nfe);
+    if (progress) progress(last);
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  GeneratedSamples out;
+  out.samples = concat(chunks, 0);
+  out.labels = Tensor::from_vector(request.labels, {total});
+  out.nfe_per_image = nfe * (request.cfg != 0 ? 2 : 1);
+  out.images_per_second = total / std::max(seconds, 1e-9);
+  out.sampler = request.sampler;
+  out.cfg = request.cfg;
+  out.seed = request.seed;
+  return out;
 }
 
 std::vector<int64_t> parse_labels(const std::string& text, int null_label) {
