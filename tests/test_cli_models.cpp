@@ -2,8 +2,10 @@
 // mnist-xs checkpoint and a fixture data set, including their bad-input paths.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cmath>
+
 #include <filesystem>
 #include <fstream>
 
@@ -20,7 +22,8 @@ namespace {
 
 // A fixture data set (40 random train and 20 test images) and a 2-step mnist-xs run, made once.
 struct ModelFixture {
-  fs::path dir = fs::temp_directory_path() / "lethe_test_cli_models";
+  // Unique per process, so concurrent test runs never share it.
+  fs::path dir = fs::temp_directory_path() / ("lethe_test_cli_models_" + std::to_string(getpid()));
   std::string data, checkpoint;
   ModelFixture() {
     fs::remove_all(dir);
@@ -40,7 +43,10 @@ struct ModelFixture {
     REQUIRE_MESSAGE(train.exit_code == 0, train.output);
     checkpoint = (dir / "run/checkpoint.safetensors").string();
   }
-  ~ModelFixture() { fs::remove_all(dir); }
+  ~ModelFixture() {
+    std::error_code ignored;  // runs at exit: never throw
+    fs::remove_all(dir, ignored);
+  }
 };
 
 ModelFixture& fixture() {
@@ -213,4 +219,32 @@ TEST_CASE("lethe eval on a checkpoint generates the samples first and records ho
   CHECK(text.find("\"sampler\": \"ddim\"") != std::string::npos);
   CHECK(text.find("\"nfe_per_image\": \"2\"") != std::string::npos);
   CHECK(text.find("\"ua\"") != std::string::npos);
+}
+
+TEST_CASE("lethe inpaint, reconstruct and bpd write their figures as JSON") {
+  const ModelFixture& f = fixture();
+  const std::string base = (f.dir / "zeroshot").string();
+  const CommandResult inpaint = run_lethe("inpaint " + f.checkpoint + " --data " + f.data +
+                                          " --count 2 --sampler em "
+                                          "--steps 3 --mask centre --out " +
+                                          base + ".png --json " + base + "_inpaint.json");
+  REQUIRE_MESSAGE(inpaint.exit_code == 0, inpaint.output);
+  CHECK(inpaint.contains("mean PSNR"));
+  const CommandResult reconstruct = run_lethe("reconstruct " + f.checkpoint + " --data " + f.data +
+                                              " --count 2 --ode heun "
+                                              "--steps 2 --out " +
+                                              base + "_r.png --json " + base + "_reconstruct.json");
+  REQUIRE_MESSAGE(reconstruct.exit_code == 0, reconstruct.output);
+  const CommandResult bpd =
+      run_lethe("bpd " + f.checkpoint + " --data " + f.data +
+                " --count 2 --rtol 1e-2 --atol 1e-2 --json " + base + "_bpd.json");
+  REQUIRE_MESSAGE(bpd.exit_code == 0, bpd.output);
+  for (const char* suffix : {"_inpaint.json", "_reconstruct.json", "_bpd.json"}) {
+    CHECK_MESSAGE(fs::file_size(base + suffix) > 50, suffix);
+  }
+  std::ifstream json(base + "_bpd.json");
+  const std::string text((std::istreambuf_iterator<char>(json)), std::istreambuf_iterator<char>());
+  CHECK(text.find("\"bits_per_dim\"") != std::string::npos);
+  CHECK(run_lethe("inpaint " + f.checkpoint + " --data " + f.data + " --mask left")
+            .contains("'left'"));
 }

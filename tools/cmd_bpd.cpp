@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "image_selection.h"
+#include "json_report.h"
 #include "lethe/score_model.h"
 #include "parse_digits.h"
 
@@ -13,7 +14,7 @@ namespace {
 
 struct BpdOptions {
   std::string checkpoint, data_dir = "data/mnist", classes = "0,1,2,3,4,5,6,7,8,9";
-  std::string label = "null";
+  std::string label = "null", json;
   LikelihoodConfig likelihood;
   int64_t count = 16;
   int64_t batch = 16;
@@ -22,9 +23,8 @@ struct BpdOptions {
 
 void run_bpd(const BpdOptions& options) {
   const auto model = ScoreModel::load(options.checkpoint);
-  const SelectedImages selected =
-      select_images(options.data_dir, "test", parse_digits(options.classes, "--classes"),
-                    options.count);
+  const SelectedImages selected = select_images(
+      options.data_dir, "test", parse_digits(options.classes, "--classes"), options.count);
   const int64_t n = selected.images.dim(0);
   const int64_t label = parse_labels(options.label, model->null_label()).at(0);
   Generator noise(options.seed, 0);
@@ -44,10 +44,21 @@ void run_bpd(const BpdOptions& options) {
   double mean = 0, variance = 0;
   for (double v : values) mean += v / n;
   for (double v : values) variance += (v - mean) * (v - mean) / std::max<int64_t>(n - 1, 1);
-  std::printf("bits/dim %.4f +- %.4f (standard error) over %lld test images of classes {%s}, "
-              "%lld NFE in total\n",
-              mean, std::sqrt(variance / n), static_cast<long long>(n), options.classes.c_str(),
-              static_cast<long long>(nfe));
+  std::printf(
+      "bits/dim %.4f +- %.4f (standard error) over %lld test images of classes {%s}, "
+      "%lld NFE in total\n",
+      mean, std::sqrt(variance / n), static_cast<long long>(n), options.classes.c_str(),
+      static_cast<long long>(nfe));
+  write_json(options.json, {{"checkpoint", options.checkpoint},
+                            {"classes", options.classes},
+                            {"images", n},
+                            {"bits_per_dim", mean},
+                            {"bits_per_dim_stderr", std::sqrt(variance / n)},
+                            {"per_image", values},
+                            {"nfe_total", nfe},
+                            {"rtol", options.likelihood.rtol},
+                            {"atol", options.likelihood.atol},
+                            {"seed", options.seed}});
 }
 
 }  // namespace
@@ -59,9 +70,11 @@ void register_bpd(CLI::App& app) {
   command->add_option("--data", options->data_dir, "IDX data directory")->capture_default_str();
   command->add_option("--classes", options->classes, "Classes of the test images")
       ->capture_default_str();
-  command->add_option("--count", options->count, "Number of images")->capture_default_str()
+  command->add_option("--count", options->count, "Number of images")
+      ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  command->add_option("--batch", options->batch, "Images per ODE solve")->capture_default_str()
+  command->add_option("--batch", options->batch, "Images per ODE solve")
+      ->capture_default_str()
       ->check(CLI::PositiveNumber);
   command->add_option("--label", options->label, "Class label for the model, or null")
       ->capture_default_str();
@@ -71,6 +84,7 @@ void register_bpd(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--seed", options->seed, "Random seed (dequantisation, probes)")
       ->capture_default_str();
+  command->add_option("--json", options->json, "Also write the figures as JSON here");
   command->callback([options] { run_bpd(*options); });
 }
 

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "commands.h"
-#include "lethe/atomic_file.h"
+#include "json_report.h"
 #include "lethe/evaluation.h"
 #include "lethe/progress.h"
 #include "lethe/safetensors.h"
@@ -79,15 +79,10 @@ std::vector<double> parse_region(const std::string& text) {
   return values;
 }
 
-// Prints the table and writes the JSON (atomically) when --out is given.
+// Prints the table and writes the JSON when --out is given.
 void write_report(const EvalOptions& options, const nlohmann::json& report) {
   std::printf("%s", evaluation_table(report).c_str());
-  if (options.out.empty()) return;
-  const std::string text = report.dump(2) + "\n";
-  AtomicFileWriter writer(options.out);
-  writer.write(text.data(), text.size());
-  writer.commit();
-  std::printf("wrote %s\n", options.out.c_str());
+  write_json(options.out, report);
 }
 
 void run_toy_eval(const EvalOptions& options, const SafetensorsFile& samples) {
@@ -138,15 +133,9 @@ void run_eval(const EvalOptions& options) {
   report["samples_file"] = options.samples_path;
   report["sampling"] = samples.metadata;
   report["seed"] = options.seed;
-  std::printf("%s(classifier %s, held-out digit accuracy %s)\n", evaluation_table(report).c_str(),
-              options.classifier_path.c_str(), accuracy.c_str());
-  if (!options.out.empty()) {
-    const std::string text = report.dump(2) + "\n";
-    AtomicFileWriter writer(options.out);
-    writer.write(text.data(), text.size());
-    writer.commit();
-    std::printf("wrote %s\n", options.out.c_str());
-  }
+  write_report(options, report);
+  std::printf("(classifier %s, held-out digit accuracy %s)\n", options.classifier_path.c_str(),
+              accuracy.c_str());
 }
 
 }  // namespace

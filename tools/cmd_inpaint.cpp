@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "image_selection.h"
+#include "json_report.h"
 #include "lethe/autograd.h"
 #include "lethe/classifier.h"
 #include "lethe/image_masks.h"
@@ -17,7 +18,7 @@ namespace {
 
 struct InpaintOptions {
   std::string checkpoint, data_dir = "data/mnist", classes = "0,1,2,3,4,5,6,7,8,9";
-  std::string mask = "top", label = "null", classifier, out = "inpaint.png";
+  std::string mask = "top", label = "null", classifier, json, out = "inpaint.png";
   SamplerConfig sampler;
   int64_t count = 8;
   uint64_t seed = 0;
@@ -36,7 +37,8 @@ void run_inpaint(const InpaintOptions& options) {
   NoGrad no_grad;
   const ScoreFn score = score_from_noise_model(model->noise_model(labels, 0), model->sde());
   const Tensor filled = inpaint(score, model->sde(), options.sampler, selected.images, mask, noise);
-  const double mean_psnr = report_results(selected, filled, options.classifier);
+  nlohmann::json report = report_results(selected, filled, options.classifier);
+  const double mean_psnr = report["mean_psnr"];
   std::printf("mask %s, %s sampler %d steps: mean PSNR %.2f dB over %lld images\n",
               options.mask.c_str(), options.sampler.name.c_str(), options.sampler.steps, mean_psnr,
               static_cast<long long>(n));
@@ -44,6 +46,13 @@ void run_inpaint(const InpaintOptions& options) {
   const Tensor masked = selected.images * mask;
   write_image_grid(options.out, concat({selected.images, masked, filled}, 0), static_cast<int>(n));
   std::printf("wrote %s (rows: original, masked, inpainted)\n", options.out.c_str());
+  report["checkpoint"] = options.checkpoint;
+  report["mask"] = options.mask;
+  report["sampler"] = {{"name", options.sampler.name},
+                       {"steps", options.sampler.steps},
+                       {"snr", options.sampler.snr}};
+  report["seed"] = options.seed;
+  write_json(options.json, report);
 }
 
 }  // namespace
@@ -72,6 +81,7 @@ void register_inpaint(CLI::App& app) {
   command->add_option("--classifier", options->classifier,
                       "Classify the results with these weights");
   command->add_option("--seed", options->seed, "Random seed")->capture_default_str();
+  command->add_option("--json", options->json, "Also write the figures as JSON here");
   command->add_option("--out", options->out, "PNG grid")->capture_default_str();
   command->callback([options] { run_inpaint(*options); });
 }

@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "image_selection.h"
+#include "json_report.h"
 #include "lethe/autograd.h"
 #include "lethe/classifier.h"
 #include "lethe/image_masks.h"
@@ -16,7 +17,7 @@ namespace {
 
 struct ReconstructOptions {
   std::string checkpoint, data_dir = "data/mnist", classes = "0,1,2,3,4,5,6,7,8,9";
-  std::string label = "null", classifier, out = "reconstruct.png";
+  std::string label = "null", classifier, json, out = "reconstruct.png";
   SamplerConfig ode;
   int64_t count = 8;
   uint64_t seed = 0;
@@ -33,11 +34,19 @@ void run_reconstruct(const ReconstructOptions& options) {
   NoGrad no_grad;
   const ScoreFn score = score_from_noise_model(model->noise_model(labels, 0), model->sde());
   const Tensor result = reconstruct(score, model->sde(), options.ode, selected.images, noise);
-  const double mean_psnr = report_results(selected, result, options.classifier);
+  nlohmann::json report = report_results(selected, result, options.classifier);
+  const double mean_psnr = report["mean_psnr"];
   std::printf("%s PF-ODE: mean PSNR %.2f dB over %lld images\n", options.ode.name.c_str(),
               mean_psnr, static_cast<long long>(n));
   write_image_grid(options.out, concat({selected.images, result}, 0), static_cast<int>(n));
   std::printf("wrote %s (rows: original, reconstruction)\n", options.out.c_str());
+  report["checkpoint"] = options.checkpoint;
+  report["ode"] = {{"name", options.ode.name},
+                   {"steps", options.ode.steps},
+                   {"rtol", options.ode.rtol},
+                   {"atol", options.ode.atol}};
+  report["seed"] = options.seed;
+  write_json(options.json, report);
 }
 
 }  // namespace
@@ -67,6 +76,7 @@ void register_reconstruct(CLI::App& app) {
   command->add_option("--classifier", options->classifier,
                       "Classify the results with these weights");
   command->add_option("--seed", options->seed, "Random seed")->capture_default_str();
+  command->add_option("--json", options->json, "Also write the figures as JSON here");
   command->add_option("--out", options->out, "PNG grid")->capture_default_str();
   command->callback([options] { run_reconstruct(*options); });
 }

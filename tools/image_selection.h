@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "lethe/dataset.h"
 
 namespace lethe::tools {
@@ -23,8 +25,9 @@ inline SelectedImages select_images(const std::string& data_dir, const std::stri
 }
 
 // Prints, per image, its PSNR to the original and (with a classifier path) the classifier's label
-// of the result; returns the mean PSNR.
-double report_results(const SelectedImages& originals, const Tensor& results,
-                      const std::string& classifier_path);
+// of the result; returns the same as JSON: {"images": [{"digit", "psnr", "classified"}...],
+// "mean_psnr"}.
+nlohmann::json report_results(const SelectedImages& originals, const Tensor& results,
+                              const std::string& classifier_path);
 
 }  // namespace lethe::tools

@@ -1,0 +1,12 @@
+// Figures as JSON files, written atomically (temporary file, then rename).
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace lethe::tools {
+
+// Writes `report` (indented) to `path` and prints "wrote PATH"; does nothing for an empty path.
+void write_json(const std::string& path, const nlohmann::json& report);
+
+}  // namespace lethe::tools
