@@ -189,6 +189,19 @@ TEST_CASE("lethe eval reports its figures as JSON and names a missing classifier
         "\"quality_floor_real_vs_real\"", "\"class_histogram\""}) {
     CHECK_MESSAGE(text.find(key) != std::string::npos, key);
   }
+  // A directory of samples files is evaluated as their union.
+  fs::create_directories(f.dir / "sample_dir");
+  fs::copy_file(samples, f.dir / "sample_dir/a.safetensors");
+  fs::copy_file(samples, f.dir / "sample_dir/b.safetensors");
+  const std::string dir_json = (f.dir / "eval_dir.json").string();
+  const CommandResult directory =
+      run_lethe("eval " + (f.dir / "sample_dir").string() + " --classifier " + classifier +
+                " --data " + f.data + " --forget 0 --out " + dir_json);
+  REQUIRE_MESSAGE(directory.exit_code == 0, directory.output);
+  std::ifstream dir_report(dir_json);
+  const std::string dir_text((std::istreambuf_iterator<char>(dir_report)),
+                             std::istreambuf_iterator<char>());
+  CHECK(dir_text.find("\"samples\": 80") != std::string::npos);
   const CommandResult missing = run_lethe("eval " + samples +
                                           " --classifier /nonexistent.st "
                                           "--data " +

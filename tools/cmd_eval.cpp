@@ -3,11 +3,13 @@
 // (N, 1, 28, 28) in [-1, 1] and `labels` (N) the classes they were asked for (10 = unconditional).
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 
 #include "commands.h"
 #include "json_report.h"
 #include "lethe/evaluation.h"
+#include "lethe/ops.h"
 #include "lethe/progress.h"
 #include "lethe/safetensors.h"
 #include "lethe/score_model.h"
@@ -99,8 +101,40 @@ void run_toy_eval(const EvalOptions& options, const SafetensorsFile& samples) {
   write_report(options, report);
 }
 
+// A directory of samples files (e.g. one per lethe sample run): every *.safetensors in it, in name
+// order, concatenated; the settings of the first file are reported with the file count.
+SafetensorsFile load_sample_directory(const std::string& dir) {
+  std::vector<std::string> paths;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".safetensors") paths.push_back(entry.path().string());
+  }
+  std::sort(paths.begin(), paths.end());
+  LETHE_CHECK(!paths.empty(), "samples directory '", dir, "' holds no .safetensors file");
+  std::vector<Tensor> images;
+  std::vector<int64_t> labels;
+  SafetensorsFile merged;
+  for (const std::string& path : paths) {
+    const SafetensorsFile file = load_safetensors(path);
+    LETHE_CHECK(file.contains("samples") && file.contains("labels"), "samples file '", path,
+                "' needs tensors 'samples' and 'labels'");
+    images.push_back(file.at("samples").to(DType::f32));
+    const Tensor file_labels = file.at("labels").to(DType::i64);
+    labels.insert(labels.end(), file_labels.data<int64_t>(),
+                  file_labels.data<int64_t>() + file_labels.numel());
+    if (merged.metadata.empty()) merged.metadata = file.metadata;
+  }
+  merged.path = dir;
+  const int64_t count = static_cast<int64_t>(labels.size());
+  merged.tensors = {{"samples", concat(images, 0)},
+                    {"labels", Tensor::from_vector(labels, {count})}};
+  merged.metadata["files"] = std::to_string(paths.size());
+  return merged;
+}
+
 void run_eval(const EvalOptions& options) {
-  SafetensorsFile samples = load_safetensors(options.samples_path);
+  SafetensorsFile samples = std::filesystem::is_directory(options.samples_path)
+                                ? load_sample_directory(options.samples_path)
+                                : load_safetensors(options.samples_path);
   if (!samples.contains("samples") && samples.metadata.count("sde")) {
     samples = generate_for_eval(options);
   }
@@ -145,7 +179,8 @@ void register_eval(CLI::App& app) {
   CLI::App* eval =
       app.add_subcommand("eval", "Unlearning and quality figures of generated samples");
   eval->add_option("samples", options->samples_path,
-                   "Samples file (lethe sample / lethe toy sample) or a score-model checkpoint")
+                   "Samples file or directory of them (lethe sample / lethe toy sample), or a "
+                   "score-model checkpoint")
       ->required();
   eval->add_option("--classifier", options->classifier_path, "Classifier weights")
       ->capture_default_str();
