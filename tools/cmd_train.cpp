@@ -115,6 +115,8 @@ void register_train(CLI::App& app) {
   train->add_option("--checkpoint-every", options->checkpoint_every, "Steps between checkpoints")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  train->add_flag("--likelihood-weighting", c.likelihood_weighting,
+                  "Weight the DSM loss by g(t)^2 (likelihood weighting) instead of std(t)^2");
   train->add_flag("--resume", options->resume, "Continue from OUT/checkpoint.safetensors");
   train->add_option("--device", options->device, "cpu or cuda")->capture_default_str();
   train

@@ -44,9 +44,10 @@ NoiseModel classifier_free_guidance(const NoiseModel& conditional, const NoiseMo
 
 // Continuous-time DSM loss with lambda(t) = std^2 (score_sde's reduce_mean default):
 // t ~ U(t_min, 1), z ~ N(0, I), x_t = m x0 + std z, loss = mean (eps_hat - z)^2.
-// x0: (B, ...) f32. Draws t and z from `noise`.
+// With likelihood weighting (lambda = g^2): loss = mean g(t)^2 (s + z / std)^2
+// = mean (g(t) / std(t))^2 (eps_hat - z)^2. x0: (B, ...) f32. Draws t and z from `noise`.
 Tensor dsm_loss(const NoiseModel& model, const Sde& sde, const Tensor& x0, Generator& noise,
-                double t_min = 1e-5);
+                bool likelihood_weighting = false, double t_min = 1e-5);
 
 // Per-sample coefficients as (B, 1, ..., 1) tensors broadcastable against x of rank `rank`.
 Tensor per_sample(const std::vector<double>& values, int rank, DType dtype = DType::f32,

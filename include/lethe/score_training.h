@@ -24,7 +24,8 @@ struct ScoreTrainingConfig {
   int64_t warmup_steps = 5000;
   double grad_clip = 1.0;
   double ema_rate = 0.9999;
-  double p_uncond = 0.1;  // probability of replacing a label by the null label
+  double p_uncond = 0.1;              // probability of replacing a label by the null label
+  bool likelihood_weighting = false;  // DSM weight g^2 instead of std^2 (spec/diffusion.md)
   uint64_t seed = 0;
   Device device = Device::cpu;  // where the model, optimiser and batches live; not in checkpoints
 

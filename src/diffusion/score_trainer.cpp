@@ -17,6 +17,7 @@ std::map<std::string, std::string> ScoreTrainingConfig::to_metadata() const {
   metadata["train.batch"] = std::to_string(batch);
   metadata["train.seed"] = std::to_string(seed);
   metadata["train.p_uncond"] = std::to_string(p_uncond);
+  metadata["train.likelihood_weighting"] = likelihood_weighting ? "yes" : "no";
   return metadata;
 }
 
@@ -60,7 +61,7 @@ Tensor ScoreTrainer::step_loss(int64_t step) {
   const NoiseModel model = [&](const Tensor& x, const Tensor& t) {
     return model_.forward(x, t, labels, noise_);
   };
-  return dsm_loss(model, sde_, x0, noise_);
+  return dsm_loss(model, sde_, x0, noise_, config_.likelihood_weighting);
 }
 
 void ScoreTrainer::train_until(int64_t final_step,
