@@ -7,7 +7,6 @@
 #include "image_selection.h"
 #include "json_report.h"
 #include "lethe/score_model.h"
-#include "parse_digits.h"
 
 namespace lethe::tools {
 namespace {
@@ -23,17 +22,15 @@ struct BpdOptions {
 
 void run_bpd(const BpdOptions& options) {
   const auto model = ScoreModel::load(options.checkpoint);
-  const SelectedImages selected = select_images(
-      options.data_dir, "test", parse_digits(options.classes, "--classes"), options.count);
+  const SelectedImages selected =
+      select_test_images(options.data_dir, options.classes, options.count);
   const int64_t n = selected.images.dim(0);
-  const int64_t label = parse_labels(options.label, model->null_label()).at(0);
   Generator noise(options.seed, 0);
   std::vector<double> values;
   int64_t nfe = 0;
   for (int64_t first = 0; first < n; first += options.batch) {
     const int64_t last = std::min(n, first + options.batch);
-    const Tensor labels = Tensor::full({last - first}, static_cast<double>(label), DType::i64);
-    const ScoreFn score = score_from_noise_model(model->noise_model(labels, 0), model->sde());
+    const ScoreFn score = single_label_score(*model, options.label, last - first);
     const LikelihoodResult result = bits_per_dim(score, model->sde(), options.likelihood,
                                                  selected.images.slice_batch(first, last), noise);
     for (double v : result.bits_per_dim.to_double_vector()) values.push_back(v);

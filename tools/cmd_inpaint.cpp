@@ -11,7 +11,6 @@
 #include "lethe/image_masks.h"
 #include "lethe/png.h"
 #include "lethe/score_model.h"
-#include "parse_digits.h"
 
 namespace lethe::tools {
 namespace {
@@ -27,15 +26,13 @@ struct InpaintOptions {
 void run_inpaint(const InpaintOptions& options) {
   const auto model = ScoreModel::load(options.checkpoint);
   check_sampler(options.sampler, model->sde());
-  const SelectedImages selected = select_images(
-      options.data_dir, "test", parse_digits(options.classes, "--classes"), options.count);
+  const SelectedImages selected =
+      select_test_images(options.data_dir, options.classes, options.count);
   const int64_t n = selected.images.dim(0);
   const Tensor mask = inpainting_mask(options.mask, selected.images.dim(2), selected.images.dim(3));
-  const int64_t label = parse_labels(options.label, model->null_label()).at(0);
-  const Tensor labels = Tensor::full({n}, static_cast<double>(label), DType::i64);
   Generator noise(options.seed, 0);
   NoGrad no_grad;
-  const ScoreFn score = score_from_noise_model(model->noise_model(labels, 0), model->sde());
+  const ScoreFn score = single_label_score(*model, options.label, n);
   const Tensor filled = inpaint(score, model->sde(), options.sampler, selected.images, mask, noise);
   nlohmann::json report = report_results(selected, filled, options.classifier);
   const double mean_psnr = report["mean_psnr"];

@@ -4,8 +4,20 @@
 
 #include "lethe/classifier.h"
 #include "lethe/image_masks.h"
+#include "parse_digits.h"
 
 namespace lethe::tools {
+
+SelectedImages select_test_images(const std::string& data_dir, const std::string& classes,
+                                  int64_t count) {
+  return select_images(data_dir, "test", parse_digits(classes, "--classes"), count);
+}
+
+ScoreFn single_label_score(const ScoreModel& model, const std::string& label, int64_t count) {
+  const int64_t value = parse_labels(label, model.null_label()).at(0);
+  const Tensor labels = Tensor::full({count}, static_cast<double>(value), DType::i64);
+  return score_from_noise_model(model.noise_model(labels, 0), model.sde());
+}
 
 nlohmann::json report_results(const SelectedImages& originals, const Tensor& results,
                               const std::string& classifier_path) {

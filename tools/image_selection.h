@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lethe/dataset.h"
+#include "lethe/score_model.h"
 
 namespace lethe::tools {
 
@@ -23,6 +24,14 @@ inline SelectedImages select_images(const std::string& data_dir, const std::stri
   for (int64_t i = 0; i < std::min(count, subset.size()); ++i) indices.push_back(i);
   return {subset.float_images(indices), subset.labels_of(indices)};
 }
+
+// select_images over the test split with a --classes list such as "0,1,7".
+SelectedImages select_test_images(const std::string& data_dir, const std::string& classes,
+                                  int64_t count);
+
+// The score of `model` for a batch of `count` images all conditioned on one --label ("null" or a
+// class).
+ScoreFn single_label_score(const ScoreModel& model, const std::string& label, int64_t count);
 
 // Prints, per image, its PSNR to the original and (with a classifier path) the classifier's label
 // of the result; returns the same as JSON: {"images": [{"digit", "psnr", "classified"}...],
