@@ -62,7 +62,7 @@ TEST_CASE("lethe train writes a log and a checkpoint; --resume continues from it
   std::string header, first;
   std::getline(log, header);
   std::getline(log, first);
-  CHECK(header == "step,loss,grad_norm,lr,elapsed_s");
+  CHECK(header == "step,loss,desirable_loss,undesirable_loss,grad_norm,lr,elapsed_s");
   CHECK(first.rfind("1,", 0) == 0);
   const CommandResult resumed =
       run_lethe("train --config mnist-xs --data " + f.data +

@@ -20,6 +20,10 @@ void register_reconstruct(CLI::App& app);
 void register_bpd(CLI::App& app);
 void register_toy(CLI::App& app);
 void register_export(CLI::App& app);
+void register_unlearn(CLI::App& app);
+void register_unlearn_msgm(CLI::App& unlearn);  // under `lethe unlearn`
+void register_experiment(CLI::App& app);
+void register_experiment_msgm_toy(CLI::App& experiment);  // under `lethe experiment`
 
 inline void register_all_commands(CLI::App& app) {
   register_audit(app);
@@ -36,6 +40,8 @@ inline void register_all_commands(CLI::App& app) {
   register_bpd(app);
   register_toy(app);
   register_export(app);
+  register_unlearn(app);
+  register_experiment(app);
 }
 
 }  // namespace lethe::tools

@@ -5,11 +5,13 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "lethe/dataset.h"
 #include "lethe/diffusion.h"
+#include "lethe/msgm.h"
 #include "lethe/optim.h"
 #include "lethe/unet.h"
 
@@ -19,6 +21,12 @@ struct ScoreTrainingConfig {
   std::string unet = "mnist-s";
   std::string sde = "vp";
   std::vector<int> classes;  // the classes trained on (all ten by default)
+  // MSGM (spec/msgm.md): these of `classes` are undesirable; DSM runs on the others and the
+  // moderation term on these. Empty: ordinary DSM on all of `classes`.
+  std::vector<int> undesirable;
+  MsgmConfig msgm;
+  // Fine-tuning: the model starts from this checkpoint's (EMA) weights, with a fresh optimiser.
+  std::string init_checkpoint;
   int64_t batch = 128;
   double lr = 2e-4;
   int64_t warmup_steps = 5000;
@@ -33,9 +41,11 @@ struct ScoreTrainingConfig {
 };
 
 struct TrainingStepReport {
-  int64_t step;  // 1-based count of updates done
-  double loss;
-  double grad_norm;  // before clipping
+  int64_t step;             // 1-based count of updates done
+  double loss;              // the objective minimised this step
+  double desirable_loss;    // DSM on the desirable batch (= loss without MSGM)
+  double undesirable_loss;  // MSGM's l_u this step; NaN on steps without moderation
+  double grad_norm;         // before clipping
   double lr;
 };
 
@@ -53,10 +63,19 @@ class ScoreTrainer {
   const Sde& sde() const { return sde_; }
 
  private:
-  Tensor step_loss(int64_t step);
+  struct StepLoss {
+    Tensor total;
+    double desirable, undesirable;
+  };
+  StepLoss step_loss(int64_t step);
+  // A minibatch of `data` in [-1, 1] on the training device, with labels dropped to the null
+  // label with probability p_uncond.
+  std::pair<Tensor, Tensor> labelled_batch(const ImageDataset& data, EpochBatches& batches,
+                                           int64_t step);
 
   ScoreTrainingConfig config_;
-  ImageDataset data_;
+  ImageDataset data_;              // D_g: the desirable classes (all of them without MSGM)
+  ImageDataset undesirable_data_;  // D_u: MSGM's undesirable classes (empty without MSGM)
   Sde sde_;
   Generator init_, noise_;
   UNet model_;
@@ -64,6 +83,7 @@ class ScoreTrainer {
   Adam adam_;
   Ema ema_;
   EpochBatches batches_;
+  std::optional<EpochBatches> undesirable_batches_;
 };
 
 }  // namespace lethe

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "lethe/gaussian.h"
 #include "lethe/nn.h"
 #include "lethe/rng.h"
 
@@ -35,6 +36,9 @@ struct GaussianMixture {
   double mass_in_disc(double center_x, double center_y, double radius) const;
 };
 
+// The same mixture in the full-covariance form whose marginal scores are closed form (gaussian.h).
+GaussianMixtureModel to_mixture_model(const GaussianMixture& mixture);
+
 // Fraction of the rows of points (N, 2) inside the disc |x - center| <= radius.
 double fraction_in_disc(const Tensor& points, double center_x, double center_y, double radius);
 
@@ -56,6 +60,7 @@ class ToyScoreMlp : public Module {
 }  // namespace lethe
 
 #include "lethe/diffusion.h"
+#include "lethe/msgm.h"
 #include "lethe/optim.h"
 
 namespace lethe {
@@ -63,6 +68,11 @@ namespace lethe {
 struct ToyTrainingConfig {
   std::string preset = "toy-msgm";  // a preset name or an explicit spec (GaussianMixture::parse)
   std::vector<int> components;      // train on these components only (empty: all)
+  // MSGM (spec/msgm.md): these of the trained components are undesirable; DSM runs on the others
+  // (a batch from their renormalised mixture) and the moderation term on a batch from these.
+  std::vector<int> undesirable;
+  MsgmConfig msgm;
+  std::string init_checkpoint;  // fine-tuning: start from this toy checkpoint's EMA weights
   std::string sde = "vp";
   int64_t steps = 3000;
   int64_t batch = 256;
@@ -80,7 +90,8 @@ struct ToyTrainingConfig {
 class ToyScoreTrainer {
  public:
   explicit ToyScoreTrainer(const ToyTrainingConfig& config);
-  // Runs `steps` more steps; calls report(step, loss) after each. Returns the last loss.
+  // Runs `steps` more steps; calls report(step, loss) after each (the whole objective). Returns
+  // the last loss.
   double train(int64_t steps, const std::function<void(int64_t, double)>& report);
   // Samples with the EMA weights (Euler-Maruyama, `sampler_steps` steps) -> (count, D).
   Tensor sample(int64_t count, int sampler_steps, uint64_t seed);
@@ -90,12 +101,13 @@ class ToyScoreTrainer {
   void save_checkpoint(const std::string& path);
   void load_checkpoint(const std::string& path);  // same config required
   int64_t step() const { return adam_.steps(); }
-  const GaussianMixture& data() const { return data_; }
+  const GaussianMixture& data() const { return data_; }  // all trained components
   const Sde& sde() const { return sde_; }
 
  private:
   ToyTrainingConfig config_;
   GaussianMixture data_;
+  GaussianMixture desirable_, undesirable_;  // MSGM's split of data_ (desirable_ = data_ without)
   Sde sde_;
   Generator init_, noise_;
   ToyScoreMlp model_;

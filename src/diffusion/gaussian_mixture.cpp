@@ -62,6 +62,20 @@ std::string GaussianMixture::spec() const {
   return out.str();
 }
 
+GaussianMixtureModel to_mixture_model(const GaussianMixture& mixture) {
+  GaussianMixtureModel model;
+  const int dimension = mixture.dimension();
+  for (const GaussianComponent& c : mixture.components) {
+    model.weights.push_back(c.weight);
+    model.means.insert(model.means.end(), c.mean.begin(), c.mean.end());
+    for (int row = 0; row < dimension; ++row)
+      for (int column = 0; column < dimension; ++column)
+        model.covariances.push_back(row == column ? c.stddev * c.stddev : 0.0);
+  }
+  model.check();
+  return model;
+}
+
 GaussianMixture GaussianMixture::with_components(const std::vector<int>& indices) const {
   GaussianMixture subset;
   double total = 0;

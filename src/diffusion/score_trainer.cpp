@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <cmath>
 
+#include "lethe/safetensors.h"
 #include "lethe/score_training.h"
 #include "lethe/training_checkpoint.h"
 
@@ -18,6 +20,14 @@ std::map<std::string, std::string> ScoreTrainingConfig::to_metadata() const {
   metadata["train.seed"] = std::to_string(seed);
   metadata["train.p_uncond"] = std::to_string(p_uncond);
   metadata["train.likelihood_weighting"] = likelihood_weighting ? "yes" : "no";
+  metadata["train.init"] = init_checkpoint;
+  if (!undesirable.empty()) {
+    std::string undesirable_list;
+    for (size_t i = 0; i < undesirable.size(); ++i)
+      undesirable_list += (i ? "," : "") + std::to_string(undesirable[i]);
+    metadata["train.undesirable"] = undesirable_list;
+    for (const auto& [key, value] : msgm.to_metadata()) metadata["train." + key] = value;
+  }
   return metadata;
 }
 
@@ -28,40 +38,87 @@ static ImageDataset restricted(const ImageDataset& data, const std::vector<int>&
   return subset;
 }
 
-// Moves the freshly initialised model to `device` and packs its arena there.
-static ParameterArena pack_on(Module& model, Device device) {
-  model.to(device);
+static std::vector<int> desirable_classes(const ScoreTrainingConfig& config) {
+  for (int c : config.undesirable)
+    LETHE_CHECK(std::find(config.classes.begin(), config.classes.end(), c) != config.classes.end(),
+                "undesirable class ", c, " is not among the trained classes");
+  std::vector<int> desirable;
+  for (int c : config.classes)
+    if (std::find(config.undesirable.begin(), config.undesirable.end(), c) ==
+        config.undesirable.end())
+      desirable.push_back(c);
+  LETHE_CHECK(!desirable.empty(), "every trained class is undesirable: nothing is left to learn");
+  return desirable;
+}
+
+// Loads the fine-tuning start (if any) into the freshly initialised model, moves it to `device`
+// and packs its arena there.
+static ParameterArena prepare(Module& model, const ScoreTrainingConfig& config) {
+  if (!config.init_checkpoint.empty()) {
+    const SafetensorsFile init = load_safetensors(config.init_checkpoint);
+    const auto sde = init.metadata.find("sde");
+    LETHE_CHECK(sde == init.metadata.end() || sde->second == config.sde, "--init ",
+                config.init_checkpoint, " was trained with the ", sde->second,
+                " SDE, this run uses ", config.sde);
+    model.load_state_dict(checkpoint_weights(init));
+  }
+  model.to(config.device);
   return ParameterArena::pack(model);
 }
 
 ScoreTrainer::ScoreTrainer(const ScoreTrainingConfig& config, ImageDataset data)
     : config_(config),
-      data_(restricted(data, config.classes)),
+      data_(restricted(data, desirable_classes(config))),
+      undesirable_data_(data.with_classes(config.undesirable)),
       sde_(Sde::parse(config.sde)),
       init_(config.seed, 0),
       noise_(config.seed + 1, 0),
       model_(UNetConfig::preset(config.unet), init_),
-      arena_(pack_on(model_, config.device)),
+      arena_(prepare(model_, config)),
       adam_(arena_, AdamConfig{config.lr, 0.9, 0.999, 1e-8, config.warmup_steps}),
       ema_(arena_, config.ema_rate),
       batches_(data_.size(), config.batch, config.seed) {
   LETHE_CHECK(config.p_uncond >= 0 && config.p_uncond <= 1, "p_uncond ", config.p_uncond,
               " is outside [0, 1]");
+  if (!config.undesirable.empty()) {
+    config.msgm.validate();
+    LETHE_CHECK(undesirable_data_.size() > 0,
+                "the data set has no images of the undesirable classes");
+    undesirable_batches_.emplace(undesirable_data_.size(), config.batch, config.seed + 1);
+  }
 }
 
-Tensor ScoreTrainer::step_loss(int64_t step) {
-  const std::vector<int64_t> indices = batches_.batch(step);
-  const Tensor x0 = data_.float_images(indices).to(config_.device);
-  Tensor labels = data_.labels_of(indices);
+std::pair<Tensor, Tensor> ScoreTrainer::labelled_batch(const ImageDataset& data,
+                                                       EpochBatches& batches, int64_t step) {
+  const std::vector<int64_t> indices = batches.batch(step);
+  Tensor labels = data.labels_of(indices);
   const int64_t null_label = model_.config().num_classes;
   const Tensor drop = noise_.bernoulli({config_.batch}, config_.p_uncond);
   for (int64_t i = 0; i < config_.batch; ++i) {
     if (drop.data<float>()[i] > 0) labels.data<int64_t>()[i] = null_label;
   }
-  const NoiseModel model = [&](const Tensor& x, const Tensor& t) {
+  return {data.float_images(indices).to(config_.device), labels};
+}
+
+ScoreTrainer::StepLoss ScoreTrainer::step_loss(int64_t step) {
+  const auto [x0, labels] = labelled_batch(data_, batches_, step);
+  const NoiseModel model = [&, &labels = labels](const Tensor& x, const Tensor& t) {
     return model_.forward(x, t, labels, noise_);
   };
-  return dsm_loss(model, sde_, x0, noise_, config_.likelihood_weighting);
+  const Tensor desirable = dsm_loss(model, sde_, x0, noise_, config_.likelihood_weighting);
+  if (!undesirable_batches_) return {desirable, desirable.item(), std::nan("")};
+  Tensor total = config_.msgm.desirable_weight * desirable;
+  double undesirable_value = std::nan("");
+  if (config_.msgm.moderates(step + 1)) {
+    const auto [x0_u, labels_u] = labelled_batch(undesirable_data_, *undesirable_batches_, step);
+    const NoiseModel model_u = [&, &labels_u = labels_u](const Tensor& x, const Tensor& t) {
+      return model_.forward(x, t, labels_u, noise_);
+    };
+    const Tensor undesirable = msgm_moderation_loss(model_u, sde_, x0_u, noise_, config_.msgm);
+    undesirable_value = undesirable.item();
+    total = total + config_.msgm.undesirable_weight * undesirable;
+  }
+  return {total, desirable.item(), undesirable_value};
 }
 
 void ScoreTrainer::train_until(int64_t final_step,
@@ -70,17 +127,18 @@ void ScoreTrainer::train_until(int64_t final_step,
   model_.train(true);
   while (adam_.steps() < final_step && !(stop && stop->load())) {
     arena_.zero_grad();
-    const Tensor loss = step_loss(adam_.steps());
-    const double loss_value = loss.item();
+    const StepLoss loss = step_loss(adam_.steps());
+    const double loss_value = loss.total.item();
     LETHE_CHECK(std::isfinite(loss_value), "training: the loss became ", loss_value, " at step ",
                 adam_.steps() + 1, "; the last checkpoint is intact (lower --lr, now ", config_.lr,
                 ")");
-    loss.backward();
+    loss.total.backward();
     const double grad_norm = clip_grad_norm(arena_, config_.grad_clip);
     const double lr = adam_.current_lr();
     adam_.step();
     ema_.update();
-    if (report) report({adam_.steps(), loss_value, grad_norm, lr});
+    if (report)
+      report({adam_.steps(), loss_value, loss.desirable, loss.undesirable, grad_norm, lr});
   }
 }
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 
 #include "lethe/toy.h"
@@ -5,28 +6,79 @@
 
 namespace lethe {
 
+namespace {
+
+std::vector<int> trained_components(const ToyTrainingConfig& config, const GaussianMixture& full) {
+  if (!config.components.empty()) return config.components;
+  std::vector<int> all(full.components.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+  return all;
+}
+
+// The trained components without the undesirable ones (all of them without MSGM).
+std::vector<int> desirable_components(const ToyTrainingConfig& config,
+                                      const GaussianMixture& full) {
+  const std::vector<int> trained = trained_components(config, full);
+  for (int c : config.undesirable)
+    LETHE_CHECK(std::find(trained.begin(), trained.end(), c) != trained.end(),
+                "undesirable component ", c, " is not among the trained components");
+  std::vector<int> desirable;
+  for (int c : trained)
+    if (std::find(config.undesirable.begin(), config.undesirable.end(), c) ==
+        config.undesirable.end())
+      desirable.push_back(c);
+  LETHE_CHECK(!desirable.empty(), "every trained component is undesirable");
+  return desirable;
+}
+
+ParameterArena prepare(ToyScoreMlp& model, const ToyTrainingConfig& config) {
+  if (!config.init_checkpoint.empty()) {
+    const SafetensorsFile init = load_safetensors(config.init_checkpoint);
+    model.load_state_dict(checkpoint_weights(init));
+  }
+  return ParameterArena::pack(model);
+}
+
+}  // namespace
+
 ToyScoreTrainer::ToyScoreTrainer(const ToyTrainingConfig& config)
     : config_(config),
-      data_(config.components.empty()
-                ? GaussianMixture::parse(config.preset)
-                : GaussianMixture::parse(config.preset).with_components(config.components)),
+      data_(
+          GaussianMixture::parse(config.preset)
+              .with_components(trained_components(config, GaussianMixture::parse(config.preset)))),
+      desirable_(GaussianMixture::parse(config.preset)
+                     .with_components(
+                         desirable_components(config, GaussianMixture::parse(config.preset)))),
       sde_(Sde::parse(config.sde)),
       init_(config.seed, 0),
       noise_(config.seed + 1, 0),
       model_(data_.dimension(), config.hidden, config.depth, config.time_features, init_),
-      arena_(ParameterArena::pack(model_)),
+      arena_(prepare(model_, config)),
       adam_(arena_, AdamConfig{config.lr, 0.9, 0.999, 1e-8, config.warmup_steps}),
-      ema_(arena_, config.ema_rate) {}
+      ema_(arena_, config.ema_rate) {
+  if (!config.undesirable.empty()) {
+    config.msgm.validate();
+    undesirable_ = GaussianMixture::parse(config.preset).with_components(config.undesirable);
+  }
+}
 
 double ToyScoreTrainer::train(int64_t steps, const std::function<void(int64_t, double)>& report) {
   const NoiseModel model = [this](const Tensor& x, const Tensor& t) {
     return model_.forward(x, t);
   };
+  const bool moderated = !config_.undesirable.empty();
   double loss_value = 0;
   for (int64_t step = 1; step <= steps; ++step) {
-    const Tensor x0 = data_.sample(config_.batch, noise_);
     arena_.zero_grad();
-    const Tensor loss = dsm_loss(model, sde_, x0, noise_);
+    Tensor loss = dsm_loss(model, sde_, desirable_.sample(config_.batch, noise_), noise_);
+    if (moderated) {
+      loss = config_.msgm.desirable_weight * loss;
+      if (config_.msgm.moderates(adam_.steps() + 1)) {
+        const Tensor x0_u = undesirable_.sample(config_.batch, noise_);
+        loss = loss + config_.msgm.undesirable_weight *
+                          msgm_moderation_loss(model, sde_, x0_u, noise_, config_.msgm);
+      }
+    }
     loss_value = loss.item();
     LETHE_CHECK(std::isfinite(loss_value), "toy training: the loss became ", loss_value,
                 " at step ", adam_.steps() + 1, "; lower the learning rate (now ", config_.lr, ")");
@@ -60,14 +112,20 @@ namespace lethe {
 static std::map<std::string, std::string> toy_metadata(const ToyTrainingConfig& c) {
   const GaussianMixture full = GaussianMixture::parse(c.preset);
   const GaussianMixture trained = c.components.empty() ? full : full.with_components(c.components);
-  return {{"model", "toy-score-mlp"},
-          {"data", trained.spec()},
-          {"data.full", full.spec()},
-          {"sde", c.sde},
-          {"hidden", std::to_string(c.hidden)},
-          {"depth", std::to_string(c.depth)},
-          {"time_features", std::to_string(c.time_features)},
-          {"seed", std::to_string(c.seed)}};
+  std::map<std::string, std::string> metadata{{"model", "toy-score-mlp"},
+                                              {"data", trained.spec()},
+                                              {"data.full", full.spec()},
+                                              {"sde", c.sde},
+                                              {"hidden", std::to_string(c.hidden)},
+                                              {"depth", std::to_string(c.depth)},
+                                              {"time_features", std::to_string(c.time_features)},
+                                              {"seed", std::to_string(c.seed)},
+                                              {"init", c.init_checkpoint}};
+  if (!c.undesirable.empty()) {
+    metadata["undesirable"] = full.with_components(c.undesirable).spec();
+    for (const auto& [key, value] : c.msgm.to_metadata()) metadata[key] = value;
+  }
+  return metadata;
 }
 
 void ToyScoreTrainer::save_checkpoint(const std::string& path) {

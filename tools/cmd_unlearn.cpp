@@ -1,0 +1,12 @@
+// lethe unlearn: the unlearning methods, one subcommand each (msgm).
+#include "commands.h"
+
+namespace lethe::tools {
+
+void register_unlearn(CLI::App& app) {
+  CLI::App* unlearn = app.add_subcommand("unlearn", "Unlearning methods for score models");
+  unlearn->require_subcommand(1);
+  register_unlearn_msgm(*unlearn);
+}
+
+}  // namespace lethe::tools

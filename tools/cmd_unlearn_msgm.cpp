@@ -1,0 +1,99 @@
+// lethe unlearn msgm: moderated score training (spec/msgm.md) of the U-Net on MNIST (from scratch
+// on D, or fine-tuning with --init) or, with --toy PRESET, of the 2-D MLP on a Gaussian mixture.
+//   lethe unlearn msgm --undesirable 7 --init weights/mnist-s-vp.safetensors --out runs/msgm-7
+//   lethe unlearn msgm --toy toy-msgm --undesirable 2 --variant obtuse --out runs/msgm-toy
+#include <cstdio>
+#include <filesystem>
+
+#include "commands.h"
+#include "lethe/progress.h"
+#include "lethe/toy.h"
+#include "parse_digits.h"
+#include "score_training_run.h"
+
+namespace lethe::tools {
+namespace {
+
+struct MsgmRun {
+  ScoreTrainingRun training;
+  std::string undesirable, variant = "orthogonal";
+  std::string toy_preset, toy_components;
+};
+
+// The toy run takes the shared flags the user gave and the toy trainer's defaults for the rest.
+void run_toy_msgm(const MsgmRun& run, const CLI::App& command) {
+  const ScoreTrainingConfig& given = run.training.config;
+  ToyTrainingConfig config;
+  config.preset = run.toy_preset;
+  config.components = parse_digits(run.toy_components, "--components");
+  config.undesirable = given.undesirable;
+  config.msgm = given.msgm;
+  config.sde = given.sde;
+  config.init_checkpoint = given.init_checkpoint;
+  config.seed = given.seed;
+  if (command.count("--steps")) config.steps = run.training.steps;
+  if (command.count("--batch")) config.batch = given.batch;
+  if (command.count("--lr")) config.lr = given.lr;
+  if (command.count("--warmup")) config.warmup_steps = given.warmup_steps;
+  if (command.count("--clip")) config.grad_clip = given.grad_clip;
+  if (command.count("--ema")) config.ema_rate = given.ema_rate;
+  for (const char* unet_only : {"--config", "--data", "--classes", "--p-uncond", "--device",
+                                "--kernels", "--likelihood-weighting", "--resume"})
+    LETHE_CHECK(command.count(unet_only) == 0, unet_only, " applies to the U-Net, not to --toy");
+  std::filesystem::create_directories(run.training.out_dir);
+  ToyScoreTrainer trainer(config);
+  std::printf("MSGM %s on the toy %s, undesirable components {%s}, %lld steps\n",
+              msgm_variant_name(config.msgm.variant).c_str(), config.preset.c_str(),
+              run.undesirable.c_str(), static_cast<long long>(config.steps));
+  std::fflush(stdout);
+  Progress progress("msgm toy", config.steps);
+  trainer.train(config.steps, [&](int64_t step, double loss) { progress.update(step, loss); });
+  progress.finish();
+  const std::string path = run.training.out_dir + "/checkpoint.safetensors";
+  trainer.save_checkpoint(path);
+  std::printf("wrote %s\n", path.c_str());
+}
+
+void run_msgm(MsgmRun run, const CLI::App& command) {
+  ScoreTrainingConfig& config = run.training.config;
+  config.undesirable = parse_digits(run.undesirable, "--undesirable");
+  LETHE_CHECK(!config.undesirable.empty(), "--undesirable: no class given");
+  config.msgm.variant = parse_msgm_variant(run.variant);
+  config.msgm.validate();
+  if (!run.toy_preset.empty()) return run_toy_msgm(run, command);
+  LETHE_CHECK(run.toy_components.empty(), "--components applies to --toy only");
+  run_score_training(run.training);
+}
+
+}  // namespace
+
+void register_unlearn_msgm(CLI::App& unlearn) {
+  auto run = std::make_shared<MsgmRun>();
+  run->training.out_dir = "runs/msgm";
+  CLI::App* msgm = unlearn.add_subcommand(
+      "msgm", "Moderated score training (MSGM): DSM on desirable data, moderation on undesirable");
+  add_score_training_flags(*msgm, run->training);
+  MsgmConfig& m = run->training.config.msgm;
+  msgm->add_option("--undesirable", run->undesirable,
+                   "Undesirable classes (digits, e.g. 7 or 1,7; toy: component indices)")
+      ->required();
+  msgm->add_option("--variant", run->variant,
+                   "orthogonal, orthogonal-inner, obtuse or obtuse-as-coded")
+      ->capture_default_str();
+  msgm->add_option("--desirable-weight", m.desirable_weight, "Weight of the DSM loss on D_g")
+      ->capture_default_str();
+  msgm->add_option("--undesirable-weight", m.undesirable_weight, "Weight of the moderation term")
+      ->capture_default_str();
+  msgm->add_option("--every", m.every, "Apply the moderation term every N-th step")
+      ->capture_default_str();
+  msgm->add_option("--obtuse-floor", m.obtuse_floor,
+                   "Floor (negated) of each sample's obtuse term <eps_hat, z>/D")
+      ->capture_default_str();
+  msgm->add_option("--toy", run->toy_preset,
+                   "Train the 2-D MLP on this Gaussian-mixture preset instead of the U-Net");
+  msgm->add_option("--components", run->toy_components,
+                   "--toy: train on these components only (default: all)");
+  msgm->callback([run, msgm] { run_msgm(*run, *msgm); });
+}
+
+}  // namespace lethe::tools
