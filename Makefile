@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all setup configure build test demo bench weights clean
+.PHONY: all setup configure build test demo bench bench-compare weights clean
 
 all: build
 
@@ -26,6 +26,17 @@ demo: build
 
 bench: build
 	@$(BUILD)/lethe bench ops
+	@$(BUILD)/lethe bench unet --mode train --layers
+	@$(BUILD)/lethe bench unet --mode sample --layers
+
+# Lethe against PyTorch (Debian's python3-torch, installed on first use) on the same U-Net steps,
+# alternating, with the ratios. ROUNDS and STEPS trade time for steadier medians.
+ROUNDS ?= 3
+STEPS ?= 3
+bench-compare: build
+	@tools/reference/setup_torch.sh
+	@/usr/bin/python3 tools/reference/bench_compare.py --lethe $(BUILD)/lethe \
+	  --rounds $(ROUNDS) --steps $(STEPS)
 
 # Reproduces weights/mnist-s-vp.safetensors (add DEVICE=cuda on a GPU machine).
 DEVICE ?= cpu

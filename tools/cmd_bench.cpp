@@ -136,6 +136,7 @@ void register_bench(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   ops->callback([options] { run_bench_ops(*options); });
   register_bench_kernels(*bench);
+  register_bench_unet(*bench);
 }
 
 }  // namespace lethe::tools

@@ -3,6 +3,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "lethe/profile.h"
 #include "ops/internal.h"
 
 namespace lethe {
@@ -99,7 +100,11 @@ void Tensor::backward(const Tensor& seed) const {
       continue;
     }
     const Node& node = *current->grad_fn;
-    std::vector<Tensor> input_grads = node.vjp(grad);
+    std::vector<Tensor> input_grads;
+    {
+      const profile::Scope scope(node.op_name, "backward", grad.shape(), 0, 0);
+      input_grads = node.vjp(grad);
+    }
     LETHE_CHECK(input_grads.size() == node.inputs.size(), "internal: VJP of ", node.op_name,
                 " returned ", input_grads.size(), " gradients for ", node.inputs.size(), " inputs");
     for (size_t i = 0; i < input_grads.size(); ++i) {
@@ -113,6 +118,8 @@ void Tensor::backward(const Tensor& seed) const {
         pending.emplace(input, std::move(input_grads[i]));
         continue;
       }
+      const profile::Scope scope("autograd", "accumulate", input->shape, 0,
+                                 3.0 * input_grads[i].numel() * dtype_size(input_grads[i].dtype()));
       if (owned.count(slot->second.impl()) == 0) {
         slot->second = slot->second.clone();
         owned.insert(slot->second.impl());

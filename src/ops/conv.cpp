@@ -3,6 +3,7 @@
 #include "cuda/kernel_selection.h"
 #include "cuda/upsample.h"
 #include "lethe/ops.h"
+#include "lethe/profile.h"
 #include "ops/internal.h"
 
 namespace lethe {
@@ -21,6 +22,11 @@ cpu::ConvGeometry conv_geometry(const Tensor& x, const Tensor& weight, int strid
               "conv2d: kernel ", describe(weight), " is larger than the padded input ",
               describe(x));
   return g;
+}
+
+// Multiply-adds x 2 of each of the convolution's three passes.
+double conv_flops(const cpu::ConvGeometry& g) {
+  return 2.0 * g.batch * g.out_channels * g.patch() * g.out_h() * g.out_w();
 }
 
 // The convolution's three passes on the GPU (f32) through the hand|vendor|auto selection. Empty in
@@ -62,6 +68,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
                 " does not match ", g.out_channels, " output channels");
   }
   Tensor y = Tensor::empty({g.batch, g.out_channels, g.out_h(), g.out_w()}, x.dtype(), x.device());
+  const char* conv_name = g.stride == 1 ? "conv2d" : "conv2d stride 2";
+  const profile::Scope scope(conv_name, "forward", x.shape(), conv_flops(g), 0, weight.shape());
   if (on_cuda(x)) {
     conv2d_forward_on_gpu(g, x, weight, bias, y);
   } else {
@@ -70,31 +78,36 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
       cpu::conv2d_forward(g, x.data<T>(), weight.data<T>(), optional_data<T>(bias), y.data<T>());
     });
   }
-  return record(y, "conv2d", {x, weight, bias}, [g, x, weight, bias](const Tensor& grad) {
-    Tensor grad_x, grad_weight, grad_bias;
-    if (x.requires_grad()) grad_x = Tensor::empty(x.shape(), x.dtype(), x.device());
-    const bool want_bias = bias.defined() && bias.requires_grad();
-    if (weight.requires_grad() || want_bias) {
-      grad_weight = Tensor::empty(weight.shape(), weight.dtype(), weight.device());
-      if (want_bias) grad_bias = Tensor::empty(bias.shape(), bias.dtype(), bias.device());
-    }
-    if (on_cuda(grad)) {
-      conv2d_backward_on_gpu(g, grad, x, weight, grad_x, grad_weight, grad_bias);
-    } else {
-      dispatch_float("conv2d backward", grad.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        if (grad_x.defined()) {
-          cpu::conv2d_backward_input(g, grad.data<T>(), weight.data<T>(), grad_x.data<T>());
+  return record(
+      y, "conv2d", {x, weight, bias}, [g, x, weight, bias, conv_name](const Tensor& grad) {
+        Tensor grad_x, grad_weight, grad_bias;
+        if (x.requires_grad()) grad_x = Tensor::empty(x.shape(), x.dtype(), x.device());
+        const bool want_bias = bias.defined() && bias.requires_grad();
+        if (weight.requires_grad() || want_bias) {
+          grad_weight = Tensor::empty(weight.shape(), weight.dtype(), weight.device());
+          if (want_bias) grad_bias = Tensor::empty(bias.shape(), bias.dtype(), bias.device());
         }
-        if (grad_weight.defined()) {
-          cpu::conv2d_backward_weight(g, grad.data<T>(), x.data<T>(), grad_weight.data<T>(),
-                                      optional_data<T>(grad_bias));
+        if (on_cuda(grad)) {
+          conv2d_backward_on_gpu(g, grad, x, weight, grad_x, grad_weight, grad_bias);
+        } else {
+          dispatch_float("conv2d backward", grad.dtype(), [&](auto tag) {
+            using T = decltype(tag);
+            if (grad_x.defined()) {
+              const profile::Scope scope(conv_name, "backward-input", x.shape(), conv_flops(g), 0,
+                                         weight.shape());
+              cpu::conv2d_backward_input(g, grad.data<T>(), weight.data<T>(), grad_x.data<T>());
+            }
+            if (grad_weight.defined()) {
+              const profile::Scope scope(conv_name, "backward-weight", x.shape(), conv_flops(g), 0,
+                                         weight.shape());
+              cpu::conv2d_backward_weight(g, grad.data<T>(), x.data<T>(), grad_weight.data<T>(),
+                                          optional_data<T>(grad_bias));
+            }
+          });
         }
+        if (!weight.requires_grad()) grad_weight = Tensor();
+        return std::vector<Tensor>{grad_x, grad_weight, grad_bias};
       });
-    }
-    if (!weight.requires_grad()) grad_weight = Tensor();
-    return std::vector<Tensor>{grad_x, grad_weight, grad_bias};
-  });
 }
 
 Tensor upsample_nearest2x(const Tensor& x) {
@@ -102,6 +115,8 @@ Tensor upsample_nearest2x(const Tensor& x) {
   LETHE_CHECK(x.rank() == 4, "upsample_nearest2x: input must be (B, C, H, W), got ", describe(x));
   const int64_t planes = x.dim(0) * x.dim(1), height = x.dim(2), width = x.dim(3);
   Tensor y = Tensor::empty({x.dim(0), x.dim(1), 2 * height, 2 * width}, x.dtype(), x.device());
+  const profile::Scope scope("upsample_nearest2x", "forward", x.shape(), 0,
+                             5.0 * x.numel() * dtype_size(x.dtype()));
   if (on_cuda(x)) {
     if constexpr (kCudaBuild) {
       cuda::upsample_nearest2x_forward<kNative>(x.data<float>(), y.data<float>(), planes, height,

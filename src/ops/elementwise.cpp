@@ -6,6 +6,7 @@
 #include "cuda/elementwise.h"
 #include "cuda/reduce.h"
 #include "lethe/ops.h"
+#include "lethe/profile.h"
 #include "ops/internal.h"
 
 namespace lethe {
@@ -33,6 +34,9 @@ Tensor binary_kernel(BinaryOp op, const char* name, const Tensor& a, const Tenso
   check_compatible(name, a, b);
   const Shape out_shape = broadcast_shape(name, a.shape(), b.shape());
   Tensor out = Tensor::empty(out_shape, a.dtype(), a.device());
+  const profile::Scope scope(name, "forward", out_shape, 0,
+                             static_cast<double>(a.nbytes() + b.nbytes() + out.nbytes()),
+                             b.shape());
   if (on_cuda(a)) {
     if constexpr (kCudaBuild) {
       cuda::binary_broadcast<kNative>(op, a.data<float>(), a.shape(), b.data<float>(), b.shape(),
@@ -51,6 +55,7 @@ Tensor binary_kernel(BinaryOp op, const char* name, const Tensor& a, const Tenso
 Tensor unary_kernel(UnaryOp op, const char* name, const Tensor& a, double p0 = 0, double p1 = 0) {
   check_float(name, a, "input");
   Tensor out = Tensor::empty(a.shape(), a.dtype(), a.device());
+  const profile::Scope scope(name, "forward", a.shape(), 0, 2.0 * a.nbytes());
   if (on_cuda(a)) {
     if constexpr (kCudaBuild) {
       cuda::unary_forward<kNative>(op, a.data<float>(), out.data<float>(), a.numel(),
@@ -71,6 +76,7 @@ Tensor unary(UnaryOp op, const char* name, const Tensor& a, double p0 = 0, doubl
   const Tensor output = out.detach();
   return record(out, name, {a}, [op, name, a, output, p0, p1](const Tensor& grad) {
     Tensor grad_input = Tensor::empty(a.shape(), a.dtype(), a.device());
+    const profile::Scope scope(name, "backward", a.shape(), 0, 4.0 * a.nbytes());
     if (on_cuda(a)) {
       if constexpr (kCudaBuild) {
         cuda::unary_backward<kNative>(op, a.data<float>(), output.data<float>(), grad.data<float>(),
@@ -95,6 +101,8 @@ Tensor sum_to(const Tensor& a, const Shape& shape) {
   check_float("sum_to", a, "input");
   broadcast_shape("sum_to", shape, a.shape());
   Tensor out = Tensor::empty(shape, a.dtype(), a.device());
+  const profile::Scope scope("sum_to", "forward", a.shape(), 0,
+                             static_cast<double>(a.nbytes() + out.nbytes()), shape);
   if (on_cuda(a)) {
     if constexpr (kCudaBuild) {
       cuda::sum_to_shape<kNative>(a.data<float>(), a.shape(), out.data<float>(), shape);

@@ -2,6 +2,7 @@
 #include "cpu/indexing.h"
 #include "cuda/indexing.h"
 #include "lethe/ops.h"
+#include "lethe/profile.h"
 #include "ops/internal.h"
 
 namespace lethe {
@@ -132,6 +133,7 @@ Tensor dropout(const Tensor& a, double p, bool training, Generator& generator) {
   LETHE_CHECK(p >= 0 && p < 1, "dropout: probability ", p, " is outside [0, 1)");
   if (!training || p == 0) return a;
   check_float("dropout", a, "input");
+  const profile::Scope scope("dropout", "mask", a.shape(), 0, static_cast<double>(a.nbytes()));
   const Tensor keep_mask = generator.bernoulli(a.shape(), 1 - p, a.dtype(), a.device());
   return mul(a, mul(keep_mask, 1 / (1 - p)));
 }

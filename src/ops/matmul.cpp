@@ -2,6 +2,7 @@
 #include "cpu/blas.h"
 #include "cuda/kernel_selection.h"
 #include "lethe/ops.h"
+#include "lethe/profile.h"
 #include "ops/internal.h"
 
 namespace lethe {
@@ -66,6 +67,8 @@ Tensor matmul_kernel(const Tensor& a, const Tensor& b, bool trans_a, bool trans_
   out_shape.push_back(d.M);
   out_shape.push_back(d.N);
   Tensor out = Tensor::empty(out_shape, a.dtype(), a.device());
+  const profile::Scope scope("matmul", trans_a ? (trans_b ? "TT" : "TN") : (trans_b ? "NT" : "NN"),
+                             a.shape(), 2.0 * d.batch * d.M * d.N * d.K, 0, b.shape());
   if (on_cuda(a)) {
     matmul_on_gpu(d, a, b, trans_a, trans_b, out);
     return out;

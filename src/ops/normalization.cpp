@@ -4,6 +4,7 @@
 #include "cuda/group_norm.h"
 #include "cuda/softmax.h"
 #include "lethe/ops.h"
+#include "lethe/profile.h"
 #include "ops/internal.h"
 
 namespace lethe {
@@ -26,6 +27,7 @@ Tensor group_norm(const Tensor& x, int groups, const Tensor& weight, const Tenso
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   Tensor mean = Tensor::empty({g.batch, groups}, x.dtype(), x.device());
   Tensor rstd = Tensor::empty({g.batch, groups}, x.dtype(), x.device());
+  const profile::Scope scope("group_norm", "forward", x.shape(), 0, 2.0 * x.nbytes());
   if (on_cuda(x)) {
     if constexpr (kCudaBuild) {
       cuda::group_norm_forward<kNative>(g, x.data<float>(), optional_data<float>(weight),
@@ -48,6 +50,7 @@ Tensor group_norm(const Tensor& x, int groups, const Tensor& weight, const Tenso
     if (bias.defined() && bias.requires_grad()) {
       grad_bias = Tensor::empty(bias.shape(), x.dtype(), x.device());
     }
+    const profile::Scope scope("group_norm", "backward", x.shape(), 0, 3.0 * x.nbytes());
     if (on_cuda(x)) {
       if constexpr (kCudaBuild) {
         cuda::group_norm_backward<kNative>(
@@ -75,6 +78,7 @@ static Tensor softmax_op(const Tensor& a, int axis, bool log_space) {
   for (int i = 0; i < ax; ++i) g.outer *= a.dim(i);
   for (int i = ax + 1; i < a.rank(); ++i) g.inner *= a.dim(i);
   Tensor y = Tensor::empty(a.shape(), a.dtype(), a.device());
+  const profile::Scope scope(name, "forward", a.shape(), 0, 2.0 * a.nbytes());
   if (on_cuda(a)) {
     if constexpr (kCudaBuild) {
       cuda::softmax_forward<kNative>(g, a.data<float>(), y.data<float>(), log_space);
@@ -88,6 +92,7 @@ static Tensor softmax_op(const Tensor& a, int axis, bool log_space) {
   const Tensor output = y.detach();
   return record(y, name, {a}, [=](const Tensor& grad) {
     Tensor grad_x = Tensor::empty(output.shape(), output.dtype(), output.device());
+    const profile::Scope scope(name, "backward", output.shape(), 0, 3.0 * output.nbytes());
     if (on_cuda(output)) {
       if constexpr (kCudaBuild) {
         cuda::softmax_backward<kNative>(g, output.data<float>(), grad.data<float>(),

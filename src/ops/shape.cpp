@@ -4,6 +4,7 @@
 
 #include "cuda/copy.h"
 #include "lethe/ops.h"
+#include "lethe/profile.h"
 #include "ops/internal.h"
 
 namespace lethe {
@@ -51,6 +52,7 @@ Tensor narrow(const Tensor& a, int axis, int64_t start, int64_t length) {
   Shape shape = a.shape();
   shape[ax] = length;
   Tensor out = Tensor::empty(shape, a.dtype(), a.device());
+  const profile::Scope scope("narrow", "forward", a.shape(), 0, 2.0 * out.nbytes());
   const int64_t slice = inner_bytes(a.shape(), ax, a.dtype());
   copy_blocks(a.device(), static_cast<char*>(out.raw_data()), length * slice,
               static_cast<const char*>(a.raw_data()) + start * slice, a.dim(ax) * slice,
@@ -84,6 +86,7 @@ Tensor concat(const std::vector<Tensor>& parts, int axis) {
     shape[ax] += got[ax];
   }
   Tensor out = Tensor::empty(shape, first.dtype(), first.device());
+  const profile::Scope scope("concat", "forward", shape, 0, 2.0 * out.nbytes());
   const int64_t slice = inner_bytes(shape, ax, first.dtype());
   const int64_t outer = outer_count(shape, ax);
   int64_t start = 0;
