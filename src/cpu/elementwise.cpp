@@ -1,8 +1,14 @@
 #include "cpu/elementwise.h"
 
+#include <omp.h>
+
 #include <array>
 #include <cmath>
+#include <optional>
+#include <type_traits>
 #include <vector>
+
+#include "cpu/activation.h"
 
 namespace lethe::cpu {
 namespace {
@@ -151,10 +157,65 @@ void for_each_broadcast_row(const Shape& a_shape, const Shape& b_shape, const Sh
   }
 }
 
+// The vectorised float kernel of the exp-based ops, if op is one.
+std::optional<Activation> vector_activation(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::exp:
+      return Activation::exp;
+    case UnaryOp::sigmoid:
+      return Activation::sigmoid;
+    case UnaryOp::silu:
+      return Activation::silu;
+    default:
+      return std::nullopt;
+  }
+}
+
+// Calls chunk(first, count) over [0, n) in one contiguous, 16-aligned chunk per thread.
+template <class ChunkFn>
+void parallel_chunks(int64_t n, ChunkFn chunk) {
+#pragma omp parallel if (n > kParallelThreshold)
+  {
+    const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
+    const int64_t per_thread = (n / threads + 15) / 16 * 16;
+    const int64_t first = std::min(n, thread * per_thread);
+    const int64_t last = thread + 1 == threads ? n : std::min(n, first + per_thread);
+    if (last > first) chunk(first, last - first);
+  }
+}
+
+// out[i] = a[i] op b[i], with the op chosen outside the loop so that it vectorises.
+template <class T>
+void binary_same_shape(BinaryOp op, const T* a, const T* b, T* out, int64_t n) {
+  auto map = [&](auto f) {
+    parallel_chunks(n, [&](int64_t first, int64_t count) {
+      for (int64_t i = first; i < first + count; ++i) out[i] = f(a[i], b[i]);
+    });
+  };
+  switch (op) {
+    case BinaryOp::add:
+      return map([](T u, T v) { return u + v; });
+    case BinaryOp::sub:
+      return map([](T u, T v) { return u - v; });
+    case BinaryOp::mul:
+      return map([](T u, T v) { return u * v; });
+    case BinaryOp::div:
+      return map([](T u, T v) { return u / v; });
+  }
+}
+
 }  // namespace
 
 template <class T>
 void unary_forward(UnaryOp op, const T* x, T* y, int64_t n, double p0, double p1) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (const auto f = vector_activation(op)) {
+      parallel_chunks(n, [&](int64_t first, int64_t count) {
+        activation_forward(*f, x + first, y + first, count);
+      });
+      return;
+    }
+  }
   const T q0 = static_cast<T>(p0), q1 = static_cast<T>(p1);
 #pragma omp parallel for if (n > kParallelThreshold) schedule(static)
   for (int64_t i = 0; i < n; ++i) y[i] = apply_unary(op, x[i], q0, q1);
@@ -163,6 +224,14 @@ void unary_forward(UnaryOp op, const T* x, T* y, int64_t n, double p0, double p1
 template <class T>
 void unary_backward(UnaryOp op, const T* x, const T* y, const T* gy, T* gx, int64_t n, double p0,
                     double p1) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (op == UnaryOp::silu) {
+      parallel_chunks(n, [&](int64_t first, int64_t count) {
+        activation_backward(Activation::silu, x + first, gy + first, gx + first, count);
+      });
+      return;
+    }
+  }
   const T q0 = static_cast<T>(p0), q1 = static_cast<T>(p1);
 #pragma omp parallel for if (n > kParallelThreshold) schedule(static)
   for (int64_t i = 0; i < n; ++i) gx[i] = gy[i] * unary_derivative(op, x[i], y[i], q0, q1);
@@ -172,9 +241,7 @@ template <class T>
 void binary_broadcast(BinaryOp op, const T* a, const Shape& a_shape, const T* b,
                       const Shape& b_shape, T* out, const Shape& out_shape) {
   if (a_shape == b_shape) {
-    const int64_t n = shape_numel(out_shape);
-#pragma omp parallel for if (n > kParallelThreshold) schedule(static)
-    for (int64_t i = 0; i < n; ++i) out[i] = apply_binary(op, a[i], b[i]);
+    binary_same_shape(op, a, b, out, shape_numel(out_shape));
     return;
   }
   for_each_broadcast_row(
@@ -214,8 +281,9 @@ void sum_to_shape(const T* in, const Shape& in_shape, T* out, const Shape& out_s
 
 template <class T>
 void add_inplace(T* acc, const T* inc, int64_t n) {
-#pragma omp parallel for if (n > kParallelThreshold) schedule(static)
-  for (int64_t i = 0; i < n; ++i) acc[i] += inc[i];
+  parallel_chunks(n, [&](int64_t first, int64_t count) {
+    for (int64_t i = first; i < first + count; ++i) acc[i] += inc[i];
+  });
 }
 
 #define LETHE_INSTANTIATE(T)                                                                      \
