@@ -397,6 +397,34 @@ TEST_CASE("gradcheck: group_norm") {
   }
 }
 
+TEST_CASE("gradcheck: group_norm_silu, and its forward equals silu(group_norm)") {
+  Generator generator(14);
+  for (const Shape& shape : {Shape{2, 4, 3, 3}, Shape{2, 6, 5}, Shape{1, 8, 7}}) {
+    const int groups = 2;
+    const std::string label = "group_norm_silu " + lethe::shape_str(shape);
+    const Tensor x = uniform_leaf(generator, shape, -2, 2);
+    const Tensor weight = uniform_leaf(generator, {shape[1]}, 0.5, 1.5);
+    const Tensor bias = uniform_leaf(generator, {shape[1]});
+    check_gradients(
+        label + " affine",
+        [=](const Inputs& in) { return lethe::group_norm_silu(in[0], groups, in[1], in[2], 1e-5); },
+        {x, weight, bias});
+    check_gradients(label + " without affine",
+                    [=](const Inputs& in) {
+                      return lethe::group_norm_silu(in[0], groups, Tensor(), Tensor(), 1e-5);
+                    },
+                    {x});
+    const Tensor x32 = x.detach().to(lethe::DType::f32);
+    const Tensor w32 = weight.detach().to(lethe::DType::f32);
+    const Tensor b32 = bias.detach().to(lethe::DType::f32);
+    const std::vector<double> fused =
+        lethe::group_norm_silu(x32, groups, w32, b32, 1e-5).to_double_vector();
+    const std::vector<double> composed =
+        lethe::silu(lethe::group_norm(x32, groups, w32, b32, 1e-5)).to_double_vector();
+    for (size_t i = 0; i < fused.size(); ++i) CHECK(fused[i] == doctest::Approx(composed[i]));
+  }
+}
+
 TEST_CASE("gradcheck: softmax and log_softmax") {
   Generator generator(14);
   const Tensor x = uniform_leaf(generator, {3, 4, 5}, -2, 2);

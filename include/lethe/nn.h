@@ -91,7 +91,8 @@ class Conv2d : public Module {
 class GroupNorm : public Module {
  public:
   GroupNorm(int groups, int64_t channels, double eps = 1e-5);
-  Tensor forward(const Tensor& x) const;  // (B, C, ...) -> same
+  Tensor forward(const Tensor& x) const;       // (B, C, ...) -> same
+  Tensor forward_silu(const Tensor& x) const;  // silu(forward(x)), fused
   Tensor weight, bias;
   int groups;
   double eps;

@@ -10,14 +10,18 @@ struct GroupNormGeometry {
   int64_t group_channels() const { return channels / groups; }
 };
 
-// y = (x - mean) * rstd * weight[c] + bias[c]; weight/bias may be null (1 and 0).
+// y = (x - mean) * rstd * weight[c] + bias[c]; weight/bias may be null (1 and 0). With then_silu,
+// y = silu of that (GroupNorm and SiLU fused: one pass, no intermediate tensor).
 // mean, rstd: (B, G) saved for the backward pass.
 template <class T>
 void group_norm_forward(const GroupNormGeometry& g, const T* x, const T* weight, const T* bias,
-                        double eps, T* y, T* mean, T* rstd);
-// grad_x (overwritten); grad_weight/grad_bias (C) overwritten when not null.
+                        double eps, T* y, T* mean, T* rstd, bool then_silu = false);
+// grad_x (overwritten); grad_weight/grad_bias (C) overwritten when not null. With then_silu, the
+// gradient of the fused forward (the normalised values are recomputed from x, mean and rstd, which
+// needs bias when it was given).
 template <class T>
 void group_norm_backward(const GroupNormGeometry& g, const T* x, const T* weight, const T* mean,
-                         const T* rstd, const T* grad_y, T* grad_x, T* grad_weight, T* grad_bias);
+                         const T* rstd, const T* grad_y, T* grad_x, T* grad_weight, T* grad_bias,
+                         bool then_silu = false, const T* bias = nullptr);
 
 }  // namespace lethe::cpu

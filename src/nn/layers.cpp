@@ -40,6 +40,10 @@ Tensor GroupNorm::forward(const Tensor& x) const {
   return group_norm(x, groups, weight, bias, eps);
 }
 
+Tensor GroupNorm::forward_silu(const Tensor& x) const {
+  return group_norm_silu(x, groups, weight, bias, eps);
+}
+
 Embedding::Embedding(int64_t count, int64_t width, Generator& init) {
   weight = add_parameter("weight", init.normal({count, width}));
 }

@@ -115,10 +115,10 @@ ResBlock::ResBlock(int64_t in_channels, int64_t out_channels, int64_t emb_width,
 }
 
 Tensor ResBlock::forward(const Tensor& x, const Tensor& emb, Generator& dropout_noise) const {
-  Tensor h = conv1_->forward(silu(norm1_->forward(x)));
+  Tensor h = conv1_->forward(norm1_->forward_silu(x));
   const Tensor temb = temb_proj_->forward(silu(emb));  // (B, Cout)
   h = h + temb.reshape({temb.dim(0), temb.dim(1), 1, 1});
-  h = silu(norm2_->forward(h));
+  h = norm2_->forward_silu(h);
   h = conv2_->forward(dropout(h, dropout_, training(), dropout_noise));
   return (skip_ ? skip_->forward(x) : x) + h;
 }
@@ -268,7 +268,7 @@ Tensor UNet::forward(const Tensor& x, const Tensor& t, const Tensor& labels,
     }
     if (level.upsample) h = level.upsample->forward(upsample_nearest2x(h));
   }
-  return conv_out_->forward(silu(norm_out_->forward(h)));
+  return conv_out_->forward(norm_out_->forward_silu(h));
 }
 
 }  // namespace lethe

@@ -1,4 +1,4 @@
-// group_norm, softmax and log_softmax, with their VJPs.
+// group_norm (alone and fused with SiLU), softmax and log_softmax, with their VJPs.
 #include "cpu/norm.h"
 #include "cpu/softmax.h"
 #include "cuda/group_norm.h"
@@ -9,8 +9,13 @@
 
 namespace lethe {
 
-Tensor group_norm(const Tensor& x, int groups, const Tensor& weight, const Tensor& bias,
-                  double eps) {
+namespace {
+
+// group_norm, followed by SiLU in the same pass when then_silu (CPU only: on cuda the caller
+// composes the two ops).
+Tensor group_norm_op(const Tensor& x, int groups, const Tensor& weight, const Tensor& bias,
+                     double eps, bool then_silu) {
+  const char* name = then_silu ? "group_norm_silu" : "group_norm";
   check_float("group_norm", x, "input");
   LETHE_CHECK(x.rank() >= 2, "group_norm: input must be (B, C, ...), got ", describe(x));
   const int64_t channels = x.dim(1);
@@ -27,7 +32,7 @@ Tensor group_norm(const Tensor& x, int groups, const Tensor& weight, const Tenso
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   Tensor mean = Tensor::empty({g.batch, groups}, x.dtype(), x.device());
   Tensor rstd = Tensor::empty({g.batch, groups}, x.dtype(), x.device());
-  const profile::Scope scope("group_norm", "forward", x.shape(), 0, 2.0 * x.nbytes());
+  const profile::Scope scope(name, "forward", x.shape(), 0, 2.0 * x.nbytes());
   if (on_cuda(x)) {
     if constexpr (kCudaBuild) {
       cuda::group_norm_forward<kNative>(g, x.data<float>(), optional_data<float>(weight),
@@ -38,10 +43,10 @@ Tensor group_norm(const Tensor& x, int groups, const Tensor& weight, const Tenso
     dispatch_float("group_norm", x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       cpu::group_norm_forward(g, x.data<T>(), optional_data<T>(weight), optional_data<T>(bias), eps,
-                              y.data<T>(), mean.data<T>(), rstd.data<T>());
+                              y.data<T>(), mean.data<T>(), rstd.data<T>(), then_silu);
     });
   }
-  return record(y, "group_norm", {x, weight, bias}, [=](const Tensor& grad) {
+  return record(y, name, {x, weight, bias}, [=](const Tensor& grad) {
     Tensor grad_x = Tensor::empty(x.shape(), x.dtype(), x.device());
     Tensor grad_weight, grad_bias;
     if (weight.defined() && weight.requires_grad()) {
@@ -50,7 +55,7 @@ Tensor group_norm(const Tensor& x, int groups, const Tensor& weight, const Tenso
     if (bias.defined() && bias.requires_grad()) {
       grad_bias = Tensor::empty(bias.shape(), x.dtype(), x.device());
     }
-    const profile::Scope scope("group_norm", "backward", x.shape(), 0, 3.0 * x.nbytes());
+    const profile::Scope scope(name, "backward", x.shape(), 0, 3.0 * x.nbytes());
     if (on_cuda(x)) {
       if constexpr (kCudaBuild) {
         cuda::group_norm_backward<kNative>(
@@ -63,11 +68,25 @@ Tensor group_norm(const Tensor& x, int groups, const Tensor& weight, const Tenso
         using T = decltype(tag);
         cpu::group_norm_backward(g, x.data<T>(), optional_data<T>(weight), mean.data<T>(),
                                  rstd.data<T>(), grad.data<T>(), grad_x.data<T>(),
-                                 optional_data<T>(grad_weight), optional_data<T>(grad_bias));
+                                 optional_data<T>(grad_weight), optional_data<T>(grad_bias),
+                                 then_silu, optional_data<T>(bias));
       });
     }
     return std::vector<Tensor>{grad_x, grad_weight, grad_bias};
   });
+}
+
+}  // namespace
+
+Tensor group_norm(const Tensor& x, int groups, const Tensor& weight, const Tensor& bias,
+                  double eps) {
+  return group_norm_op(x, groups, weight, bias, eps, false);
+}
+
+Tensor group_norm_silu(const Tensor& x, int groups, const Tensor& weight, const Tensor& bias,
+                       double eps) {
+  if (on_cuda(x)) return silu(group_norm_op(x, groups, weight, bias, eps, false));
+  return group_norm_op(x, groups, weight, bias, eps, true);
 }
 
 static Tensor softmax_op(const Tensor& a, int axis, bool log_space) {
