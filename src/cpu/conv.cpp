@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "cpu/blas.h"
@@ -47,6 +48,8 @@ void im2col(const ConvGeometry& g, const T* image, T* col, int64_t ld) {
           std::fill(out, out + first, T(0));
           if (g.stride == 1) {
             std::copy(in + first + shift, in + last + shift, out + first);
+          } else if (g.stride == 2) {  // a constant stride, so that the gather vectorises
+            for (int64_t ow = first; ow < last; ++ow) out[ow] = in[ow * 2 + shift];
           } else {
             for (int64_t ow = first; ow < last; ++ow) out[ow] = in[ow * g.stride + shift];
           }
@@ -73,7 +76,11 @@ void col2im(const ConvGeometry& g, const T* col, int64_t ld, T* image) {
           const T* in = row + oh * ow_count;
           T* out = plane + ih * g.width;
           const auto [first, last, shift] = valid_columns(g, kw);
-          for (int64_t ow = first; ow < last; ++ow) out[ow * g.stride + shift] += in[ow];
+          if (g.stride == 1) {  // contiguous, so that it vectorises
+            for (int64_t ow = first; ow < last; ++ow) out[ow + shift] += in[ow];
+          } else {
+            for (int64_t ow = first; ow < last; ++ow) out[ow * g.stride + shift] += in[ow];
+          }
         }
       }
     }
@@ -113,6 +120,22 @@ void gather_columns(const ConvGeometry& g, const T* x, int64_t first, int64_t co
   }
 }
 
+// Sum of n values in kLanes interleaved partial sums (fixed order, so deterministic), which the
+// compiler keeps in vector registers.
+template <class T>
+T sum_values(const T* values, int64_t n) {
+  constexpr int kLanes = 16;
+  T partial[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int lane = 0; lane < kLanes; ++lane) partial[lane] += values[i + lane];
+  }
+  T total = T(0);
+  for (; i < n; ++i) total += values[i];
+  for (int lane = 0; lane < kLanes; ++lane) total += partial[lane];
+  return total;
+}
+
 // Between (B, C, P) images [first, first + count) and a (C, count * P) matrix.
 template <class T>
 void images_to_matrix(const T* images, int64_t channels, int64_t pixels, int64_t first,
@@ -142,7 +165,7 @@ template <class T>
 void conv2d_forward(const ConvGeometry& g, const T* x, const T* weight, const T* bias, T* y) {
   const int64_t pixels = g.out_h() * g.out_w(), group = images_per_gemm(g);
   const int64_t groups = (g.batch + group - 1) / group;
-#pragma omp parallel for if (groups > 1) schedule(static)
+#pragma omp parallel for if (groups > 1) schedule(dynamic)
   for (int64_t k = 0; k < groups; ++k) {
     const int64_t first = k * group, count = std::min(group, g.batch - first);
     // A single image reads and writes in place where no rearrangement is needed.
@@ -174,7 +197,7 @@ void conv2d_backward_input(const ConvGeometry& g, const T* grad_y, const T* weig
   const int64_t pixels = g.out_h() * g.out_w(), group = images_per_gemm(g);
   const int64_t groups = (g.batch + group - 1) / group;
   const int64_t in_image = g.in_channels * g.height * g.width;
-#pragma omp parallel for if (groups > 1) schedule(static)
+#pragma omp parallel for if (groups > 1) schedule(dynamic)
   for (int64_t k = 0; k < groups; ++k) {
     const int64_t first = k * group, count = std::min(group, g.batch - first);
     const bool single = count == 1;
@@ -206,13 +229,16 @@ void conv2d_backward_weight(const ConvGeometry& g, const T* grad_y, const T* x, 
   const int64_t groups = (g.batch + group - 1) / group;
   const int64_t weight_count = g.out_channels * g.patch();
   const int threads = groups > 1 ? omp_get_max_threads() : 1;
-  // One partial weight gradient per thread, summed at the end in thread order (deterministic).
-  std::vector<T> partials(static_cast<size_t>(threads) * weight_count, T(0));
-#pragma omp parallel num_threads(threads)
-  {
-    T* partial = partials.data() + static_cast<int64_t>(omp_get_thread_num()) * weight_count;
-#pragma omp for schedule(static)
-    for (int64_t k = 0; k < groups; ++k) {
+  // Chunks of consecutive groups, each with its own partial weight gradient, are shared out
+  // dynamically (a thread the OS holds back leaves its work to the others); the partials are
+  // summed in chunk order, so the result does not depend on which thread ran which chunk.
+  const int64_t chunks = std::min<int64_t>(groups, 4 * threads);
+  const std::unique_ptr<T[]> partials(new T[chunks * weight_count]);
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
+  for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+    T* partial = partials.get() + chunk * weight_count;
+    const int64_t first_group = chunk * groups / chunks;
+    for (int64_t k = first_group; k < (chunk + 1) * groups / chunks; ++k) {
       const int64_t first = k * group, count = std::min(group, g.batch - first);
       const bool single = count == 1;
       const T* col = x + first * g.in_channels * g.height * g.width;
@@ -227,22 +253,21 @@ void conv2d_backward_weight(const ConvGeometry& g, const T* grad_y, const T* x, 
         images_to_matrix(grad_y, g.out_channels, pixels, first, count, buffer);
         grad_out = buffer;
       }
-      // partial (Cout, patch) += grad_out (Cout, count P) . col^T (count P, patch)
+      // partial (Cout, patch) (+)= grad_out (Cout, count P) . col^T (count P, patch)
       gemm(false, true, g.out_channels, g.patch(), count * pixels, T(1), grad_out, count * pixels,
-           col, count * pixels, T(1), partial, g.patch());
+           col, count * pixels, k == first_group ? T(0) : T(1), partial, g.patch());
     }
   }
-  for (int64_t i = 0; i < weight_count; ++i) {
-    T total = T(0);
-    for (int t = 0; t < threads; ++t) total += partials[static_cast<size_t>(t) * weight_count + i];
-    grad_weight[i] = total;
+  std::copy(partials.get(), partials.get() + weight_count, grad_weight);
+  for (int64_t chunk = 1; chunk < chunks; ++chunk) {
+    const T* partial = partials.get() + chunk * weight_count;
+    for (int64_t i = 0; i < weight_count; ++i) grad_weight[i] += partial[i];
   }
   if (grad_bias == nullptr) return;
   for (int64_t c = 0; c < g.out_channels; ++c) {
     T total = T(0);
     for (int64_t b = 0; b < g.batch; ++b) {
-      const T* plane = grad_y + (b * g.out_channels + c) * pixels;
-      for (int64_t p = 0; p < pixels; ++p) total += plane[p];
+      total += sum_values(grad_y + (b * g.out_channels + c) * pixels, pixels);
     }
     grad_bias[c] = total;
   }
