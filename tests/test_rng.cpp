@@ -87,6 +87,21 @@ TEST_CASE("Generator: element i of a draw comes from block offset + i / 4, lane 
   CHECK(generator.offset() == offset + 3);
 }
 
+TEST_CASE("Generator: the vectorised fill gives philox_block's stream over many blocks") {
+  for (int64_t n : {63, 64, 65, 16387, 70001}) {
+    const uint64_t seed = 0x123456789abcdefull, offset = (1ull << 32) - 7;  // carry into block high
+    Generator generator(seed, offset);
+    const std::vector<float> values = generator.uniform({n}).to_float_vector();
+    int64_t mismatches = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const PhiloxBlock block = lethe::philox_block(seed, offset + i / 4);
+      mismatches += values[i] != lethe::philox_uniform(block[i % 4]);
+    }
+    INFO("n = ", n);
+    CHECK(mismatches == 0);
+  }
+}
+
 TEST_CASE("Generator: same (seed, offset) gives the same draws; offsets advance by ceil(n / 4)") {
   Generator first(7, 3), second(7, 3);
   CHECK(first.normal({5, 3}).to_float_vector() == second.normal({5, 3}).to_float_vector());

@@ -1,7 +1,9 @@
 #include "lethe/rng.h"
 
+#include <algorithm>
 #include <cmath>
 
+#include "cpu/random.h"
 #include "cuda/random.h"
 #include "ops/internal.h"
 
@@ -39,6 +41,19 @@ uint64_t Generator::take_blocks(int64_t n_values) {
 }
 
 void Generator::uniform_fill(float* out, int64_t n, uint64_t key, uint64_t block) {
+  if (cpu::has_vector_philox()) {  // whole blocks 16 at a time, then the last partial block
+    const int64_t whole_blocks = n / 4, chunk = 4096;
+#pragma omp parallel for if (n > (1 << 16)) schedule(static)
+    for (int64_t first = 0; first < whole_blocks; first += chunk) {
+      cpu::philox_uniform_blocks(out + 4 * first, std::min(chunk, whole_blocks - first), key,
+                                 block + static_cast<uint64_t>(first));
+    }
+    if (n % 4 != 0) {
+      const PhiloxBlock lanes = philox_block(key, block + static_cast<uint64_t>(whole_blocks));
+      for (int64_t i = 4 * whole_blocks; i < n; ++i) out[i] = philox_uniform(lanes[i % 4]);
+    }
+    return;
+  }
 #pragma omp parallel for if (n > (1 << 16)) schedule(static)
   for (int64_t b = 0; b < (n + 3) / 4; ++b) {
     const PhiloxBlock lanes = philox_block(key, block + static_cast<uint64_t>(b));
