@@ -2,6 +2,8 @@
 // the trainers' schedule and fine-tuning start, and the moderation toy's ground truth.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <filesystem>
 
@@ -114,7 +116,8 @@ TEST_CASE(
 }
 
 TEST_CASE("U-Net MSGM training: moderation on every N-th step, fine-tuning starts at --init") {
-  const fs::path dir = fs::temp_directory_path() / "lethe_test_msgm_unet";
+  const fs::path dir =
+      fs::temp_directory_path() / ("lethe_test_msgm_unet_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   Generator noise(9);

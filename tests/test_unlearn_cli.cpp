@@ -2,10 +2,13 @@
 // flags (one message naming the flag, non-zero exit).
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
 #include "cli_runner.h"
+#include "lethe/dataset.h"
 
 namespace fs = std::filesystem;
 
@@ -79,5 +82,58 @@ TEST_CASE("lethe experiment msgm-toy writes its table, JSON and scatter plots") 
   const CommandResult bad = run_lethe("experiment msgm-toy --schedules 0.1 --out " + dir.string());
   CHECK(bad.exit_code != 0);
   CHECK(bad.contains("WEIGHT@EVERY"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("lethe unlearn graddiff: a tiny run logs, resumes and samples; bad flags are refused") {
+  const fs::path dir = fresh_dir("gradient_unlearning_cli");
+  fs::create_directories(dir);
+  lethe::Generator noise(9);
+  std::vector<int64_t> labels;
+  for (int64_t i = 0; i < 60; ++i) labels.push_back(i % 10);
+  lethe::write_idx_images((dir / "train-images-idx3-ubyte").string(),
+                          noise.uniform({60, 28, 28}, 0, 255).to(lethe::DType::u8));
+  lethe::write_idx_labels((dir / "train-labels-idx1-ubyte").string(),
+                          lethe::Tensor::from_vector(labels, {60}));
+  const std::string data = " --data " + dir.string();
+  const CommandResult train = run_lethe("train --config mnist-xs --steps 1 --batch 4 --out " +
+                                        (dir / "start").string() + data);
+  REQUIRE_MESSAGE(train.exit_code == 0, train.output);
+  const std::string start = (dir / "start" / "checkpoint.safetensors").string();
+  const std::string flags = " --forget 4 --init " + start + data +
+                            " --forget-batch 3 --retain-batch 4 --retain-per-class 2 --out " +
+                            (dir / "u").string();
+  const CommandResult first = run_lethe("unlearn graddiff --steps 2" + flags);
+  REQUIRE_MESSAGE(first.exit_code == 0, first.output);
+  CHECK(first.contains("graddiff: forget {4}"));
+  CHECK(first.contains("retain set 18 images (balanced)"));
+  CHECK(first.contains("first-order predictions held"));
+  const CommandResult resumed = run_lethe("unlearn graddiff --steps 3 --resume" + flags);
+  REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
+  CHECK(resumed.contains("resumed"));
+  const std::string log = read_text(dir / "u" / "log.csv");
+  CHECK(log.rfind("step,forget_loss,retain_loss,cos_phi,conflict,", 0) == 0);
+  CHECK(log.find("\n3,") != std::string::npos);
+  const std::string unlearned = (dir / "u" / "checkpoint.safetensors").string();
+  const CommandResult sample =
+      run_lethe("sample " + unlearned + " --sampler ddim --steps 2 --labels 4 --n 1 --out " +
+                (dir / "s.png").string());
+  CHECK_MESSAGE(sample.exit_code == 0, sample.output);
+
+  const CommandResult optimizer = run_lethe("unlearn rgd --optimizer lbfgs" + flags);
+  CHECK(optimizer.exit_code != 0);
+  CHECK(optimizer.contains("unknown optimizer 'lbfgs'"));
+  const CommandResult no_forget = run_lethe("unlearn rgd --init " + start + data);
+  CHECK(no_forget.exit_code != 0);
+  CHECK(no_forget.contains("--forget"));
+  const CommandResult missing = run_lethe("unlearn esd --forget 4 --init /nonexistent.safetensors");
+  CHECK(missing.exit_code != 0);
+  CHECK(missing.contains("--init: no checkpoint file '/nonexistent.safetensors'"));
+  const CommandResult overlap = run_lethe("unlearn rgd --retain-classes 4,9" + flags);
+  CHECK(overlap.exit_code != 0);
+  CHECK(overlap.contains("retain class 4 is also a forget class"));
+  const CommandResult not_unet = run_lethe("unlearn rg --forget 4 --init " +
+                                           (dir / "train-images-idx3-ubyte").string() + data);
+  CHECK(not_unet.exit_code != 0);
   fs::remove_all(dir);
 }

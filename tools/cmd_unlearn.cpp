@@ -1,4 +1,5 @@
-// lethe unlearn: the unlearning methods, one subcommand each (msgm).
+// lethe unlearn: the unlearning methods, one subcommand each (msgm; rgd, rg, graddiff,
+// finetune, salun, esd).
 #include "commands.h"
 
 namespace lethe::tools {
@@ -7,6 +8,7 @@ void register_unlearn(CLI::App& app) {
   CLI::App* unlearn = app.add_subcommand("unlearn", "Unlearning methods for score models");
   unlearn->require_subcommand(1);
   register_unlearn_msgm(*unlearn);
+  register_unlearn_gradient(*unlearn);
 }
 
 }  // namespace lethe::tools

@@ -8,7 +8,6 @@ namespace lethe::tools {
 void register_audit(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_bench_kernels(CLI::App& bench);  // under `lethe bench`
-void register_bench_unet(CLI::App& bench);     // under `lethe bench`
 void register_demo(CLI::App& app);
 void register_data(CLI::App& app);
 void register_train(CLI::App& app);
@@ -22,7 +21,8 @@ void register_bpd(CLI::App& app);
 void register_toy(CLI::App& app);
 void register_export(CLI::App& app);
 void register_unlearn(CLI::App& app);
-void register_unlearn_msgm(CLI::App& unlearn);  // under `lethe unlearn`
+void register_unlearn_msgm(CLI::App& unlearn);      // under `lethe unlearn`
+void register_unlearn_gradient(CLI::App& unlearn);  // rgd, rg, graddiff, finetune, salun, esd
 void register_experiment(CLI::App& app);
 void register_experiment_msgm_toy(CLI::App& experiment);  // under `lethe experiment`
 
