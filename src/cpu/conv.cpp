@@ -25,11 +25,79 @@ ColumnRange valid_columns(const ConvGeometry& g, int64_t kw) {
   return {std::min(first, bounded_last), bounded_last, shift};
 }
 
+// A stride-1 convolution whose output has the input's size (2 * padding = kernel - 1): row
+// (kh, kw) of its im2col matrix is the flattened input plane shifted by one offset, so it is built
+// with one bulk copy, zero ends and the few wrapped-around columns zeroed.
+bool is_same_size_stride1(const ConvGeometry& g) {
+  return g.stride == 1 && g.out_h() == g.height && g.out_w() == g.width;
+}
+
+// For is_same_size_stride1: pixel p = oh * W + ow of row (kh, kw) reads plane[p + shift] for p in
+// [first, last) except in the columns ow in [wrap_begin, wrap_end), whose reads wrapped around
+// into a neighbouring image row; everything else is padding (zero).
+struct ShiftedRow {
+  int64_t shift, first, last, wrap_begin, wrap_end;
+};
+
+ShiftedRow shifted_row(const ConvGeometry& g, int64_t kh, int64_t kw) {
+  const int64_t dh = kh - g.padding, dw = kw - g.padding, pixels = g.height * g.width;
+  const int64_t shift = dh * g.width + dw;
+  const int64_t first =
+      std::min(pixels, std::max({std::max<int64_t>(0, -dh) * g.width, -shift, int64_t{0}}));
+  const int64_t last =
+      std::max(first, std::min(std::min(g.height, g.height - dh) * g.width, pixels - shift));
+  const int64_t wrap_begin = dw < 0 ? 0 : g.width - dw;
+  const int64_t wrap_end = dw < 0 ? -dw : g.width;
+  return {shift, first, last, wrap_begin, wrap_end};
+}
+
+// Zeroes the wrapped columns of an is_same_size_stride1 row between r.first and r.last.
+template <class T>
+void zero_wrapped_columns(const ConvGeometry& g, const ShiftedRow& r, T* row) {
+  for (int64_t line = r.first / g.width * g.width; line < r.last; line += g.width) {
+    for (int64_t ow = r.wrap_begin; ow < r.wrap_end; ++ow) {
+      if (line + ow >= r.first && line + ow < r.last) row[line + ow] = T(0);
+    }
+  }
+}
+
+// The im2col row of is_same_size_stride1 (pixels entries).
+template <class T>
+void shifted_copy(const ConvGeometry& g, const T* plane, int64_t kh, int64_t kw, T* row) {
+  const ShiftedRow r = shifted_row(g, kh, kw);
+  const int64_t pixels = g.height * g.width;
+  std::fill(row, row + r.first, T(0));
+  std::copy(plane + r.first + r.shift, plane + r.last + r.shift, row + r.first);
+  std::fill(row + r.last, row + pixels, T(0));
+  zero_wrapped_columns(g, r, row);
+}
+
+// The adjoint of shifted_copy: plane += the row, read where shifted_copy wrote; the row's wrapped
+// entries are zeroed first (it is scratch), so that the rest is one contiguous vector loop.
+template <class T>
+void shifted_accumulate(const ConvGeometry& g, T* row, int64_t kh, int64_t kw, T* plane) {
+  const ShiftedRow r = shifted_row(g, kh, kw);
+  zero_wrapped_columns(g, r, row);
+  T* out = plane + r.shift;
+  for (int64_t p = r.first; p < r.last; ++p) out[p] += row[p];
+}
+
 // col: (Cin * KH * KW) rows of OH * OW entries, `ld` apart; row (c, kh, kw) holds
 // x[c, oh * s - p + kh, ow * s - p + kw].
 template <class T>
 void im2col(const ConvGeometry& g, const T* image, T* col, int64_t ld) {
   const int64_t oh_count = g.out_h(), ow_count = g.out_w();
+  if (is_same_size_stride1(g)) {
+    for (int64_t c = 0; c < g.in_channels; ++c) {
+      for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
+        for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
+          shifted_copy(g, image + c * g.height * g.width, kh, kw,
+                       col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld);
+        }
+      }
+    }
+    return;
+  }
   for (int64_t c = 0; c < g.in_channels; ++c) {
     const T* plane = image + c * g.height * g.width;
     for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
@@ -60,11 +128,23 @@ void im2col(const ConvGeometry& g, const T* image, T* col, int64_t ld) {
   }
 }
 
-// The adjoint of im2col: image (zeroed here) accumulates every column entry at its pixel.
+// The adjoint of im2col: image (zeroed here) accumulates every column entry at its pixel. col is
+// scratch: entries that fall in the padding may be zeroed.
 template <class T>
-void col2im(const ConvGeometry& g, const T* col, int64_t ld, T* image) {
+void col2im(const ConvGeometry& g, T* col, int64_t ld, T* image) {
   const int64_t oh_count = g.out_h(), ow_count = g.out_w();
   std::fill(image, image + g.in_channels * g.height * g.width, T(0));
+  if (is_same_size_stride1(g)) {
+    for (int64_t c = 0; c < g.in_channels; ++c) {
+      for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
+        for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
+          shifted_accumulate(g, col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld, kh, kw,
+                             image + c * g.height * g.width);
+        }
+      }
+    }
+    return;
+  }
   for (int64_t c = 0; c < g.in_channels; ++c) {
     T* plane = image + c * g.height * g.width;
     for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
