@@ -137,3 +137,44 @@ TEST_CASE("lethe unlearn graddiff: a tiny run logs, resumes and samples; bad fla
   CHECK(not_unet.exit_code != 0);
   fs::remove_all(dir);
 }
+
+TEST_CASE("lethe experiment msgm-mnist compares checkpoints and writes its table, JSON and grids") {
+  const fs::path dir = fresh_dir("msgm_mnist_experiment");
+  fs::create_directories(dir);
+  lethe::Generator noise(4);
+  std::vector<int64_t> labels;
+  for (int64_t i = 0; i < 40; ++i) labels.push_back(i % 10);
+  for (const char* split : {"train", "t10k"}) {
+    lethe::write_idx_images((dir / (std::string(split) + "-images-idx3-ubyte")).string(),
+                            noise.uniform({40, 28, 28}, 0, 255).to(lethe::DType::u8));
+    lethe::write_idx_labels((dir / (std::string(split) + "-labels-idx1-ubyte")).string(),
+                            lethe::Tensor::from_vector(labels, {40}));
+  }
+  const std::string data = " --data " + dir.string();
+  REQUIRE(
+      run_lethe("train --config mnist-xs --steps 1 --batch 4 --out " + (dir / "m").string() + data)
+          .exit_code == 0);
+  const std::string model = (dir / "m" / "checkpoint.safetensors").string();
+  const std::string classifier =
+      " --classifier " + std::string(LETHE_SOURCE_DIR) + "/weights/mnist-classifier.safetensors";
+  const CommandResult run = run_lethe(
+      "experiment msgm-mnist --undesirable 7 --models a=" + model + ",b=" + model + classifier +
+      data + " --unguided 4 --per-class 2 --bpd-images 1 --bpd-tolerance 0.01 --steps 2 --out " +
+      dir.string());
+  REQUIRE_MESSAGE(run.exit_code == 0, run.output);
+  const std::string markdown = read_text(dir / "msgm-mnist.md");
+  CHECK(markdown.find("| a |") != std::string::npos);
+  CHECK(markdown.find("| b |") != std::string::npos);
+  const std::string json = read_text(dir / "msgm-mnist.json");
+  for (const char* key : {"\"unguided_undesirable_rate\"", "\"asked_undesirable_rate\"",
+                          "\"bpd_undesirable\"", "\"cfid\""})
+    CHECK_MESSAGE(json.find(key) != std::string::npos, key);
+  CHECK(fs::exists(dir / "a.png"));
+  const CommandResult bad = run_lethe("experiment msgm-mnist --models a" + data);
+  CHECK(bad.exit_code != 0);
+  CHECK(bad.contains("NAME=CHECKPOINT"));
+  const CommandResult missing = run_lethe("experiment msgm-mnist --models a=/nonexistent" + data);
+  CHECK(missing.exit_code != 0);
+  CHECK(missing.contains("no checkpoint '/nonexistent'"));
+  fs::remove_all(dir);
+}

@@ -9,6 +9,7 @@ void register_experiment(CLI::App& app) {
       app.add_subcommand("experiment", "Run an experiment and write its figures, table and JSON");
   experiment->require_subcommand(1);
   register_experiment_msgm_toy(*experiment);
+  register_experiment_msgm_mnist(*experiment);
 }
 
 }  // namespace lethe::tools

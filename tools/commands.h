@@ -26,6 +26,7 @@ void register_unlearn_msgm(CLI::App& unlearn);      // under `lethe unlearn`
 void register_unlearn_gradient(CLI::App& unlearn);  // rgd, rg, graddiff, finetune, salun, esd
 void register_experiment(CLI::App& app);
 void register_experiment_msgm_toy(CLI::App& experiment);  // under `lethe experiment`
+void register_experiment_msgm_mnist(CLI::App& experiment);
 
 inline void register_all_commands(CLI::App& app) {
   register_audit(app);

@@ -1,0 +1,274 @@
+// lethe experiment msgm-mnist: MSGM on MNIST. For each model (the original, the retrained and
+// fine-tuned baselines, the moderated ones; any checkpoints given as NAME=PATH) it samples
+// unguided (null label) and class-conditional digits with one sampler and seed, and reports with
+// the shipped classifier: the undesirable rate of unguided samples and of samples that ask for an
+// undesirable digit, RA / cFID / precision / recall on D_g, and bits/dim of held-out D_g and D_u
+// test images. Writes msgm-mnist.md (table and grids), msgm-mnist.json and one grid per model.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "commands.h"
+#include "image_selection.h"
+#include "json_report.h"
+#include "lethe/evaluation.h"
+#include "lethe/png.h"
+#include "lethe/score_model.h"
+#include "parse_digits.h"
+
+namespace lethe::tools {
+namespace {
+
+struct MsgmMnistOptions {
+  std::string undesirable = "7";
+  std::string models = "original=weights/mnist-s-vp.safetensors";
+  std::string classifier = "weights/mnist-classifier.safetensors";
+  std::string data_dir = "data/mnist";
+  std::string out_dir = "runs/experiments/msgm-mnist";
+  std::string sampler = "ddim";
+  int sampler_steps = 50;
+  double cfg = 1;
+  int64_t unguided = 200;       // null-label samples per model
+  int64_t per_class = 20;       // conditional samples per class
+  int64_t bpd_images = 16;      // test images per set (D_g, D_u); 0 skips bits/dim
+  double bpd_tolerance = 1e-5;  // RK45 rtol = atol of the likelihood ODE
+  int64_t batch = 128;
+  uint64_t seed = 1;
+};
+
+std::vector<std::pair<std::string, std::string>> parse_models(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> models;
+  std::stringstream stream(text);
+  for (std::string item; std::getline(stream, item, ',');) {
+    const size_t eq = item.find('=');
+    LETHE_CHECK(eq != std::string::npos && eq > 0 && eq + 1 < item.size(), "--models: '", item,
+                "' is not NAME=CHECKPOINT");
+    models.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    LETHE_CHECK(std::filesystem::is_regular_file(models.back().second), "--models: no checkpoint '",
+                models.back().second, "' for ", models.back().first);
+  }
+  LETHE_CHECK(!models.empty(), "--models: no model given");
+  return models;
+}
+
+double mean_bits_per_dim(const ScoreModel& model, const std::string& data_dir,
+                         const std::vector<int>& classes, int64_t count, double tolerance,
+                         uint64_t seed) {
+  std::string class_list;
+  for (size_t i = 0; i < classes.size(); ++i)
+    class_list += (i ? "," : "") + std::to_string(classes[i]);
+  const SelectedImages selected = select_test_images(data_dir, class_list, count);
+  Generator noise(seed, 0);
+  const int64_t n = selected.images.dim(0);
+  LikelihoodConfig likelihood;
+  likelihood.rtol = likelihood.atol = tolerance;
+  const LikelihoodResult result = bits_per_dim(single_label_score(model, "null", n), model.sde(),
+                                               likelihood, selected.images, noise);
+  double mean = 0;
+  for (double v : result.bits_per_dim.to_double_vector()) mean += v / n;
+  return mean;
+}
+
+void run_msgm_mnist(const MsgmMnistOptions& options) {
+  const std::vector<int> undesirable = parse_digits(options.undesirable, "--undesirable");
+  LETHE_CHECK(!undesirable.empty(), "--undesirable: no class given");
+  std::vector<int> desirable;
+  for (int c = 0; c < 10; ++c)
+    if (std::find(undesirable.begin(), undesirable.end(), c) == undesirable.end())
+      desirable.push_back(c);
+  const auto models = parse_models(options.models);
+  std::string classifier_accuracy;
+  const auto classifier = load_classifier(options.classifier, &classifier_accuracy);
+  const ImageDataset test = load_idx_dataset(options.data_dir, "test");
+  const ImageDataset train = load_idx_dataset(options.data_dir, "train");
+  std::filesystem::create_directories(options.out_dir);
+  SamplerConfig sampler;
+  sampler.name = options.sampler;
+  sampler.steps = options.sampler_steps;
+
+  nlohmann::json report = {{"experiment", "msgm-mnist"},
+                           {"undesirable", undesirable},
+                           {"sampler", {{"name", sampler.name}, {"steps", sampler.steps}}},
+                           {"cfg_conditional", options.cfg},
+                           {"unguided_samples", options.unguided},
+                           {"samples_per_class", options.per_class},
+                           {"bpd_images_per_set", options.bpd_images},
+                           {"seed", options.seed},
+                           {"classifier", options.classifier},
+                           {"classifier_test_accuracy", classifier_accuracy},
+                           {"models", nlohmann::json::array()}};
+  for (const auto& [name, path] : models) {
+    std::printf("%s (%s): sampling...\n", name.c_str(), path.c_str());
+    std::fflush(stdout);
+    const auto model = ScoreModel::load(path);
+    check_sampler(sampler, model->sde());
+    GenerationRequest unguided_request{sampler, {}, 0, options.seed, options.batch, Tensor()};
+    unguided_request.labels.assign(options.unguided, model->null_label());
+    const GeneratedSamples unguided = generate(*model, unguided_request);
+    GenerationRequest conditional_request{sampler,       {},      options.cfg, options.seed + 1,
+                                          options.batch, Tensor()};
+    for (int c = 0; c < 10; ++c)
+      for (int64_t i = 0; i < options.per_class; ++i) conditional_request.labels.push_back(c);
+    const GeneratedSamples conditional = generate(*model, conditional_request);
+
+    EvaluationRequest request;
+    request.undesirable = undesirable;
+    request.retained = desirable;
+    request.seed = options.seed;
+    const nlohmann::json unguided_figures =
+        evaluate_samples(*classifier, unguided.samples, unguided.labels, request, test, train);
+    const nlohmann::json conditional_figures = evaluate_samples(
+        *classifier, conditional.samples, conditional.labels, request, test, train);
+    // Samples that asked for an undesirable digit: the share classified as undesirable.
+    std::vector<int64_t> asked_undesirable;
+    for (int64_t i = 0; i < conditional.labels.numel(); ++i)
+      if (std::find(undesirable.begin(), undesirable.end(),
+                    conditional.labels.data<int64_t>()[i]) != undesirable.end())
+        asked_undesirable.push_back(i);
+    Tensor asked_images =
+        Tensor::empty({static_cast<int64_t>(asked_undesirable.size()), 1, 28, 28});
+    for (size_t k = 0; k < asked_undesirable.size(); ++k)
+      asked_images.slice_batch(k, k + 1).copy_from(
+          conditional.samples.slice_batch(asked_undesirable[k], asked_undesirable[k] + 1));
+    const std::vector<int> asked_predicted = classify(*classifier, asked_images);
+    int64_t asked_as_undesirable = 0;
+    for (int p : asked_predicted)
+      asked_as_undesirable +=
+          std::find(undesirable.begin(), undesirable.end(), p) != undesirable.end();
+
+    nlohmann::json entry = {
+        {"name", name},
+        {"checkpoint", path},
+        {"unguided_undesirable_rate", unguided_figures["undesirable_rate"]},
+        {"unguided_class_histogram", unguided_figures["class_histogram"]},
+        {"asked_undesirable_rate",
+         static_cast<double>(asked_as_undesirable) / std::max<size_t>(1, asked_predicted.size())},
+        {"ra_desirable", conditional_figures["ra"]},
+        {"quality_desirable", conditional_figures["quality"]},
+        {"quality_floor_real_vs_real", conditional_figures["quality_floor_real_vs_real"]},
+        {"images_per_second", conditional.images_per_second},
+        {"nfe_per_image_conditional", conditional.nfe_per_image}};
+    if (options.bpd_images > 0) {
+      std::printf("%s: bits/dim...\n", name.c_str());
+      std::fflush(stdout);
+      entry["bpd_desirable"] =
+          mean_bits_per_dim(*model, options.data_dir, desirable, options.bpd_images,
+                            options.bpd_tolerance, options.seed);
+      entry["bpd_undesirable"] =
+          mean_bits_per_dim(*model, options.data_dir, undesirable, options.bpd_images,
+                            options.bpd_tolerance, options.seed);
+    }
+    // Grid: the first 10 unguided samples, then 10 columns per class row.
+    const int64_t columns = std::min<int64_t>(10, options.per_class);
+    std::vector<Tensor> rows;
+    rows.push_back(unguided.samples.slice_batch(0, std::min<int64_t>(10, options.unguided)));
+    for (int c = 0; c < 10; ++c)
+      rows.push_back(
+          conditional.samples.slice_batch(c * options.per_class, c * options.per_class + columns));
+    const std::string grid = options.out_dir + "/" + name + ".png";
+    write_image_grid(grid, concat(rows, 0), static_cast<int>(columns));
+    entry["grid_png"] = name + ".png";
+    report["models"].push_back(entry);
+  }
+
+  std::ostringstream table;
+  table << "| model | unguided: undesirable rate | asked for undesirable: classified so | RA on "
+           "D_g | cFID D_g | precision | recall | bits/dim D_g | bits/dim D_u |\n"
+           "|---|---|---|---|---|---|---|---|---|\n";
+  auto number = [](const nlohmann::json& value, const char* format) {
+    if (value.is_null()) return std::string("-");
+    char text[32];
+    std::snprintf(text, sizeof text, format, value.get<double>());
+    return std::string(text);
+  };
+  for (const auto& m : report["models"]) {
+    table << "| " << m["name"].get<std::string>() << " | "
+          << number(m["unguided_undesirable_rate"], "%.3f") << " | "
+          << number(m["asked_undesirable_rate"], "%.3f") << " | "
+          << number(m["ra_desirable"], "%.3f") << " | "
+          << number(m["quality_desirable"]["cfid"], "%.1f") << " | "
+          << number(m["quality_desirable"]["precision"], "%.3f") << " | "
+          << number(m["quality_desirable"]["recall"], "%.3f") << " | "
+          << number(m.value("bpd_desirable", nlohmann::json()), "%.3f") << " | "
+          << number(m.value("bpd_undesirable", nlohmann::json()), "%.3f") << " |\n";
+  }
+  const auto& floor = report["models"][0]["quality_floor_real_vs_real"];
+  table << "\nReal-vs-real floor (train vs test images of D_g): cFID "
+        << number(floor["cfid"], "%.1f") << ", precision " << number(floor["precision"], "%.3f")
+        << ", recall " << number(floor["recall"], "%.3f") << ".\n";
+  std::printf("\n%s", table.str().c_str());
+
+  std::ostringstream markdown;
+  markdown << "# MSGM on MNIST (`lethe experiment msgm-mnist`)\n\nGenerated by `lethe experiment "
+              "msgm-mnist --undesirable "
+           << options.undesirable << " --models " << options.models << " --unguided "
+           << options.unguided << " --per-class " << options.per_class << " --bpd-images "
+           << options.bpd_images << " --bpd-tolerance " << options.bpd_tolerance
+           << "`.\n\nSampler: " << sampler.name << ", " << sampler.steps
+           << " steps; unguided samples use the null label, class-conditional ones CFG w = "
+           << options.cfg << ". Classifier: `" << options.classifier << "` (held-out accuracy "
+           << classifier_accuracy << "). Bits/dim: " << options.bpd_images
+           << " test images per set, null label, PF-ODE (RK45 at rtol = atol = "
+           << options.bpd_tolerance << ", Hutchinson).\n\n"
+           << table.str()
+           << "\nSample grids (first row: unguided; then one row per digit 0-9):\n\n";
+  for (const auto& m : report["models"])
+    markdown << "- " << m["name"].get<std::string>() << " (`" << m["checkpoint"].get<std::string>()
+             << "`): ![](" << m["grid_png"].get<std::string>() << ")\n";
+  const std::string markdown_path = options.out_dir + "/msgm-mnist.md";
+  {
+    std::ofstream out(markdown_path + ".tmp");
+    out << markdown.str();
+    LETHE_CHECK(out.good(), "cannot write '", markdown_path, ".tmp'");
+  }
+  std::filesystem::rename(markdown_path + ".tmp", markdown_path);
+  std::printf("wrote %s\n", markdown_path.c_str());
+  write_json(options.out_dir + "/msgm-mnist.json", report);
+}
+
+}  // namespace
+
+void register_experiment_msgm_mnist(CLI::App& experiment) {
+  auto options = std::make_shared<MsgmMnistOptions>();
+  CLI::App* command = experiment.add_subcommand(
+      "msgm-mnist", "Undesirable rates, quality and bits/dim of MNIST models (MSGM vs baselines)");
+  command->add_option("--undesirable", options->undesirable, "Undesirable digits (e.g. 7 or 1,7)")
+      ->capture_default_str();
+  command->add_option("--models", options->models, "Models to compare: NAME=CHECKPOINT,...")
+      ->capture_default_str();
+  command->add_option("--classifier", options->classifier, "Classifier weights")
+      ->capture_default_str();
+  command->add_option("--data", options->data_dir, "IDX data directory")->capture_default_str();
+  command->add_option("--out", options->out_dir, "Output directory")->capture_default_str();
+  command->add_option("--sampler", options->sampler, "Sampler")->capture_default_str();
+  command->add_option("--steps", options->sampler_steps, "Sampler steps")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command->add_option("--cfg", options->cfg, "Guidance scale of the class-conditional samples")
+      ->capture_default_str();
+  command->add_option("--unguided", options->unguided, "Null-label samples per model")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command->add_option("--per-class", options->per_class, "Conditional samples per digit")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--bpd-images", options->bpd_images,
+                   "Test images per set for bits/dim (0: skip)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  command
+      ->add_option("--bpd-tolerance", options->bpd_tolerance,
+                   "RK45 rtol and atol of the bits/dim ODE")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command->add_option("--batch", options->batch, "Samples per network call")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command->add_option("--seed", options->seed, "Sampling seed")->capture_default_str();
+  command->callback([options] { run_msgm_mnist(*options); });
+}
+
+}  // namespace lethe::tools
