@@ -178,3 +178,52 @@ TEST_CASE("lethe experiment msgm-mnist compares checkpoints and writes its table
   CHECK(missing.contains("no checkpoint '/nonexistent'"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("lethe experiment rgd-mnist runs, resumes and evaluates methods, with loss plots") {
+  const fs::path dir = fresh_dir("rgd_mnist_experiment");
+  fs::create_directories(dir);
+  lethe::Generator noise(5);
+  std::vector<int64_t> labels;
+  for (int64_t i = 0; i < 60; ++i) labels.push_back(i % 10);
+  for (const char* split : {"train", "t10k"}) {
+    lethe::write_idx_images((dir / (std::string(split) + "-images-idx3-ubyte")).string(),
+                            noise.uniform({60, 28, 28}, 0, 255).to(lethe::DType::u8));
+    lethe::write_idx_labels((dir / (std::string(split) + "-labels-idx1-ubyte")).string(),
+                            lethe::Tensor::from_vector(labels, {60}));
+  }
+  const std::string data = " --data " + dir.string();
+  REQUIRE(
+      run_lethe("train --config mnist-xs --steps 1 --batch 4 --out " + (dir / "m").string() + data)
+          .exit_code == 0);
+  const std::string flags =
+      " --init " + (dir / "m" / "checkpoint.safetensors").string() + data + " --classifier " +
+      std::string(LETHE_SOURCE_DIR) +
+      "/weights/mnist-classifier.safetensors --methods rgd,graddiff,graddiff-sgd,rgd-narrow "
+      "--forget-batch 3 --retain-batch 4 --retain-per-class 5 --forget-samples 2 --per-class 1 "
+      "--sampler-steps 2 --out " +
+      dir.string();
+  // A narrow retain set of 45 images (5 per retained digit) cannot come from two classes of 6
+  // images each: that run stops with the reason. An unknown method is refused before any run
+  // starts.
+  const CommandResult narrow = run_lethe("experiment rgd-mnist --steps 1" + flags);
+  CHECK(narrow.exit_code != 0);
+  CHECK(narrow.contains("retain set: class"));
+  const CommandResult unknown =
+      run_lethe("experiment rgd-mnist --steps 1 --methods rgd,ascent" + data);
+  CHECK(unknown.exit_code != 0);
+  CHECK(unknown.contains("unknown unlearning method 'ascent'"));
+  const std::string small = flags + " --narrow-classes 9,7,8,6,5,3,2,1,0";
+  REQUIRE(run_lethe("experiment rgd-mnist --steps 1" + small).exit_code == 0);
+  const CommandResult resumed = run_lethe("experiment rgd-mnist --steps 2" + small);
+  REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
+  CHECK(resumed.contains("resumed"));
+  const std::string markdown = read_text(dir / "rgd-mnist.md");
+  for (const char* row : {"| original |", "| rgd |", "| graddiff-sgd |", "| rgd-narrow |"})
+    CHECK_MESSAGE(markdown.find(row) != std::string::npos, row);
+  const std::string svg = read_text(dir / "losses-SGD-forget.svg");
+  CHECK(svg.rfind("<svg", 0) == 0);
+  CHECK(svg.find("graddiff-sgd") != std::string::npos);
+  CHECK(fs::exists(dir / "losses-Adam-retain.svg"));
+  CHECK(read_text(dir / "rgd-mnist.json").find("\"wall_seconds\"") != std::string::npos);
+  fs::remove_all(dir);
+}

@@ -10,6 +10,7 @@ void register_experiment(CLI::App& app) {
   experiment->require_subcommand(1);
   register_experiment_msgm_toy(*experiment);
   register_experiment_msgm_mnist(*experiment);
+  register_experiment_rgd_mnist(*experiment);
 }
 
 }  // namespace lethe::tools

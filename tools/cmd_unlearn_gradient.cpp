@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "commands.h"
-#include "lethe/gradient_unlearning.h"
+#include "gradient_unlearning_run.h"
 #include "lethe/progress.h"
 #include "parse_digits.h"
 
@@ -18,18 +18,6 @@ namespace lethe::tools {
 namespace {
 
 std::atomic<bool> stop_requested{false};
-
-struct GradientUnlearningRun {
-  GradientUnlearningConfig config;
-  std::string forget, retain_classes;
-  std::string init = "weights/mnist-s-vp.safetensors";
-  std::string data_dir = "data/mnist";
-  std::string out_dir;
-  int64_t steps = 800;
-  int64_t checkpoint_every = 100;
-  bool resume = false;
-  bool no_check = false;
-};
 
 // "held": the measured change has the sign the first-order prediction gave (0 counts as <= 0).
 const char* held(double predicted, double actual) {
@@ -43,6 +31,8 @@ std::string csv_number(double value) {
   std::snprintf(text, sizeof text, "%.6g", value);
   return text;
 }
+
+}  // namespace
 
 void run_gradient_unlearning(GradientUnlearningRun run) {
   GradientUnlearningConfig& config = run.config;
@@ -119,6 +109,8 @@ void run_gradient_unlearning(GradientUnlearningRun run) {
   std::printf("%s at step %lld: %s\n", stop_requested ? "interrupted, saved" : "saved",
               static_cast<long long>(unlearner.step()), checkpoint.c_str());
 }
+
+namespace {
 
 void register_method(CLI::App& unlearn, UnlearnMethod method, const char* description) {
   auto run = std::make_shared<GradientUnlearningRun>();

@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "commands.h"
@@ -217,14 +216,7 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
   for (const auto& m : report["models"])
     markdown << "- " << m["name"].get<std::string>() << " (`" << m["checkpoint"].get<std::string>()
              << "`): ![](" << m["grid_png"].get<std::string>() << ")\n";
-  const std::string markdown_path = options.out_dir + "/msgm-mnist.md";
-  {
-    std::ofstream out(markdown_path + ".tmp");
-    out << markdown.str();
-    LETHE_CHECK(out.good(), "cannot write '", markdown_path, ".tmp'");
-  }
-  std::filesystem::rename(markdown_path + ".tmp", markdown_path);
-  std::printf("wrote %s\n", markdown_path.c_str());
+  write_text(options.out_dir + "/msgm-mnist.md", markdown.str());
   write_json(options.out_dir + "/msgm-mnist.json", report);
 }
 

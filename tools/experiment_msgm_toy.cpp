@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <sstream>
 
@@ -226,14 +225,7 @@ void run_msgm_toy(const MsgmToyOptions& options) {
              << (command.empty() ? "" : "`" + command + " --seed 0` ") << "![]("
              << model["runs"][0]["scatter_png"].get<std::string>() << ")\n";
   }
-  const std::string markdown_path = options.out_dir + "/msgm-toy.md";
-  {
-    std::ofstream out(markdown_path + ".tmp");
-    out << markdown.str();
-    LETHE_CHECK(out.good(), "cannot write '", markdown_path, ".tmp'");
-  }
-  std::filesystem::rename(markdown_path + ".tmp", markdown_path);
-  std::printf("wrote %s\n", markdown_path.c_str());
+  write_text(options.out_dir + "/msgm-toy.md", markdown.str());
   write_json(options.out_dir + "/msgm-toy.json", report);
 }
 

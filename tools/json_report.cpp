@@ -6,13 +6,16 @@
 
 namespace lethe::tools {
 
-void write_json(const std::string& path, const nlohmann::json& report) {
+void write_text(const std::string& path, const std::string& text) {
   if (path.empty()) return;
-  const std::string text = report.dump(2) + "\n";
   AtomicFileWriter writer(path);
   writer.write(text.data(), text.size());
   writer.commit();
   std::printf("wrote %s\n", path.c_str());
+}
+
+void write_json(const std::string& path, const nlohmann::json& report) {
+  write_text(path, report.dump(2) + "\n");
 }
 
 }  // namespace lethe::tools

@@ -1,0 +1,309 @@
+// lethe experiment rgd-mnist: RGD against its baselines on MNIST (spec/rgd.md). It runs (or
+// resumes) every method from the same trained model under OUT/runs/NAME, evaluates each result
+// and the original with the shipped classifier (UA on the forget class, RA and cFID / precision /
+// recall on the retained classes), and plots l_f and l_r per step for RGD vs GradDiff with SGD
+// and with Adam. Also the diversity ablation: RGD with a retain set of the same size from two
+// classes similar to the forget class. Writes rgd-mnist.md, rgd-mnist.json, grids and SVG plots.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "commands.h"
+#include "gradient_unlearning_run.h"
+#include "json_report.h"
+#include "lethe/evaluation.h"
+#include "lethe/png.h"
+#include "lethe/score_model.h"
+#include "parse_digits.h"
+#include "svg_plot.h"
+
+namespace lethe::tools {
+namespace {
+
+struct RgdMnistOptions {
+  std::string forget = "4";
+  std::string narrow_classes = "9,7";
+  std::string methods = "rgd,rg,graddiff,finetune,salun,esd,rgd-sgd,graddiff-sgd,rgd-narrow";
+  std::string init = "weights/mnist-s-vp.safetensors";
+  std::string classifier = "weights/mnist-classifier.safetensors";
+  std::string data_dir = "data/mnist";
+  std::string out_dir = "runs/experiments/rgd-mnist";
+  int64_t steps = 800;
+  double lr = 1e-5;                 // Adam (the public code)
+  double sgd_lr = 1e-2;             // plain SGD
+  GradientUnlearningConfig shared;  // batch sizes, retain set size, lambda: the same for all
+  int64_t forget_samples = 100;
+  int64_t per_class = 20;
+  std::string sampler = "ddim";
+  int sampler_steps = 50;
+  double cfg = 1;
+  uint64_t seed = 1;
+};
+
+GradientUnlearningRun run_for(const std::string& name, const RgdMnistOptions& options) {
+  GradientUnlearningRun run;
+  run.config = options.shared;
+  run.forget = options.forget;
+  run.init = options.init;
+  run.data_dir = options.data_dir;
+  run.steps = options.steps;
+  run.out_dir = options.out_dir + "/runs/" + name;
+  run.resume = std::filesystem::exists(run.out_dir + "/checkpoint.safetensors");
+  std::string method = name;
+  if (name.size() > 4 && name.substr(name.size() - 4) == "-sgd") {
+    method = name.substr(0, name.size() - 4);
+    run.config.optimizer = "sgd";
+    run.config.lr = options.sgd_lr;
+  } else {
+    run.config.lr = options.lr;
+  }
+  if (name == "rgd-narrow") {
+    method = "rgd";
+    run.retain_classes = options.narrow_classes;
+  }
+  run.config.method = parse_unlearn_method(method);
+  run.config.forget = parse_digits(run.forget, "--forget");
+  run.config.retain_classes = parse_digits(run.retain_classes, "--narrow-classes");
+  return run;
+}
+
+struct RunLog {
+  std::vector<double> step, forget_loss, retain_loss;
+  double wall_seconds = 0;  // summed over resumed segments
+};
+
+RunLog read_log(const std::string& path) {
+  std::ifstream file(path);
+  LETHE_CHECK(file.good(), "cannot read the unlearning log '", path, "'");
+  RunLog log;
+  std::string line;
+  std::getline(file, line);  // header
+  double segment_end = 0;
+  while (std::getline(file, line)) {
+    std::vector<std::string> fields;
+    std::stringstream stream(line);
+    for (std::string field; std::getline(stream, field, ',');) fields.push_back(field);
+    LETHE_CHECK(fields.size() == 13, "unlearning log '", path, "': a row has ", fields.size(),
+                " fields, expected 13");
+    auto value = [](const std::string& text) {
+      return text.empty() ? std::nan("") : std::stod(text);
+    };
+    log.step.push_back(value(fields[0]));
+    log.forget_loss.push_back(value(fields[1]));
+    log.retain_loss.push_back(value(fields[2]));
+    const double elapsed = value(fields[12]);
+    if (elapsed < segment_end) log.wall_seconds += segment_end;  // a resumed run restarts at 0
+    segment_end = elapsed;
+  }
+  log.wall_seconds += segment_end;
+  return log;
+}
+
+void run_rgd_mnist(const RgdMnistOptions& options) {
+  const std::vector<int> forget = parse_digits(options.forget, "--forget");
+  LETHE_CHECK(forget.size() == 1, "--forget: rgd-mnist forgets one class, got '", options.forget,
+              "'");
+  std::vector<int> retained;
+  for (int c = 0; c < 10; ++c)
+    if (c != forget[0]) retained.push_back(c);
+  std::vector<std::string> names;
+  {
+    std::stringstream stream(options.methods);
+    for (std::string name; std::getline(stream, name, ',');)
+      if (!name.empty()) names.push_back(name);
+  }
+  for (const std::string& name : names) run_for(name, options).config.validate();
+  std::string classifier_accuracy;
+  const auto classifier = load_classifier(options.classifier, &classifier_accuracy);
+  const ImageDataset test = load_idx_dataset(options.data_dir, "test");
+  const ImageDataset train = load_idx_dataset(options.data_dir, "train");
+  std::filesystem::create_directories(options.out_dir + "/runs");
+
+  for (const std::string& name : names) {
+    std::printf("== %s\n", name.c_str());
+    std::fflush(stdout);
+    run_gradient_unlearning(run_for(name, options));
+  }
+
+  SamplerConfig sampler;
+  sampler.name = options.sampler;
+  sampler.steps = options.sampler_steps;
+  nlohmann::json report = {{"experiment", "rgd-mnist"},
+                           {"forget", forget[0]},
+                           {"steps", options.steps},
+                           {"adam_lr", options.lr},
+                           {"sgd_lr", options.sgd_lr},
+                           {"sampler", {{"name", sampler.name}, {"steps", sampler.steps}}},
+                           {"cfg", options.cfg},
+                           {"forget_samples", options.forget_samples},
+                           {"samples_per_retained_class", options.per_class},
+                           {"classifier_test_accuracy", classifier_accuracy},
+                           {"models", nlohmann::json::array()}};
+  std::vector<std::pair<std::string, std::string>> evaluated{{"original", options.init}};
+  for (const std::string& name : names)
+    evaluated.emplace_back(name, options.out_dir + "/runs/" + name + "/checkpoint.safetensors");
+  for (const auto& [name, path] : evaluated) {
+    std::printf("evaluating %s...\n", name.c_str());
+    std::fflush(stdout);
+    const auto model = ScoreModel::load(path);
+    GenerationRequest request{sampler, {}, options.cfg, options.seed, 128, Tensor()};
+    request.labels.assign(options.forget_samples, forget[0]);
+    for (int c : retained)
+      for (int64_t i = 0; i < options.per_class; ++i) request.labels.push_back(c);
+    const GeneratedSamples samples = generate(*model, request);
+    EvaluationRequest what;
+    what.forget_class = forget[0];
+    what.retained = retained;
+    what.seed = options.seed;
+    const nlohmann::json figures =
+        evaluate_samples(*classifier, samples.samples, samples.labels, what, test, train);
+    nlohmann::json entry = {{"name", name},
+                            {"checkpoint", path},
+                            {"ua", figures["ua"]},
+                            {"mean_p_forget", figures["mean_p_forget"]},
+                            {"ra", figures["ra"]},
+                            {"quality_retained", figures["quality"]},
+                            {"quality_floor_real_vs_real", figures["quality_floor_real_vs_real"]}};
+    if (name != "original") {
+      const RunLog log = read_log(options.out_dir + "/runs/" + name + "/log.csv");
+      entry["wall_seconds"] = log.wall_seconds;
+      entry["steps"] = log.step.empty() ? 0.0 : log.step.back();
+    }
+    // Grid: 10 forget-class samples, then 10 of each retained class.
+    std::vector<Tensor> rows{
+        samples.samples.slice_batch(0, std::min<int64_t>(10, options.forget_samples))};
+    const int64_t columns = std::min<int64_t>(10, options.per_class);
+    for (size_t k = 0; k < retained.size(); ++k) {
+      const int64_t first = options.forget_samples + static_cast<int64_t>(k) * options.per_class;
+      rows.push_back(samples.samples.slice_batch(first, first + columns));
+    }
+    write_image_grid(options.out_dir + "/" + name + ".png", concat(rows, 0),
+                     static_cast<int>(std::min<int64_t>(columns, options.forget_samples)));
+    entry["grid_png"] = name + ".png";
+    report["models"].push_back(entry);
+  }
+
+  // l_f and l_r per step: RGD vs GradDiff, per optimiser.
+  std::vector<std::string> plots;
+  for (const std::string suffix : {"", "-sgd"}) {
+    const std::string optimizer = suffix.empty() ? "Adam" : "SGD";
+    std::vector<PlotSeries> forget_series, retain_series;
+    for (const auto& [method, color] : std::vector<std::pair<std::string, std::string>>{
+             {"rgd", "#d62728"}, {"graddiff", "#1f77b4"}}) {
+      const std::string name = method + suffix;
+      if (std::find(names.begin(), names.end(), name) == names.end()) continue;
+      const RunLog log = read_log(options.out_dir + "/runs/" + name + "/log.csv");
+      forget_series.push_back({name, log.step, log.forget_loss, color});
+      retain_series.push_back({name, log.step, log.retain_loss, color});
+    }
+    if (forget_series.empty()) continue;
+    for (const auto& [what, series] :
+         {std::pair{std::string("l_f (forget, ascended)"), forget_series},
+          std::pair{std::string("l_r (retain)"), retain_series}}) {
+      const std::string file =
+          "losses-" + optimizer + (what[2] == 'f' ? "-forget" : "-retain") + ".svg";
+      write_text(options.out_dir + "/" + file,
+                 svg_line_plot(what + " per step, " + optimizer, "step", series));
+      plots.push_back(file);
+    }
+  }
+
+  std::ostringstream table;
+  table << "| model | UA | mean p(c_f) | RA | cFID retained | precision | recall | steps | wall "
+           "time (s) |\n|---|---|---|---|---|---|---|---|---|\n";
+  auto number = [](const nlohmann::json& value, const char* format) {
+    if (value.is_null()) return std::string("-");
+    char text[32];
+    std::snprintf(text, sizeof text, format, value.get<double>());
+    return std::string(text);
+  };
+  for (const auto& m : report["models"])
+    table << "| " << m["name"].get<std::string>() << " | " << number(m["ua"], "%.3f") << " | "
+          << number(m["mean_p_forget"], "%.3f") << " | " << number(m["ra"], "%.3f") << " | "
+          << number(m["quality_retained"]["cfid"], "%.1f") << " | "
+          << number(m["quality_retained"]["precision"], "%.3f") << " | "
+          << number(m["quality_retained"]["recall"], "%.3f") << " | "
+          << number(m.value("steps", nlohmann::json()), "%.0f") << " | "
+          << number(m.value("wall_seconds", nlohmann::json()), "%.0f") << " |\n";
+  const auto& floor = report["models"][0]["quality_floor_real_vs_real"];
+  table << "\nReal-vs-real floor (retained classes, train vs test): cFID "
+        << number(floor["cfid"], "%.1f") << ".\n";
+  std::printf("\n%s", table.str().c_str());
+
+  std::ostringstream markdown;
+  markdown << "# RGD and baselines on MNIST (`lethe experiment rgd-mnist`)\n\nGenerated by `lethe "
+              "experiment rgd-mnist --forget "
+           << options.forget << " --steps " << options.steps << " --methods " << options.methods
+           << " --out " << options.out_dir << "`: forget digit " << forget[0] << " of `"
+           << options.init << "`; Adam lr " << options.lr << ", SGD lr " << options.sgd_lr
+           << "; `rgd-narrow`: retain set from digits " << options.narrow_classes
+           << " only (same size). Evaluation: " << options.forget_samples
+           << " samples asked for the forget digit (UA = share not classified as it), "
+           << options.per_class << " per retained digit (RA, cFID), " << sampler.name << " "
+           << sampler.steps << " steps, CFG w = " << options.cfg
+           << ", classifier held-out accuracy " << classifier_accuracy << ".\n\n"
+           << table.str() << "\n";
+  for (const std::string& plot : plots) markdown << "![](" << plot << ")\n";
+  markdown << "\nSample grids (first row: the forget digit; then each retained digit):\n\n";
+  for (const auto& m : report["models"])
+    markdown << "- " << m["name"].get<std::string>() << ": ![](" << m["grid_png"].get<std::string>()
+             << ")\n";
+  write_text(options.out_dir + "/rgd-mnist.md", markdown.str());
+  write_json(options.out_dir + "/rgd-mnist.json", report);
+}
+
+}  // namespace
+
+void register_experiment_rgd_mnist(CLI::App& experiment) {
+  auto options = std::make_shared<RgdMnistOptions>();
+  CLI::App* command = experiment.add_subcommand(
+      "rgd-mnist", "RGD vs RG, GradDiff, fine-tune, SalUn and ESD on MNIST, with the ablation");
+  command->add_option("--forget", options->forget, "The digit to forget")->capture_default_str();
+  command
+      ->add_option("--narrow-classes", options->narrow_classes,
+                   "rgd-narrow: the two digits its retain set is drawn from")
+      ->capture_default_str();
+  command
+      ->add_option("--methods", options->methods,
+                   "Runs: a method name, NAME-sgd (plain SGD) or rgd-narrow")
+      ->capture_default_str();
+  command->add_option("--init", options->init, "The trained model")->capture_default_str();
+  command->add_option("--classifier", options->classifier, "Classifier weights")
+      ->capture_default_str();
+  command->add_option("--data", options->data_dir, "IDX data directory")->capture_default_str();
+  command->add_option("--out", options->out_dir, "Output directory (runs resume from here)")
+      ->capture_default_str();
+  command->add_option("--steps", options->steps, "Unlearning steps per method")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command->add_option("--lr", options->lr, "Adam learning rate")->capture_default_str();
+  command->add_option("--sgd-lr", options->sgd_lr, "SGD learning rate")->capture_default_str();
+  GradientUnlearningConfig& c = options->shared;
+  command->add_option("--lambda", c.lambda, "Retain weight")->capture_default_str();
+  command->add_option("--forget-batch", c.forget_batch, "Forget batch size")->capture_default_str();
+  command->add_option("--retain-batch", c.retain_batch, "Retain minibatch / RGD chunk")
+      ->capture_default_str();
+  command
+      ->add_option("--retain-per-class", c.retain_per_class,
+                   "Retain set: images per remaining class")
+      ->capture_default_str();
+  command
+      ->add_option("--forget-samples", options->forget_samples,
+                   "Samples asked for the forget digit")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command->add_option("--per-class", options->per_class, "Samples per retained digit")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command->add_option("--sampler", options->sampler, "Sampler")->capture_default_str();
+  command->add_option("--sampler-steps", options->sampler_steps, "Sampler steps")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command->add_option("--cfg", options->cfg, "Guidance scale")->capture_default_str();
+  command->add_option("--seed", options->seed, "Sampling seed")->capture_default_str();
+  command->callback([options] { run_rgd_mnist(*options); });
+}
+
+}  // namespace lethe::tools
