@@ -13,7 +13,9 @@
 namespace lethe::cpu {
 namespace {
 
-constexpr int64_t kParallelThreshold = 1 << 15;
+// Elements below which an op stays on one thread (~0.1 ms of memory traffic): on a busy machine
+// every OpenMP fork/join can wait a scheduler time slice for its second thread.
+constexpr int64_t kParallelThreshold = 1 << 19;
 
 template <class T>
 T apply_unary(UnaryOp op, T x, T p0, T p1) {
@@ -237,11 +239,38 @@ void unary_backward(UnaryOp op, const T* x, const T* y, const T* gy, T* gx, int6
   for (int64_t i = 0; i < n; ++i) gx[i] = gy[i] * unary_derivative(op, x[i], y[i], q0, q1);
 }
 
+// When b (of the same rank as a) matches a on its leading axes and is 1 on all the others, the
+// extent of those trailing axes of a (each b element then covers one contiguous block of a);
+// 0 otherwise. A bias (B, C, 1, 1) against (B, C, H, W) gives H * W.
+int64_t trailing_block(const Shape& a_shape, const Shape& b_shape) {
+  if (a_shape.size() != b_shape.size()) return 0;
+  size_t leading = 0;
+  while (leading < a_shape.size() && a_shape[leading] == b_shape[leading]) ++leading;
+  int64_t block = 1;
+  for (size_t axis = leading; axis < a_shape.size(); ++axis) {
+    if (b_shape[axis] != 1) return 0;
+    block *= a_shape[axis];
+  }
+  return block;
+}
+
 template <class T>
 void binary_broadcast(BinaryOp op, const T* a, const Shape& a_shape, const T* b,
                       const Shape& b_shape, T* out, const Shape& out_shape) {
   if (a_shape == b_shape) {
     binary_same_shape(op, a, b, out, shape_numel(out_shape));
+    return;
+  }
+  const int64_t block = a_shape == out_shape ? trailing_block(a_shape, b_shape) : 0;
+  if (block > 1) {  // out[j, i] = a[j, i] op b[j]: one scalar per contiguous block
+    const int64_t blocks = shape_numel(b_shape);
+#pragma omp parallel for if (blocks * block > kParallelThreshold) schedule(static)
+    for (int64_t j = 0; j < blocks; ++j) {
+      const T value = b[j];
+      const T* in = a + j * block;
+      T* result = out + j * block;
+      for (int64_t i = 0; i < block; ++i) result[i] = apply_binary(op, in[i], value);
+    }
     return;
   }
   for_each_broadcast_row(

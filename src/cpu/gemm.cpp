@@ -299,8 +299,10 @@ void gemm_on_this_thread(const GemmArgs& g, const KernelFamily& family) {
 
 // ---- threads ------------------------------------------------------------------------------------
 
-// Multiply-adds below which one more thread costs more than it saves.
-constexpr double kMinMultiplyAddsPerThread = 1 << 18;
+// Multiply-adds below which one more thread costs more than it saves: a fork/join costs
+// microseconds on a quiet machine but can cost a scheduler time slice on a busy one, so products
+// of under ~10 us per thread (the U-Net's embedding projections) stay on one thread.
+constexpr double kMinMultiplyAddsPerThread = 1 << 20;
 
 int thread_count_for(const GemmArgs& g) {
   if (omp_in_parallel()) return 1;

@@ -10,7 +10,11 @@
 namespace lethe::cpu {
 namespace {
 
-constexpr int kLanes = 16;  // interleaved partial sums: a fixed order the compiler vectorises
+constexpr int kLanes = 16;
+// Elements below which a norm stays on one thread: on a busy machine every OpenMP fork/join can
+// wait a scheduler time slice for its second thread.
+constexpr int64_t kParallelThreshold =
+    1 << 19;  // interleaved partial sums: a fixed order the compiler vectorises
 
 // Sum and sum of squares of n values, accumulated in double.
 template <class T>
@@ -98,7 +102,7 @@ template <class T>
 void group_norm_forward(const GroupNormGeometry& g, const T* x, const T* weight, const T* bias,
                         double eps, T* y, T* mean, T* rstd, bool then_silu) {
   const int64_t group_size = g.group_channels() * g.spatial;
-#pragma omp parallel for if (g.batch * g.channels * g.spatial > (1 << 14)) schedule(static)
+#pragma omp parallel for if (g.batch * g.channels * g.spatial > kParallelThreshold) schedule(static)
   for (int64_t bg = 0; bg < g.batch * g.groups; ++bg) {
     const T* in = x + bg * group_size;
     double total, total_squares;
@@ -129,7 +133,7 @@ void group_norm_backward(const GroupNormGeometry& g, const T* x, const T* weight
   const int64_t group_size = g.group_channels() * g.spatial;
   // Per (b, c): sum of grad_y and of grad_y * xhat, reused for the parameter gradients.
   std::vector<double> sum_dy(g.batch * g.channels), sum_dy_xhat(g.batch * g.channels);
-#pragma omp parallel for if (g.batch * g.channels * g.spatial > (1 << 14)) schedule(static)
+#pragma omp parallel for if (g.batch * g.channels * g.spatial > kParallelThreshold) schedule(static)
   for (int64_t bg = 0; bg < g.batch * g.groups; ++bg) {
     const T* in = x + bg * group_size;
     const T* dy = grad_y + bg * group_size;
