@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "digit_fixture.h"
 #include "lethe/dataset.h"
 #include "lethe/score_training.h"
 
@@ -20,17 +21,6 @@ fs::path fresh_dir(const std::string& name) {
   return dir;
 }
 
-// A data set of `count` random 28x28 images with labels cycling over 0..9, written as IDX.
-void write_fixture(const fs::path& dir, int64_t count, const std::string& prefix) {
-  Generator noise(9);
-  const Tensor pixels = noise.uniform({count, 28, 28}, 0, 255).to(DType::u8);
-  std::vector<int64_t> labels;
-  for (int64_t i = 0; i < count; ++i) labels.push_back(i % 10);
-  write_idx_images((dir / (prefix + "-images-idx3-ubyte")).string(), pixels);
-  write_idx_labels((dir / (prefix + "-labels-idx1-ubyte")).string(),
-                   Tensor::from_vector(labels, {count}));
-}
-
 void write_bytes(const fs::path& path, const std::vector<unsigned char>& bytes) {
   std::ofstream(path, std::ios::binary)
       .write(reinterpret_cast<const char*>(bytes.data()),
@@ -41,7 +31,7 @@ void write_bytes(const fs::path& path, const std::vector<unsigned char>& bytes) 
 
 TEST_CASE("IDX round trip and the errors for corrupt, truncated and mismatched files") {
   const fs::path dir = fresh_dir("idx");
-  write_fixture(dir, 20, "train");
+  lethe::testing::write_digit_fixture(dir, 20, "train");
   const ImageDataset set = load_idx_dataset(dir.string(), "train");
   CHECK(set.images.shape() == Shape{20, 1, 28, 28});
   CHECK(set.labels.data<int64_t>()[13] == 3);
@@ -59,7 +49,7 @@ TEST_CASE("IDX round trip and the errors for corrupt, truncated and mismatched f
   CHECK_THROWS_WITH_AS(read_idx_images((dir / "bad").string()), doctest::Contains("magic"), Error);
   fs::resize_file(images, fs::file_size(images) - 5);
   CHECK_THROWS_WITH_AS(read_idx_images(images), doctest::Contains("truncated"), Error);
-  write_fixture(dir, 20, "train");
+  lethe::testing::write_digit_fixture(dir, 20, "train");
   write_idx_labels(labels, Tensor::from_vector(std::vector<int64_t>(19, 1), {19}));
   CHECK_THROWS_WITH_AS(load_idx_dataset(dir.string(), "train"), doctest::Contains("19 labels"),
                        Error);
@@ -106,7 +96,7 @@ TEST_CASE("minibatches are shuffled epochs that depend only on (seed, step)") {
 
 TEST_CASE("U-Net training resumes from a checkpoint with the same losses bit for bit") {
   const fs::path dir = fresh_dir("resume");
-  write_fixture(dir, 40, "train");
+  lethe::testing::write_digit_fixture(dir, 40, "train");
   const ImageDataset data = load_idx_dataset(dir.string(), "train");
   ScoreTrainingConfig config;
   config.unet = "mnist-xs";

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "digit_fixture.h"
 #include "gradcheck.h"
 #include "lethe/dataset.h"
 #include "lethe/msgm.h"
@@ -120,12 +121,7 @@ TEST_CASE("U-Net MSGM training: moderation on every N-th step, fine-tuning start
       fs::temp_directory_path() / ("lethe_test_msgm_unet_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  Generator noise(9);
-  std::vector<int64_t> labels;
-  for (int64_t i = 0; i < 40; ++i) labels.push_back(i % 10);
-  write_idx_images((dir / "train-images-idx3-ubyte").string(),
-                   noise.uniform({40, 28, 28}, 0, 255).to(DType::u8));
-  write_idx_labels((dir / "train-labels-idx1-ubyte").string(), Tensor::from_vector(labels, {40}));
+  testing::write_digit_fixture(dir, 40);
   const ImageDataset data = load_idx_dataset(dir.string(), "train");
 
   ScoreTrainingConfig config;

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "digit_fixture.h"
 #include "lethe/dataset.h"
 #include "lethe/gradient_unlearning.h"
 #include "lethe/safetensors.h"
@@ -119,12 +120,7 @@ TEST_CASE("gradient unlearning on a tiny U-Net: retain sets, log fields, exact r
       fs::temp_directory_path() / ("lethe_test_rgd_unet_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  Generator noise(9);
-  std::vector<int64_t> labels;
-  for (int64_t i = 0; i < 60; ++i) labels.push_back(i % 10);
-  write_idx_images((dir / "train-images-idx3-ubyte").string(),
-                   noise.uniform({60, 28, 28}, 0, 255).to(DType::u8));
-  write_idx_labels((dir / "train-labels-idx1-ubyte").string(), Tensor::from_vector(labels, {60}));
+  testing::write_digit_fixture(dir, 60);
   const ImageDataset data = load_idx_dataset(dir.string(), "train");
   ScoreTrainingConfig training;
   training.unet = "mnist-xs";

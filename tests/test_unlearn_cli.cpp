@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "cli_runner.h"
-#include "lethe/dataset.h"
+#include "digit_fixture.h"
 
 namespace fs = std::filesystem;
 
@@ -88,13 +88,7 @@ TEST_CASE("lethe experiment msgm-toy writes its table, JSON and scatter plots") 
 TEST_CASE("lethe unlearn graddiff: a tiny run logs, resumes and samples; bad flags are refused") {
   const fs::path dir = fresh_dir("gradient_unlearning_cli");
   fs::create_directories(dir);
-  lethe::Generator noise(9);
-  std::vector<int64_t> labels;
-  for (int64_t i = 0; i < 60; ++i) labels.push_back(i % 10);
-  lethe::write_idx_images((dir / "train-images-idx3-ubyte").string(),
-                          noise.uniform({60, 28, 28}, 0, 255).to(lethe::DType::u8));
-  lethe::write_idx_labels((dir / "train-labels-idx1-ubyte").string(),
-                          lethe::Tensor::from_vector(labels, {60}));
+  lethe::testing::write_digit_fixture(dir, 60);
   const std::string data = " --data " + dir.string();
   const CommandResult train = run_lethe("train --config mnist-xs --steps 1 --batch 4 --out " +
                                         (dir / "start").string() + data);
@@ -141,15 +135,8 @@ TEST_CASE("lethe unlearn graddiff: a tiny run logs, resumes and samples; bad fla
 TEST_CASE("lethe experiment msgm-mnist compares checkpoints and writes its table, JSON and grids") {
   const fs::path dir = fresh_dir("msgm_mnist_experiment");
   fs::create_directories(dir);
-  lethe::Generator noise(4);
-  std::vector<int64_t> labels;
-  for (int64_t i = 0; i < 40; ++i) labels.push_back(i % 10);
-  for (const char* split : {"train", "t10k"}) {
-    lethe::write_idx_images((dir / (std::string(split) + "-images-idx3-ubyte")).string(),
-                            noise.uniform({40, 28, 28}, 0, 255).to(lethe::DType::u8));
-    lethe::write_idx_labels((dir / (std::string(split) + "-labels-idx1-ubyte")).string(),
-                            lethe::Tensor::from_vector(labels, {40}));
-  }
+  for (const char* split : {"train", "t10k"})
+    lethe::testing::write_digit_fixture(dir, 40, split, 4);
   const std::string data = " --data " + dir.string();
   REQUIRE(
       run_lethe("train --config mnist-xs --steps 1 --batch 4 --out " + (dir / "m").string() + data)
@@ -182,15 +169,8 @@ TEST_CASE("lethe experiment msgm-mnist compares checkpoints and writes its table
 TEST_CASE("lethe experiment rgd-mnist runs, resumes and evaluates methods, with loss plots") {
   const fs::path dir = fresh_dir("rgd_mnist_experiment");
   fs::create_directories(dir);
-  lethe::Generator noise(5);
-  std::vector<int64_t> labels;
-  for (int64_t i = 0; i < 60; ++i) labels.push_back(i % 10);
-  for (const char* split : {"train", "t10k"}) {
-    lethe::write_idx_images((dir / (std::string(split) + "-images-idx3-ubyte")).string(),
-                            noise.uniform({60, 28, 28}, 0, 255).to(lethe::DType::u8));
-    lethe::write_idx_labels((dir / (std::string(split) + "-labels-idx1-ubyte")).string(),
-                            lethe::Tensor::from_vector(labels, {60}));
-  }
+  for (const char* split : {"train", "t10k"})
+    lethe::testing::write_digit_fixture(dir, 60, split, 5);
   const std::string data = " --data " + dir.string();
   REQUIRE(
       run_lethe("train --config mnist-xs --steps 1 --batch 4 --out " + (dir / "m").string() + data)
