@@ -204,8 +204,8 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
               "msgm-mnist --undesirable "
            << options.undesirable << " --models " << options.models << " --unguided "
            << options.unguided << " --per-class " << options.per_class << " --bpd-images "
-           << options.bpd_images << " --bpd-tolerance " << options.bpd_tolerance
-           << "`.\n\nSampler: " << sampler.name << ", " << sampler.steps
+           << options.bpd_images << " --bpd-tolerance " << options.bpd_tolerance << " --out "
+           << options.out_dir << "`.\n\nSampler: " << sampler.name << ", " << sampler.steps
            << " steps; unguided samples use the null label, class-conditional ones CFG w = "
            << options.cfg << ". Classifier: `" << options.classifier << "` (held-out accuracy "
            << classifier_accuracy << "). Bits/dim: " << options.bpd_images
