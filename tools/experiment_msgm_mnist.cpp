@@ -13,6 +13,7 @@
 #include "image_selection.h"
 #include "json_report.h"
 #include "lethe/evaluation.h"
+#include "lethe/int_list.h"
 #include "lethe/png.h"
 #include "lethe/score_model.h"
 #include "parse_digits.h"
@@ -55,10 +56,7 @@ std::vector<std::pair<std::string, std::string>> parse_models(const std::string&
 double mean_bits_per_dim(const ScoreModel& model, const std::string& data_dir,
                          const std::vector<int>& classes, int64_t count, double tolerance,
                          uint64_t seed) {
-  std::string class_list;
-  for (size_t i = 0; i < classes.size(); ++i)
-    class_list += (i ? "," : "") + std::to_string(classes[i]);
-  const SelectedImages selected = select_test_images(data_dir, class_list, count);
+  const SelectedImages selected = select_test_images(data_dir, join_ints(classes), count);
   Generator noise(seed, 0);
   const int64_t n = selected.images.dim(0);
   LikelihoodConfig likelihood;

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "lethe/int_list.h"
 #include "lethe/safetensors.h"
 #include "lethe/score_training.h"
 #include "lethe/training_checkpoint.h"
@@ -8,24 +9,18 @@
 namespace lethe {
 
 std::map<std::string, std::string> ScoreTrainingConfig::to_metadata() const {
-  std::string class_list;
-  for (size_t i = 0; i < classes.size(); ++i)
-    class_list += (i ? "," : "") + std::to_string(classes[i]);
   auto metadata = UNetConfig::preset(unet).to_metadata();
   metadata["model"] = "unet";
   metadata["sde"] = sde;
   metadata["data_scale"] = "[-1,1]";
-  metadata["train.classes"] = class_list;
+  metadata["train.classes"] = join_ints(classes);
   metadata["train.batch"] = std::to_string(batch);
   metadata["train.seed"] = std::to_string(seed);
   metadata["train.p_uncond"] = std::to_string(p_uncond);
   metadata["train.likelihood_weighting"] = likelihood_weighting ? "yes" : "no";
   metadata["train.init"] = init_checkpoint;
   if (!undesirable.empty()) {
-    std::string undesirable_list;
-    for (size_t i = 0; i < undesirable.size(); ++i)
-      undesirable_list += (i ? "," : "") + std::to_string(undesirable[i]);
-    metadata["train.undesirable"] = undesirable_list;
+    metadata["train.undesirable"] = join_ints(undesirable);
     for (const auto& [key, value] : msgm.to_metadata()) metadata["train." + key] = value;
   }
   return metadata;

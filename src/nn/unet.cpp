@@ -4,16 +4,11 @@
 #include <cmath>
 #include <sstream>
 
+#include "lethe/int_list.h"
 #include "lethe/toy.h"
 
 namespace lethe {
 namespace {
-
-std::string join(const std::vector<int>& values) {
-  std::string out;
-  for (size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + std::to_string(values[i]);
-  return out;
-}
 
 std::vector<int> split_ints(const std::string& key, const std::string& text) {
   std::vector<int> values;
@@ -57,9 +52,9 @@ std::map<std::string, std::string> UNetConfig::to_metadata() const {
           {"unet.in_channels", std::to_string(in_channels)},
           {"unet.resolution", std::to_string(resolution)},
           {"unet.ch", std::to_string(ch)},
-          {"unet.ch_mult", join(ch_mult)},
+          {"unet.ch_mult", join_ints(ch_mult)},
           {"unet.num_res_blocks", std::to_string(num_res_blocks)},
-          {"unet.attn_resolutions", join(attn_resolutions)},
+          {"unet.attn_resolutions", join_ints(attn_resolutions)},
           {"unet.dropout", dropout_text.str()},
           {"unet.num_classes", std::to_string(num_classes)}};
 }

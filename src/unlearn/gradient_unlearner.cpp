@@ -5,6 +5,7 @@
 #include "lethe/autograd.h"
 #include "lethe/error.h"
 #include "lethe/gradient_unlearning.h"
+#include "lethe/int_list.h"
 #include "lethe/safetensors.h"
 #include "lethe/training_checkpoint.h"
 
@@ -17,12 +18,6 @@ const std::vector<std::pair<UnlearnMethod, std::string>> kMethodNames = {
     {UnlearnMethod::graddiff, "graddiff"}, {UnlearnMethod::finetune, "finetune"},
     {UnlearnMethod::salun, "salun"},       {UnlearnMethod::esd, "esd"},
 };
-
-std::string join(const std::vector<int>& values) {
-  std::string text;
-  for (size_t i = 0; i < values.size(); ++i) text += (i ? "," : "") + std::to_string(values[i]);
-  return text;
-}
 
 bool contains(const std::vector<int>& values, int value) {
   return std::find(values.begin(), values.end(), value) != values.end();
@@ -68,13 +63,15 @@ ImageDataset build_retain_set(const ImageDataset& train, const GradientUnlearnin
   return train.take(indices);
 }
 
-double dot_in_double(const Tensor& a, const Tensor& b) {
-  const float* x = a.data<float>();
-  const float* y = b.data<float>();
+// <g, after - before> in double: the first-order change of an objective with gradient g.
+double first_order_change(const Tensor& g, const Tensor& after, const Tensor& before) {
+  const float* grad = g.data<float>();
+  const float* a = after.data<float>();
+  const float* b = before.data<float>();
   double sum = 0;
-  const int64_t n = a.numel();
+  const int64_t n = g.numel();
 #pragma omp parallel for reduction(+ : sum) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]) * y[i];
+  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(grad[i]) * (a[i] - b[i]);
   return sum;
 }
 
@@ -118,9 +115,9 @@ void GradientUnlearningConfig::validate() const {
 
 std::map<std::string, std::string> GradientUnlearningConfig::to_metadata() const {
   return {{"unlearn.method", unlearn_method_name(method)},
-          {"unlearn.forget", join(forget)},
+          {"unlearn.forget", join_ints(forget)},
           {"unlearn.retain_per_class", std::to_string(retain_per_class)},
-          {"unlearn.retain_classes", join(retain_classes)},
+          {"unlearn.retain_classes", join_ints(retain_classes)},
           {"unlearn.forget_batch", std::to_string(forget_batch)},
           {"unlearn.retain_batch", std::to_string(retain_batch)},
           {"unlearn.lambda", std::to_string(lambda)},
@@ -144,7 +141,7 @@ static ImageDataset forget_set(const ImageDataset& train, const GradientUnlearni
   config.validate();
   const ImageDataset forget = train.with_classes(config.forget);
   LETHE_CHECK(forget.size() >= config.forget_batch, "forget set: ", forget.size(),
-              " training images of classes {", join(config.forget), "}, a batch needs ",
+              " training images of classes {", join_ints(config.forget), "}, a batch needs ",
               config.forget_batch);
   return forget;
 }
@@ -177,6 +174,8 @@ GradientUnlearner::GradientUnlearner(const GradientUnlearningConfig& config,
     LETHE_CHECK(c >= 0 && c < model_->config().num_classes, "forget class ", c,
                 " is not a class of the model");
   init_metadata_["unlearn.init"] = init_path;
+  for (Tensor* buffer : {&forget_grad_, &retain_grad_, &direction_, &before_})
+    *buffer = Tensor::empty({arena_.size()});
   if (config.method == UnlearnMethod::esd) {
     Generator original_init(0);
     original_ = load_unet(start, original_init);
@@ -297,10 +296,10 @@ void GradientUnlearner::run_until(int64_t final_step,
       const Tensor l_f = forget_loss(forget);
       r.forget_loss = l_f.item();
       (-l_f).backward();  // L_f = -l_f: ascent on the forget data
-      forget_grad_ = arena_.grads.clone();
+      forget_grad_.copy_from(arena_.grads);
       arena_.zero_grad();
       r.retain_loss = retain_loss(retain, 1.0);
-      retain_grad_ = arena_.grads.clone();
+      retain_grad_.copy_from(arena_.grads);
       const GradientGeometry geometry =
           combine_gradients(forget_grad_, retain_grad_, config_.lambda,
                             method != UnlearnMethod::graddiff, direction_);
@@ -336,17 +335,16 @@ void GradientUnlearner::run_until(int64_t final_step,
                 ", l_r ", r.retain_loss, "); the last checkpoint is intact (lower --lr, now ",
                 config_.lr, ")");
 
-    if (config_.check_predictions) before_ = arena_.values.clone();
+    if (config_.check_predictions) before_.copy_from(arena_.values);
     if (config_.optimizer == "sgd")
       sgd_.step();
     else
       adam_.step();
     ++step_;
     if (config_.check_predictions) {
-      const Tensor change = arena_.values - before_;
       if (two_gradients) {
-        r.predicted_forget_change = dot_in_double(forget_grad_, change);
-        r.predicted_retain_change = dot_in_double(retain_grad_, change);
+        r.predicted_forget_change = first_order_change(forget_grad_, arena_.values, before_);
+        r.predicted_retain_change = first_order_change(retain_grad_, arena_.values, before_);
       }
       NoGrad no_grad;
       r.actual_forget_change = -(forget_loss(forget).item() - r.forget_loss);
