@@ -60,7 +60,7 @@ void run_sample(const SampleOptions& options) {
       generate(*model, request, [&](int64_t done) { progress.update(done, 0, "images"); });
   progress.finish();
   std::printf("%lld samples, %s sampler, %lld NFE per image%s, %.2f img/s\n",
-              static_cast<long long>(generated.labels.numel()), options.sampler.name.c_str(),
+              static_cast<long long>(generated.labels.numel()), generated.sampler.name.c_str(),
               static_cast<long long>(generated.nfe_per_image),
               options.cfg != 0 ? " (guidance: two network calls per step)" : "",
               generated.images_per_second);

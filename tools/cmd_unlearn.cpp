@@ -9,6 +9,7 @@ void register_unlearn(CLI::App& app) {
   unlearn->require_subcommand(1);
   register_unlearn_msgm(*unlearn);
   register_unlearn_gradient(*unlearn);
+  register_unlearn_sfd(*unlearn);
 }
 
 }  // namespace lethe::tools

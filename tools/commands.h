@@ -24,6 +24,8 @@ void register_export(CLI::App& app);
 void register_unlearn(CLI::App& app);
 void register_unlearn_msgm(CLI::App& unlearn);      // under `lethe unlearn`
 void register_unlearn_gradient(CLI::App& unlearn);  // rgd, rg, graddiff, finetune, salun, esd
+void register_unlearn_sfd(CLI::App& unlearn);
+void register_distill(CLI::App& app);
 void register_experiment(CLI::App& app);
 void register_experiment_msgm_toy(CLI::App& experiment);  // under `lethe experiment`
 void register_experiment_msgm_mnist(CLI::App& experiment);
@@ -45,6 +47,7 @@ inline void register_all_commands(CLI::App& app) {
   register_toy(app);
   register_export(app);
   register_unlearn(app);
+  register_distill(app);
   register_experiment(app);
 }
 

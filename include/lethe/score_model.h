@@ -26,6 +26,10 @@ class ScoreModel {
   const Sde& sde() const { return sde_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   int null_label() const { return unet_->config().num_classes; }
+  // A one-step generator (SFD / SiD, metadata "model.kind"): the U-Net maps latents z to images in
+  // one evaluation at DDPM step generator_t_init() (lethe/sfd.h); generate() ignores the sampler.
+  bool is_one_step_generator() const { return generator_t_init_ > 0; }
+  int generator_t_init() const { return generator_t_init_; }
   Device device() const;
 
  private:
@@ -33,6 +37,7 @@ class ScoreModel {
   std::unique_ptr<UNet> unet_;
   Sde sde_;
   std::map<std::string, std::string> metadata_;
+  int generator_t_init_ = 0;  // 0: a score model
   mutable Generator dropout_noise_;  // unused in eval mode; the forward signature needs one
 };
 
@@ -56,7 +61,8 @@ struct GeneratedSamples {
   std::map<std::string, std::string> metadata() const;  // sampler settings for the samples file
 };
 
-// Samples `request.labels.size()` images in batches; `progress(done)` after each batch.
+// Samples `request.labels.size()` images in batches; `progress(done)` after each batch. A one-step
+// generator takes z ~ N(0, I) and one network call per image (sampler "one-step", no guidance).
 GeneratedSamples generate(const ScoreModel& model, const GenerationRequest& request,
                           const std::function<void(int64_t)>& progress = nullptr);
 

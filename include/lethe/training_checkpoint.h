@@ -18,8 +18,10 @@ struct TrainingState {
   Generator& noise;
 };
 
+// `extra` adds more state (names starting "train.", e.g. a second network's) to the same file.
 void save_training_checkpoint(const std::string& path, const TrainingState& state,
-                              std::map<std::string, std::string> metadata);
+                              std::map<std::string, std::string> metadata,
+                              const NamedTensors& extra = {});
 
 // Restores everything save_training_checkpoint wrote. `expected` lists metadata that must match
 // (configuration that would make a resume meaningless otherwise).

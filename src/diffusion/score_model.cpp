@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "lethe/autograd.h"
+#include "lethe/sfd.h"
 #include "lethe/training_checkpoint.h"
 
 namespace lethe {
@@ -23,6 +24,17 @@ std::unique_ptr<ScoreModel> ScoreModel::load(const std::string& path) {
 ScoreModel::ScoreModel(const UNetConfig& config, const Sde& sde,
                        std::map<std::string, std::string> metadata)
     : init_(0), sde_(sde), metadata_(std::move(metadata)), dropout_noise_(0) {
+  const auto kind = metadata_.find("model.kind");
+  if (kind != metadata_.end()) {
+    LETHE_CHECK(kind->second == "one-step-generator", "unknown model kind '", kind->second,
+                "' (expected one-step-generator)");
+    const auto t_init = metadata_.find("generator.t_init");
+    LETHE_CHECK(t_init != metadata_.end() && !t_init->second.empty() &&
+                    t_init->second.find_first_not_of("0123456789") == std::string::npos &&
+                    std::stoi(t_init->second) >= 1 && std::stoi(t_init->second) <= 999,
+                "a one-step generator needs 'generator.t_init' in 1..999 in its metadata");
+    generator_t_init_ = std::stoi(t_init->second);
+  }
   unet_ = std::make_unique<UNet>(config, init_);
   unet_->train(false);
   unet_->set_requires_grad(false);
@@ -58,7 +70,12 @@ std::map<std::string, std::string> GeneratedSamples::metadata() const {
 
 GeneratedSamples generate(const ScoreModel& model, const GenerationRequest& request,
                           const std::function<void(int64_t)>& progress) {
-  check_sampler(request.sampler, model.sde());
+  const bool one_step = model.is_one_step_generator();
+  if (one_step)
+    LETHE_CHECK(request.cfg == 0, "guidance scale ", request.cfg,
+                ": a one-step generator takes no classifier-free guidance (use 0)");
+  else
+    check_sampler(request.sampler, model.sde());
   LETHE_CHECK(request.batch >= 1 && !request.labels.empty(),
               "generate: needs labels and a "
               "positive batch size");
@@ -79,12 +96,19 @@ GeneratedSamples generate(const ScoreModel& model, const GenerationRequest& requ
     const Tensor labels = Tensor::from_vector(
         std::vector<int64_t>(request.labels.begin() + first, request.labels.begin() + last),
         {last - first});
-    const ScoreFn score =
-        score_from_noise_model(model.noise_model(labels, request.cfg), model.sde());
-    const SampleResult result =
-        sample(score, model.sde(), request.sampler, start.slice_batch(first, last).clone(), noise);
-    chunks.push_back(result.samples.to(Device::cpu));
-    nfe = std::max(nfe, result.nfe);
+    const Tensor batch_start = start.slice_batch(first, last).clone();
+    if (one_step) {
+      chunks.push_back(one_step_generate(model.unet(), model.sde(), model.generator_t_init(),
+                                         batch_start, labels.to(model.device()), noise)
+                           .to(Device::cpu));
+      nfe = 1;
+    } else {
+      const ScoreFn score =
+          score_from_noise_model(model.noise_model(labels, request.cfg), model.sde());
+      const SampleResult result = sample(score, model.sde(), request.sampler, batch_start, noise);
+      chunks.push_back(result.samples.to(Device::cpu));
+      nfe = std::max(nfe, result.nfe);
+    }
     if (progress) progress(last);
   }
   const double seconds =
@@ -95,6 +119,7 @@ GeneratedSamples generate(const ScoreModel& model, const GenerationRequest& requ
   out.nfe_per_image = nfe * (request.cfg != 0 ? 2 : 1);
   out.images_per_second = total / std::max(seconds, 1e-9);
   out.sampler = request.sampler;
+  if (one_step) out.sampler = SamplerConfig{"one-step", 1};
   out.cfg = request.cfg;
   out.seed = request.seed;
   return out;

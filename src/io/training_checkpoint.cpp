@@ -3,7 +3,8 @@
 namespace lethe {
 
 void save_training_checkpoint(const std::string& path, const TrainingState& state,
-                              std::map<std::string, std::string> metadata) {
+                              std::map<std::string, std::string> metadata,
+                              const NamedTensors& extra) {
   NamedTensors tensors = state.arena.named_views(state.ema.shadow());
   for (auto& [name, view] : state.arena.named_views(state.arena.values)) {
     tensors.emplace_back("train.live." + name, view);
@@ -11,6 +12,11 @@ void save_training_checkpoint(const std::string& path, const TrainingState& stat
   for (auto& [name, tensor] : state.adam.state()) tensors.emplace_back("train." + name, tensor);
   tensors.emplace_back("train.ema.updates",
                        Tensor::from_vector(std::vector<int64_t>{state.ema.updates()}, {1}));
+  for (const auto& [name, tensor] : extra) {
+    LETHE_CHECK(name.rfind("train.", 0) == 0, "training checkpoint: extra state '", name,
+                "' must be named train.*");
+    tensors.emplace_back(name, tensor);
+  }
   metadata["step"] = std::to_string(state.adam.steps());
   metadata["noise_offset"] = std::to_string(state.noise.offset());
   save_safetensors(path, tensors, metadata);

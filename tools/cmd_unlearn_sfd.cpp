@@ -1,0 +1,88 @@
+// lethe unlearn sfd: score forgetting distillation of a class-conditional teacher into a one-step
+// generator that no longer makes the forget classes (spec/sfd.md); lethe distill sid: the same
+// with the forget weights at 0 (plain Score identity Distillation, the sanity check).
+//   lethe unlearn sfd --teacher weights/mnist-s-vp.safetensors --forget 0 --override 1
+//   lethe distill sid --teacher weights/mnist-s-vp.safetensors --out runs/sid
+#include "commands.h"
+#include "sfd_run.h"
+
+namespace lethe::tools {
+namespace {
+
+// Flags shared by both commands: teacher, schedule, optimiser, run directory.
+void add_distillation_flags(CLI::App* command, SfdRun& run) {
+  SfdConfig& c = run.config;
+  command->add_option("--teacher", run.teacher, "The class-conditional VP score model to distil")
+      ->capture_default_str();
+  command->add_option("--steps", run.steps, "Iterations (one psi and one generator update each)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command->add_option("--batch", c.batch, "Generated images per update (and per forget batch)")
+      ->capture_default_str();
+  command->add_option("--lr", c.lr_generator, "Generator learning rate")->capture_default_str();
+  command->add_option("--lr-fake", c.lr_fake, "Fake-score (psi) learning rate")
+      ->capture_default_str();
+  command->add_option("--alpha", c.alpha, "SiD alpha")->capture_default_str();
+  command->add_option("--t-init", c.t_init, "The generator's input DDPM step")
+      ->capture_default_str();
+  command->add_option("--t-min", c.t_min, "Smallest DDPM step drawn for the losses")
+      ->capture_default_str();
+  command->add_option("--t-max", c.t_max, "Largest DDPM step drawn for the losses")
+      ->capture_default_str();
+  command->add_option("--beta1", c.beta1, "Adam beta1 (SiD: 0)")->capture_default_str();
+  command->add_option("--clip", c.clip_value, "Gradient value clipping")->capture_default_str();
+  command->add_option("--ema", c.ema, "Generator EMA rate")->capture_default_str();
+  command->add_option("--seed", c.seed, "Random seed")->capture_default_str();
+  command->add_option("--device", run.device, "cpu or cuda")->capture_default_str();
+  command->add_option("--out", run.out_dir, "Run directory")->capture_default_str();
+  command->add_option("--checkpoint-every", run.checkpoint_every, "Steps between checkpoints")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--snapshots", run.snapshots,
+                   "Steps at which the generator's EMA weights are kept (forgetting speed)")
+      ->capture_default_str();
+  command->add_flag("--resume", run.resume, "Continue from OUT/checkpoint.safetensors");
+}
+
+}  // namespace
+
+void register_unlearn_sfd(CLI::App& unlearn) {
+  auto run = std::make_shared<SfdRun>();
+  run->out_dir = "runs/sfd";
+  CLI::App* command = unlearn.add_subcommand(
+      "sfd", "Score forgetting distillation into a one-step generator (data-free)");
+  command->add_option("--forget", run->forget, "Classes to forget (e.g. 0)")->required();
+  command
+      ->add_option("--override", run->override_class,
+                   "The teacher's class for forget labels, or 'random' (another class per sample)")
+      ->capture_default_str();
+  command
+      ->add_option("--forget-weight", run->config.forget_weight_generator,
+                   "Weight of the forgetting term in the generator loss")
+      ->capture_default_str();
+  command
+      ->add_option("--forget-weight-fake", run->config.forget_weight_fake,
+                   "Weight of the forget batch in the fake-score loss")
+      ->capture_default_str();
+  add_distillation_flags(command, *run);
+  command->callback([run] {
+    LETHE_CHECK(run->config.forget_weight_generator > 0,
+                "--forget-weight 0 is plain SiD: use `lethe distill sid`");
+    run_sfd(*run);
+  });
+}
+
+void register_distill(CLI::App& app) {
+  CLI::App* distill = app.add_subcommand("distill", "Distil a score model into a faster one");
+  distill->require_subcommand(1);
+  auto run = std::make_shared<SfdRun>();
+  run->out_dir = "runs/sid";
+  run->config.forget_weight_fake = run->config.forget_weight_generator = 0;
+  CLI::App* command = distill->add_subcommand(
+      "sid", "Score identity Distillation into a one-step generator (SFD without forgetting)");
+  add_distillation_flags(command, *run);
+  command->callback([run] { run_sfd(*run); });
+}
+
+}  // namespace lethe::tools
