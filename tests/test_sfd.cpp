@@ -315,3 +315,37 @@ TEST_CASE("lethe distill sid / unlearn sfd: resume bit for bit, sample the gener
   CHECK(run_lethe("distill").exit_code != 0);
   fs::remove_all(dir);
 }
+
+TEST_CASE("lethe experiment sfd-mnist runs, resumes and writes its table, curve, JSON and grids") {
+  const fs::path dir = fresh_dir("sfd_mnist_experiment");
+  for (const char* split : {"train", "t10k"}) testing::write_digit_fixture(dir, 40, split, 5);
+  const std::string data = " --data " + dir.string();
+  REQUIRE(
+      run_lethe("train --config mnist-xs --steps 1 --batch 4 --out " + (dir / "m").string() + data)
+          .exit_code == 0);
+  const std::string flags =
+      " --teacher " + (dir / "m" / "checkpoint.safetensors").string() + data + " --classifier " +
+      std::string(LETHE_SOURCE_DIR) +
+      "/weights/mnist-classifier.safetensors --batch 2 --lr 1e-4 --lr-fake 1e-4 --snapshots 0,1 "
+      "--forget-samples 3 --per-class 2 --curve-samples 2 --sampler-steps 2 --out " +
+      dir.string();
+  const CommandResult first = run_lethe("experiment sfd-mnist --steps 1" + flags);
+  REQUIRE_MESSAGE(first.exit_code == 0, first.output);
+  const CommandResult resumed = run_lethe("experiment sfd-mnist --steps 2" + flags);
+  REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
+  CHECK(resumed.contains("resumed"));
+  const std::string markdown = read_text(dir / "sfd-mnist.md");
+  for (const char* row : {"| teacher | 2 |", "| sid | 1 |", "| sfd | 1 |"})
+    CHECK_MESSAGE(markdown.find(row) != std::string::npos, row << "\n" << markdown);
+  const std::string svg = read_text(dir / "ua-curve.svg");
+  CHECK(svg.rfind("<svg", 0) == 0);
+  CHECK(svg.find("sfd") != std::string::npos);
+  const std::string json = read_text(dir / "sfd-mnist.json");
+  CHECK(json.find("\"forget_classified_as_override\"") != std::string::npos);
+  CHECK(json.find("\"curves\"") != std::string::npos);
+  for (const char* grid : {"teacher.png", "sid.png", "sfd.png"}) CHECK(fs::exists(dir / grid));
+  const CommandResult random = run_lethe("experiment sfd-mnist --override random" + flags);
+  CHECK(random.exit_code != 0);
+  CHECK(random.contains("give a class"));
+  fs::remove_all(dir);
+}

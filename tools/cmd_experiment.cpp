@@ -11,6 +11,7 @@ void register_experiment(CLI::App& app) {
   register_experiment_msgm_toy(*experiment);
   register_experiment_msgm_mnist(*experiment);
   register_experiment_rgd_mnist(*experiment);
+  register_experiment_sfd_mnist(*experiment);
 }
 
 }  // namespace lethe::tools

@@ -30,6 +30,7 @@ void register_experiment(CLI::App& app);
 void register_experiment_msgm_toy(CLI::App& experiment);  // under `lethe experiment`
 void register_experiment_msgm_mnist(CLI::App& experiment);
 void register_experiment_rgd_mnist(CLI::App& experiment);
+void register_experiment_sfd_mnist(CLI::App& experiment);
 
 inline void register_all_commands(CLI::App& app) {
   register_audit(app);
