@@ -23,18 +23,19 @@ void run_train_classifier(const ClassifierOptions& options) {
   Generator init(options.config.seed, 0);
   DigitClassifier model(init);
   std::printf("training the classifier (%lld parameters) on %lld digits + junk, %lld steps\n",
-              static_cast<long long>(model.parameter_count()),
-              static_cast<long long>(train.size()), static_cast<long long>(options.config.steps));
+              static_cast<long long>(model.parameter_count()), static_cast<long long>(train.size()),
+              static_cast<long long>(options.config.steps));
   std::fflush(stdout);
   Progress progress("classifier", options.config.steps);
   train_classifier(model, train, options.config,
                    [&](int64_t step, double loss) { progress.update(step, loss); });
   progress.finish();
   const ClassifierAccuracy accuracy = evaluate_classifier(model, test, options.config.seed + 99);
-  std::printf("held-out digits: %.2f%% correct (%lld images); held-out junk: %.2f%% \"none\" "
-              "(%lld images)\n",
-              100 * accuracy.digits, static_cast<long long>(accuracy.digit_count),
-              100 * accuracy.junk, static_cast<long long>(accuracy.junk_count));
+  std::printf(
+      "held-out digits: %.2f%% correct (%lld images); held-out junk: %.2f%% \"none\" "
+      "(%lld images)\n",
+      100 * accuracy.digits, static_cast<long long>(accuracy.digit_count), 100 * accuracy.junk,
+      static_cast<long long>(accuracy.junk_count));
   const auto parent = std::filesystem::path(options.out).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
   save_safetensors(options.out, model.named_parameters(),
@@ -55,14 +56,18 @@ void register_train_classifier(CLI::App& app) {
   CLI::App* command =
       app.add_subcommand("train-classifier", "Train the evaluation classifier (digits + none)");
   command->add_option("--data", options->data_dir, "IDX data directory")->capture_default_str();
-  command->add_option("--steps", c.steps, "Optimiser steps")->capture_default_str()
+  command->add_option("--steps", c.steps, "Optimiser steps")
+      ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  command->add_option("--batch", c.batch, "Batch size")->capture_default_str()
+  command->add_option("--batch", c.batch, "Batch size")
+      ->capture_default_str()
       ->check(CLI::Range(8, 4096));
-  command->add_option("--lr", c.lr, "Adam learning rate")->capture_default_str()
+  command->add_option("--lr", c.lr, "Adam learning rate")
+      ->capture_default_str()
       ->check(CLI::PositiveNumber);
   command->add_option("--junk", c.junk_fraction, "Share of each batch that is junk")
-      ->capture_default_str()->check(CLI::Range(0.0, 0.9));
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.9));
   command->add_option("--seed", c.seed, "Random seed")->capture_default_str();
   command->add_option("--out", options->out, "Output weights file")->capture_default_str();
   command->callback([options] { run_train_classifier(*options); });

@@ -34,7 +34,7 @@ std::string csv_number(double value) {
 
 }  // namespace
 
-void run_gradient_unlearning(GradientUnlearningRun run) {
+bool run_gradient_unlearning(GradientUnlearningRun run) {
   GradientUnlearningConfig& config = run.config;
   config.forget = parse_digits(run.forget, "--forget");
   config.retain_classes = parse_digits(run.retain_classes, "--retain-classes");
@@ -98,6 +98,7 @@ void run_gradient_unlearning(GradientUnlearningRun run) {
     log.flush();
     unlearner.save_checkpoint(checkpoint);
   }
+  std::signal(SIGINT, SIG_DFL);  // Ctrl-C after the run (an experiment's evaluation) stops
   progress.finish();
   if (checked > 0)
     std::printf(
@@ -108,6 +109,7 @@ void run_gradient_unlearning(GradientUnlearningRun run) {
         static_cast<long long>(checked));
   std::printf("%s at step %lld: %s\n", stop_requested ? "interrupted, saved" : "saved",
               static_cast<long long>(unlearner.step()), checkpoint.c_str());
+  return !stop_requested;
 }
 
 namespace {

@@ -20,7 +20,8 @@ struct GradientUnlearningRun {
   bool no_check = false;
 };
 
-// Runs (or resumes) to run.steps; OUT/checkpoint.safetensors and OUT/log.csv.
-void run_gradient_unlearning(GradientUnlearningRun run);
+// Runs (or resumes) to run.steps; OUT/checkpoint.safetensors and OUT/log.csv. Returns false when
+// Ctrl-C stopped it first (the checkpoint is saved).
+bool run_gradient_unlearning(GradientUnlearningRun run);
 
 }  // namespace lethe::tools

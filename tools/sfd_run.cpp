@@ -61,7 +61,7 @@ void prepare_sfd_run(SfdRun& run) {
               run.teacher, "'");
 }
 
-void run_sfd(SfdRun run) {
+bool run_sfd(SfdRun run) {
   prepare_sfd_run(run);
   const SfdConfig& config = run.config;
   std::filesystem::create_directories(run.out_dir + "/snapshots");
@@ -117,9 +117,11 @@ void run_sfd(SfdRun run) {
     take_snapshot();
     distiller.save_checkpoint(checkpoint);
   }
+  std::signal(SIGINT, SIG_DFL);  // Ctrl-C after the run (an experiment's evaluation) stops
   progress.finish();
   std::printf("%s at step %lld: %s\n", stop_requested ? "interrupted, saved" : "saved",
               static_cast<long long>(distiller.step()), checkpoint.c_str());
+  return !stop_requested;
 }
 
 std::vector<std::pair<int64_t, std::string>> sfd_snapshots(const std::string& out_dir) {

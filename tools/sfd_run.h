@@ -25,8 +25,9 @@ struct SfdRun {
 // Parses the run's lists into its config and checks them (before any work).
 void prepare_sfd_run(SfdRun& run);
 // Runs (or resumes) to run.steps: OUT/checkpoint.safetensors, OUT/log.csv,
-// OUT/snapshots/step-NNNNNN.safetensors.
-void run_sfd(SfdRun run);
+// OUT/snapshots/step-NNNNNN.safetensors. Returns false when Ctrl-C stopped it first (the
+// checkpoint is saved).
+bool run_sfd(SfdRun run);
 // The snapshot steps of a run directory that exist on disk, ascending, with their files.
 std::vector<std::pair<int64_t, std::string>> sfd_snapshots(const std::string& out_dir);
 
