@@ -27,6 +27,7 @@ void register_unlearn_gradient(CLI::App& unlearn);  // rgd, rg, graddiff, finetu
 void register_unlearn_sfd(CLI::App& unlearn);
 void register_distill(CLI::App& app);
 void register_experiment(CLI::App& app);
+void register_report(CLI::App& app);
 void register_experiment_msgm_toy(CLI::App& experiment);  // under `lethe experiment`
 void register_experiment_msgm_mnist(CLI::App& experiment);
 void register_experiment_rgd_mnist(CLI::App& experiment);
@@ -50,6 +51,7 @@ inline void register_all_commands(CLI::App& app) {
   register_unlearn(app);
   register_distill(app);
   register_experiment(app);
+  register_report(app);
 }
 
 }  // namespace lethe::tools

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Lethe needs to build and test on Debian: a C++17 compiler, CMake, and the
 # header-only libraries. As root it runs apt-get; otherwise it prints the exact command.
+#   tools/setup.sh           what the build and tests need
+#   tools/setup.sh browser   also Chromium, for the report test's headless browser check
 set -euo pipefail
 
 missing=()
@@ -20,6 +22,9 @@ need_package doctest-dev /usr/include/doctest/doctest.h
 need_package libstb-dev /usr/include/stb/stb_image_write.h
 need_package nlohmann-json3-dev /usr/include/nlohmann/json.hpp
 need_package libcli11-dev /usr/include/CLI/CLI.hpp
+if [[ ${1:-} == browser ]]; then
+  need_package chromium chromium
+fi
 
 if ((${#missing[@]} == 0)); then
   exit 0

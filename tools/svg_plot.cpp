@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "html_report.h"
+
 namespace lethe::tools {
 
 namespace {
@@ -39,7 +41,7 @@ std::string svg_line_plot(const std::string& title, const std::string& x_label,
                     "\" font-family=\"sans-serif\" font-size=\"11\">\n"
                     "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   svg += "<text x=\"" + number(width / 2.0) +
-         "\" y=\"16\" text-anchor=\"middle\" font-size=\"13\">" + title + "</text>\n";
+         "\" y=\"16\" text-anchor=\"middle\" font-size=\"13\">" + html_escape(title) + "</text>\n";
   svg += "<path d=\"M" + number(left) + "," + number(top) + " L" + number(left) + "," +
          number(bottom) + " L" + number(right) + "," + number(bottom) +
          "\" stroke=\"#444\" fill=\"none\"/>\n";
@@ -52,7 +54,7 @@ std::string svg_line_plot(const std::string& title, const std::string& x_label,
   svg += "<text x=\"" + number(right) + "\" y=\"" + number(bottom + 14) +
          "\" text-anchor=\"end\">" + number(x_max) + "</text>\n";
   svg += "<text x=\"" + number((left + right) / 2) + "\" y=\"" + number(bottom + 28) +
-         "\" text-anchor=\"middle\">" + x_label + "</text>\n";
+         "\" text-anchor=\"middle\">" + html_escape(x_label) + "</text>\n";
   for (size_t k = 0; k < series.size(); ++k) {
     const PlotSeries& s = series[k];
     std::string path;
@@ -65,8 +67,8 @@ std::string svg_line_plot(const std::string& title, const std::string& x_label,
     const double legend_y = top + 4 + 14.0 * k;
     svg += "<rect x=\"" + number(right - 150) + "\" y=\"" + number(legend_y - 8) +
            "\" width=\"10\" height=\"10\" fill=\"" + s.color + "\"/>\n";
-    svg += "<text x=\"" + number(right - 136) + "\" y=\"" + number(legend_y + 1) + "\">" + s.name +
-           "</text>\n";
+    svg += "<text x=\"" + number(right - 136) + "\" y=\"" + number(legend_y + 1) + "\">" +
+           html_escape(s.name) + "</text>\n";
   }
   svg += "</svg>\n";
   return svg;
