@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "cli_runner.h"
@@ -30,20 +31,35 @@ TEST_CASE("unknown subcommands, flags and bad values exit non-zero with one clea
   const CommandResult bad_flag = run_lethe("demo --no-such-flag");
   CHECK(bad_flag.exit_code != 0);
   CHECK(bad_flag.output.find("--no-such-flag") != std::string::npos);
-  const CommandResult bad_value = run_lethe("demo --steps -3");
+  const CommandResult bad_value = run_lethe("demo --toy-steps -3");
   CHECK(bad_value.exit_code != 0);
-  CHECK(bad_value.output.find("--steps") != std::string::npos);
+  CHECK(bad_value.output.find("--toy-steps") != std::string::npos);
 }
 
-TEST_CASE("lethe demo on tiny settings writes both plots") {
+TEST_CASE("lethe demo on tiny settings: the table, the toy and a report with every section") {
   const auto dir = std::filesystem::temp_directory_path() / "lethe_test_cli_demo";
   std::filesystem::remove_all(dir);
-  const CommandResult demo =
-      run_lethe("demo --steps 30 --samples 200 --sampler-steps 20 --out " + dir.string());
-  CHECK(demo.exit_code == 0);
-  CHECK(demo.output.find("mass in disc") != std::string::npos);
-  CHECK(std::filesystem::file_size(dir / "toy_data.png") > 100);
-  CHECK(std::filesystem::file_size(dir / "toy_samples.png") > 100);
+  const std::string source = LETHE_SOURCE_DIR;
+  const CommandResult demo = run_lethe(
+      "demo --per-class 1 --unguided 2 --sampler-steps 2 --toy-steps 30 --toy-samples 200 "
+      "--weights " +
+      source + "/weights --results " + source + "/docs/results --out " + dir.string());
+  REQUIRE_MESSAGE(demo.exit_code == 0, demo.output);
+  CHECK(demo.contains("share classified as the digit asked for"));
+  CHECK(demo.contains("mass in the undesirable disc"));
+  CHECK(demo.contains("toy MSGM obtuse"));
+  std::ifstream file(dir / "report.html");
+  const std::string html((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  for (const char* section :
+       {"<h2>Unlearning on MNIST</h2>", "<h2>2-D moderation toy with exact ground truth</h2>",
+        "<h2>SFD: forgetting speed</h2>", "<h2>RGD vs GradDiff: l_f and l_r per step</h2>",
+        "Reproduce: <code>make demo</code>"})
+    CHECK_MESSAGE(html.find(section) != std::string::npos, section);
+  CHECK(std::filesystem::file_size(dir / "original.png") > 100);
+  const CommandResult no_weights =
+      run_lethe("demo --weights " + dir.string() + "/nowhere --out " + dir.string());
+  CHECK(no_weights.exit_code != 0);
+  CHECK(no_weights.contains("nowhere/mnist-classifier.safetensors"));
   std::filesystem::remove_all(dir);
 }
 
