@@ -8,18 +8,13 @@
 #include "digit_fixture.h"
 #include "lethe/dataset.h"
 #include "lethe/score_training.h"
+#include "test_files.h"
 
 using namespace lethe;
 namespace fs = std::filesystem;
+using lethe::testing::fresh_dir;
 
 namespace {
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("lethe_test_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 void write_bytes(const fs::path& path, const std::vector<unsigned char>& bytes) {
   std::ofstream(path, std::ios::binary)

@@ -19,23 +19,13 @@
 
 #include "cli_runner.h"
 #include "digit_fixture.h"
+#include "test_files.h"
 
 namespace fs = std::filesystem;
+using lethe::testing::fresh_dir;
+using lethe::testing::read_text;
 
 namespace {
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("lethe_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-}
 
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream file(path, std::ios::binary);

@@ -16,24 +16,14 @@
 #include "lethe/safetensors.h"
 #include "lethe/score_model.h"
 #include "lethe/sfd.h"
+#include "test_files.h"
 
 using namespace lethe;
 namespace fs = std::filesystem;
+using lethe::testing::fresh_dir;
+using lethe::testing::read_text;
 
 namespace {
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("lethe_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream file(path);
-  return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-}
 
 // A small U-Net with every weight jittered: a fresh one has a zero output convolution (the
 // spec's init), which would make every eps_hat 0 and every SiD gradient vanish.

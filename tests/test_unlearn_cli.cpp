@@ -9,22 +9,12 @@
 
 #include "cli_runner.h"
 #include "digit_fixture.h"
+#include "test_files.h"
 
 namespace fs = std::filesystem;
 
-namespace {
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("lethe_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  return dir;
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream file(path);
-  return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-}
-}  // namespace
+using lethe::testing::fresh_dir;
+using lethe::testing::read_text;
 
 TEST_CASE("lethe unlearn msgm --toy trains a moderated toy model; bad flags are refused") {
   const fs::path dir = fresh_dir("msgm_cli");
