@@ -317,7 +317,8 @@ TEST_CASE("lethe experiment sfd-mnist runs, resumes and writes its table, curve,
       " --teacher " + (dir / "m" / "checkpoint.safetensors").string() + data + " --classifier " +
       std::string(LETHE_SOURCE_DIR) +
       "/weights/mnist-classifier.safetensors --batch 2 --lr 1e-4 --lr-fake 1e-4 --snapshots 0,1 "
-      "--forget-samples 3 --per-class 2 --curve-samples 2 --sampler-steps 2 --out " +
+      "--forget-samples 3 --per-class 2 --curve-samples 2 --sampler-steps 2 --speed-samples 1 "
+      "--speed-sampler-steps 2 --out " +
       dir.string();
   const CommandResult first = run_lethe("experiment sfd-mnist --steps 1" + flags);
   REQUIRE_MESSAGE(first.exit_code == 0, first.output);
@@ -325,7 +326,8 @@ TEST_CASE("lethe experiment sfd-mnist runs, resumes and writes its table, curve,
   REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
   CHECK(resumed.contains("resumed"));
   const std::string markdown = read_text(dir / "sfd-mnist.md");
-  for (const char* row : {"| teacher | 2 |", "| sid | 1 |", "| sfd | 1 |"})
+  for (const char* row :
+       {"| teacher | 2 |", "| sid | 1 |", "| sfd | 1 |", "| teacher pc 2 (speed only) | 4 |"})
     CHECK_MESSAGE(markdown.find(row) != std::string::npos, row << "\n" << markdown);
   const std::string svg = read_text(dir / "ua-curve.svg");
   CHECK(svg.rfind("<svg", 0) == 0);
