@@ -270,6 +270,14 @@ TEST_CASE("lethe distill sid / unlearn sfd: resume bit for bit, sample the gener
   CHECK(guided.exit_code != 0);
   CHECK(guided.contains("a one-step generator takes no classifier-free guidance"));
 
+  const CommandResult random = run_lethe("unlearn sfd --forget 0,9 --override random --steps 1" +
+                                         flags + " --out " + (dir / "random").string());
+  REQUIRE_MESSAGE(random.exit_code == 0, random.output);
+  CHECK(random.contains("sfd: forget {0,9} -> random"));
+  CHECK(ScoreModel::load((dir / "random" / "checkpoint.safetensors").string())
+            ->metadata()
+            .at("sfd.override") == "random");
+
   const CommandResult sid =
       run_lethe("distill sid --steps 1" + flags + " --out " + (dir / "sid").string());
   REQUIRE_MESSAGE(sid.exit_code == 0, sid.output);
