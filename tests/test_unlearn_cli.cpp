@@ -136,7 +136,9 @@ TEST_CASE("lethe experiment msgm-mnist compares checkpoints and writes its table
       " --classifier " + std::string(LETHE_SOURCE_DIR) + "/weights/mnist-classifier.safetensors";
   const CommandResult run = run_lethe(
       "experiment msgm-mnist --undesirable 7 --models a=" + model + ",b=" + model + classifier +
-      data + " --unguided 4 --per-class 2 --bpd-images 1 --bpd-tolerance 0.01 --steps 2 --out " +
+      data +
+      " --unguided 4 --per-class 2 --bpd-images 1 --bpd-tolerance 0.01 --steps 2 --edit-images 2 "
+      "--edit-steps 2 --out " +
       dir.string());
   REQUIRE_MESSAGE(run.exit_code == 0, run.output);
   const std::string markdown = read_text(dir / "msgm-mnist.md");
@@ -147,6 +149,11 @@ TEST_CASE("lethe experiment msgm-mnist compares checkpoints and writes its table
                           "\"bpd_undesirable\"", "\"cfid\""})
     CHECK_MESSAGE(json.find(key) != std::string::npos, key);
   CHECK(fs::exists(dir / "a.png"));
+  CHECK(fs::exists(dir / "a-edits.png"));
+  for (const char* row : {"| a | D_g | inpaint top | 2 |", "| a | D_u | inpaint centre | 2 |",
+                          "| b | D_u | reconstruct (PF-ODE) | 2 |"})
+    CHECK_MESSAGE(markdown.find(row) != std::string::npos, row);
+  CHECK(json.find("\"classified_as_original_digit\"") != std::string::npos);
   const CommandResult bad = run_lethe("experiment msgm-mnist --models a" + data);
   CHECK(bad.exit_code != 0);
   CHECK(bad.contains("NAME=CHECKPOINT"));

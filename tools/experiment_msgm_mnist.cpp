@@ -2,8 +2,10 @@
 // fine-tuned baselines, the moderated ones; any checkpoints given as NAME=PATH) it samples
 // unguided (null label) and class-conditional digits with one sampler and seed, and reports with
 // the shipped classifier: the undesirable rate of unguided samples and of samples that ask for an
-// undesirable digit, RA / cFID / precision / recall on D_g, and bits/dim of held-out D_g and D_u
-// test images. Writes msgm-mnist.md (table and grids), msgm-mnist.json and one grid per model.
+// undesirable digit, RA / cFID / precision / recall on D_g, bits/dim of held-out D_g and D_u
+// test images, and zero-shot inpainting (top, right, centre masks) and PF-ODE reconstruction of
+// held-out D_g and D_u images (PSNR, and the classifier's label of the results). Writes
+// msgm-mnist.md (tables and grids), msgm-mnist.json and two grids per model.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -12,7 +14,9 @@
 #include "commands.h"
 #include "image_selection.h"
 #include "json_report.h"
+#include "lethe/autograd.h"
 #include "lethe/evaluation.h"
+#include "lethe/image_masks.h"
 #include "lethe/int_list.h"
 #include "lethe/png.h"
 #include "lethe/score_model.h"
@@ -34,9 +38,68 @@ struct MsgmMnistOptions {
   int64_t per_class = 20;       // conditional samples per class
   int64_t bpd_images = 16;      // test images per set (D_g, D_u); 0 skips bits/dim
   double bpd_tolerance = 1e-5;  // RK45 rtol = atol of the likelihood ODE
+  int64_t edit_images = 8;      // test images per set for inpainting / reconstruction; 0 skips
+  int edit_steps = 100;         // PC inpainting steps; Heun steps of the reconstruction ODE
   int64_t batch = 128;
   uint64_t seed = 1;
 };
+
+// Inpainting with each mask and PF-ODE reconstruction of held-out images of one set, with the
+// null label: mean PSNR to the originals, the share of results classified as their original digit
+// and the share classified as an undesirable digit. Also returns the images for the grid
+// (originals, then the top-mask inpainting, then the reconstruction).
+struct EditFigures {
+  nlohmann::json rows = nlohmann::json::array();
+  std::vector<Tensor> grid_rows;
+};
+EditFigures edit_held_out_images(const ScoreModel& model, const MsgmMnistOptions& options,
+                                 const std::vector<int>& classes, const std::string& set,
+                                 const std::vector<int>& undesirable,
+                                 const DigitClassifier& classifier) {
+  const SelectedImages selected =
+      select_test_images(options.data_dir, join_ints(classes), options.edit_images);
+  const int64_t n = selected.images.dim(0);
+  const ScoreFn score = single_label_score(model, "null", n);
+  NoGrad no_grad;
+  EditFigures out;
+  out.grid_rows.push_back(selected.images);
+  auto add = [&](const std::string& task, const Tensor& results) {
+    const std::vector<double> quality = psnr(results, selected.images);
+    const std::vector<int> predicted = classify(classifier, results);
+    double mean_psnr = 0, same = 0, as_undesirable = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      mean_psnr += quality[i] / n;
+      same += (predicted[i] == selected.labels.data<int64_t>()[i]) / double(n);
+      as_undesirable +=
+          (std::find(undesirable.begin(), undesirable.end(), predicted[i]) != undesirable.end()) /
+          double(n);
+    }
+    out.rows.push_back({{"set", set},
+                        {"task", task},
+                        {"images", n},
+                        {"mean_psnr", mean_psnr},
+                        {"classified_as_original_digit", same},
+                        {"classified_undesirable", as_undesirable}});
+  };
+  SamplerConfig inpainter;
+  inpainter.name = "pc";
+  inpainter.steps = options.edit_steps;
+  for (const char* mask_name : {"top", "right", "centre"}) {
+    Generator noise(options.seed, 0);
+    const Tensor mask = inpainting_mask(mask_name, selected.images.dim(2), selected.images.dim(3));
+    const Tensor filled = inpaint(score, model.sde(), inpainter, selected.images, mask, noise);
+    add(std::string("inpaint ") + mask_name, filled);
+    if (std::string(mask_name) == "top") out.grid_rows.push_back(filled);
+  }
+  SamplerConfig ode;
+  ode.name = "heun";
+  ode.steps = options.edit_steps;
+  Generator noise(options.seed, 0);
+  const Tensor rebuilt = reconstruct(score, model.sde(), ode, selected.images, noise);
+  add("reconstruct (PF-ODE)", rebuilt);
+  out.grid_rows.push_back(rebuilt);
+  return out;
+}
 
 std::vector<std::pair<std::string, std::string>> parse_models(const std::string& text) {
   std::vector<std::pair<std::string, std::string>> models;
@@ -157,6 +220,22 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
           mean_bits_per_dim(*model, options.data_dir, undesirable, options.bpd_images,
                             options.bpd_tolerance, options.seed);
     }
+    if (options.edit_images > 0) {
+      std::printf("%s: inpainting and reconstruction...\n", name.c_str());
+      std::fflush(stdout);
+      std::vector<Tensor> edit_rows;
+      entry["edits"] = nlohmann::json::array();
+      for (const auto& [set, classes] :
+           {std::pair{std::string("D_g"), desirable}, std::pair{std::string("D_u"), undesirable}}) {
+        EditFigures edits =
+            edit_held_out_images(*model, options, classes, set, undesirable, *classifier);
+        for (const auto& row : edits.rows) entry["edits"].push_back(row);
+        edit_rows.insert(edit_rows.end(), edits.grid_rows.begin(), edits.grid_rows.end());
+      }
+      write_image_grid(options.out_dir + "/" + name + "-edits.png", concat(edit_rows, 0),
+                       static_cast<int>(edit_rows[0].dim(0)));
+      entry["edits_png"] = name + "-edits.png";
+    }
     // Grid: the first 10 unguided samples, then 10 columns per class row.
     const int64_t columns = std::min<int64_t>(10, options.per_class);
     std::vector<Tensor> rows;
@@ -197,23 +276,54 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
         << ", recall " << number(floor["recall"], "%.3f") << ".\n";
   std::printf("\n%s", table.str().c_str());
 
+  std::ostringstream edits;
+  if (options.edit_images > 0) {
+    edits << "| model | set | task | images | PSNR (dB) | classified as the original digit | "
+             "classified undesirable |\n|---|---|---|---|---|---|---|\n";
+    for (const auto& m : report["models"])
+      for (const auto& e : m["edits"])
+        edits << "| " << m["name"].get<std::string>() << " | " << e["set"].get<std::string>()
+              << " | " << e["task"].get<std::string>() << " | " << e["images"].get<int64_t>()
+              << " | " << number(e["mean_psnr"], "%.2f") << " | "
+              << number(e["classified_as_original_digit"], "%.3f") << " | "
+              << number(e["classified_undesirable"], "%.3f") << " |\n";
+    std::printf("\n%s", edits.str().c_str());
+  }
+
   std::ostringstream markdown;
   markdown << "# MSGM on MNIST (`lethe experiment msgm-mnist`)\n\nGenerated by `lethe experiment "
               "msgm-mnist --undesirable "
            << options.undesirable << " --models " << options.models << " --unguided "
            << options.unguided << " --per-class " << options.per_class << " --bpd-images "
-           << options.bpd_images << " --bpd-tolerance " << options.bpd_tolerance << " --out "
-           << options.out_dir << "`.\n\nSampler: " << sampler.name << ", " << sampler.steps
+           << options.bpd_images << " --bpd-tolerance " << options.bpd_tolerance
+           << " --edit-images " << options.edit_images << " --edit-steps " << options.edit_steps
+           << " --out " << options.out_dir << "`.\n\nSampler: " << sampler.name << ", "
+           << sampler.steps
            << " steps; unguided samples use the null label, class-conditional ones CFG w = "
            << options.cfg << ". Classifier: `" << options.classifier << "` (held-out accuracy "
            << classifier_accuracy << "). Bits/dim: " << options.bpd_images
            << " test images per set, null label, PF-ODE (RK45 at rtol = atol = "
            << options.bpd_tolerance << ", Hutchinson).\n\n"
-           << table.str()
-           << "\nSample grids (first row: unguided; then one row per digit 0-9):\n\n";
+           << table.str();
+  if (options.edit_images > 0)
+    markdown << "\nZero-shot inpainting (PC, " << options.edit_steps
+             << " steps; the mask names the known part) and PF-ODE reconstruction (Heun, "
+             << options.edit_steps << " steps, perturbed at t = 0.02) of the first "
+             << options.edit_images
+             << " held-out test images of each set, null label; PSNR to the original and the "
+                "classifier's label of the result:\n\n"
+             << edits.str();
+  markdown << "\nSample grids (first row: unguided; then one row per digit 0-9):\n\n";
   for (const auto& m : report["models"])
     markdown << "- " << m["name"].get<std::string>() << " (`" << m["checkpoint"].get<std::string>()
              << "`): ![](" << m["grid_png"].get<std::string>() << ")\n";
+  if (options.edit_images > 0) {
+    markdown << "\nEdit grids (rows: D_g originals, top-half inpainting, reconstruction; then the "
+                "same for D_u):\n\n";
+    for (const auto& m : report["models"])
+      markdown << "- " << m["name"].get<std::string>() << ": ![]("
+               << m["edits_png"].get<std::string>() << ")\n";
+  }
   write_text(options.out_dir + "/msgm-mnist.md", markdown.str());
   write_json(options.out_dir + "/msgm-mnist.json", report);
 }
@@ -252,6 +362,14 @@ void register_experiment_msgm_mnist(CLI::App& experiment) {
   command
       ->add_option("--bpd-tolerance", options->bpd_tolerance,
                    "RK45 rtol and atol of the bits/dim ODE")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--edit-images", options->edit_images,
+                   "Test images per set for inpainting and reconstruction (0: skip)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  command->add_option("--edit-steps", options->edit_steps, "PC inpainting / Heun ODE steps")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   command->add_option("--batch", options->batch, "Samples per network call")
