@@ -327,23 +327,25 @@ TEST_CASE("lethe experiment sfd-mnist runs, resumes and writes its table, curve,
       "/weights/mnist-classifier.safetensors --batch 2 --lr 1e-4 --lr-fake 1e-4 --snapshots 0,1 "
       "--forget-samples 3 --per-class 2 --curve-samples 2 --sampler-steps 2 --speed-samples 1 "
       "--speed-sampler-steps 2 --out " +
-      dir.string();
+      (dir / "report").string() + " --runs " + (dir / "runs").string();
   const CommandResult first = run_lethe("experiment sfd-mnist --steps 1" + flags);
   REQUIRE_MESSAGE(first.exit_code == 0, first.output);
   const CommandResult resumed = run_lethe("experiment sfd-mnist --steps 2" + flags);
   REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
   CHECK(resumed.contains("resumed"));
-  const std::string markdown = read_text(dir / "sfd-mnist.md");
+  const std::string markdown = read_text(dir / "report" / "sfd-mnist.md");
   for (const char* row :
        {"| teacher | 2 |", "| sid | 1 |", "| sfd | 1 |", "| teacher pc 2 (speed only) | 4 |"})
     CHECK_MESSAGE(markdown.find(row) != std::string::npos, row << "\n" << markdown);
-  const std::string svg = read_text(dir / "ua-curve.svg");
+  const std::string svg = read_text(dir / "report" / "ua-curve.svg");
   CHECK(svg.rfind("<svg", 0) == 0);
   CHECK(svg.find("sfd") != std::string::npos);
-  const std::string json = read_text(dir / "sfd-mnist.json");
+  const std::string json = read_text(dir / "report" / "sfd-mnist.json");
   CHECK(json.find("\"forget_classified_as_override\"") != std::string::npos);
   CHECK(json.find("\"curves\"") != std::string::npos);
-  for (const char* grid : {"teacher.png", "sid.png", "sfd.png"}) CHECK(fs::exists(dir / grid));
+  for (const char* grid : {"teacher.png", "sid.png", "sfd.png"})
+    CHECK(fs::exists(dir / "report" / grid));
+  CHECK(fs::exists(dir / "runs" / "sfd" / "snapshots" / "step-000001.safetensors"));
   const CommandResult random = run_lethe("experiment sfd-mnist --override random" + flags);
   CHECK(random.exit_code != 0);
   CHECK(random.contains("give a class"));

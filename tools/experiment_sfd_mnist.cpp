@@ -27,6 +27,8 @@ struct SfdMnistOptions {
   std::string classifier = "weights/mnist-classifier.safetensors";
   std::string data_dir = "data/mnist";
   std::string out_dir = "runs/experiments/sfd-mnist";
+  std::string runs = "";  // the training runs; default OUT/runs
+  std::string runs_dir() const { return runs.empty() ? out_dir + "/runs" : runs; }
   int64_t forget_samples = 100;
   int64_t per_class = 50;
   int64_t curve_samples = 100;  // forget-class samples per snapshot
@@ -130,13 +132,14 @@ void run_sfd_mnist(SfdMnistOptions options) {
   const auto classifier = load_classifier(options.classifier, &classifier_accuracy);
   const ImageDataset test = load_idx_dataset(options.data_dir, "test");
   const ImageDataset train = load_idx_dataset(options.data_dir, "train");
+  std::filesystem::create_directories(options.out_dir);
 
   std::vector<std::string> runs;  // evaluation order; SFD, the subject, trains first
   if (!options.skip_sid) runs.push_back("sid");
   runs.push_back("sfd");
   for (auto name = runs.rbegin(); name != runs.rend(); ++name) {
     SfdRun run = sfd;
-    run.out_dir = options.out_dir + "/runs/" + *name;
+    run.out_dir = options.runs_dir() + "/" + *name;
     run.resume = std::filesystem::exists(run.out_dir + "/checkpoint.safetensors");
     if (*name == "sid") {
       run.forget.clear();
@@ -169,7 +172,7 @@ void run_sfd_mnist(SfdMnistOptions options) {
       {"models", nlohmann::json::array()}};
   std::vector<std::pair<std::string, std::string>> models{{"teacher", sfd.teacher}};
   for (const std::string& name : runs)
-    models.emplace_back(name, options.out_dir + "/runs/" + name + "/checkpoint.safetensors");
+    models.emplace_back(name, options.runs_dir() + "/" + name + "/checkpoint.safetensors");
   for (const auto& [name, path] : models) {
     std::printf("evaluating %s...\n", name.c_str());
     std::fflush(stdout);
@@ -234,7 +237,7 @@ void run_sfd_mnist(SfdMnistOptions options) {
                                                                 {"sid", "#1f77b4"}};
   for (const auto& [name, color] : colors) {
     if (std::find(runs.begin(), runs.end(), name) == runs.end()) continue;
-    const Curve curve = forgetting_curve(options.out_dir + "/runs/" + name, options, forget,
+    const Curve curve = forgetting_curve(options.runs_dir() + "/" + name, options, forget,
                                          override_class, *classifier);
     report["curves"][name] = {{"step", curve.step},
                               {"ua", curve.ua},
@@ -278,10 +281,10 @@ void run_sfd_mnist(SfdMnistOptions options) {
            << forget << " --override " << override_class << " --steps " << sfd.steps << " --batch "
            << sfd.config.batch << " --lr " << sfd.config.lr_generator << " --lr-fake "
            << sfd.config.lr_fake << " --ema " << sfd.config.ema << " --out " << options.out_dir
-           << "`: teacher `" << sfd.teacher << "` (" << options.sampler << " "
-           << options.sampler_steps << " steps, CFG w = " << options.cfg << "; speed also for its "
-           << options.speed_sampler << " " << options.speed_sampler_steps << "-step sampler on "
-           << options.speed_samples
+           << (options.runs.empty() ? "" : " --runs " + options.runs) << "`: teacher `"
+           << sfd.teacher << "` (" << options.sampler << " " << options.sampler_steps
+           << " steps, CFG w = " << options.cfg << "; speed also for its " << options.speed_sampler
+           << " " << options.speed_sampler_steps << "-step sampler on " << options.speed_samples
            << " images), its SiD distillation (forget weights 0) and SFD (forget weights "
            << sfd.config.forget_weight_generator << " generator / " << sfd.config.forget_weight_fake
            << " fake score), both one-step generators trained for " << sfd.steps
@@ -342,8 +345,10 @@ void register_experiment_sfd_mnist(CLI::App& experiment) {
   command->add_option("--classifier", options->classifier, "Classifier weights")
       ->capture_default_str();
   command->add_option("--data", options->data_dir, "IDX data directory")->capture_default_str();
-  command->add_option("--out", options->out_dir, "Output directory (runs resume from here)")
+  command->add_option("--out", options->out_dir, "Output directory (tables, plots, grids)")
       ->capture_default_str();
+  command->add_option("--runs", options->runs,
+                      "Where the runs train and resume (default OUT/runs)");
   command
       ->add_option("--forget-samples", options->forget_samples,
                    "Samples asked for the forget digit")
