@@ -251,6 +251,7 @@ void run_demo(const DemoOptions& options) {
                format(1 - f.classified_as_asked[m.forget], "%.2f");
       original_value = format(1 - original.classified_as_asked[m.forget], "%.2f");
     } else if (m.undesirable >= 0) {
+      skip = m.undesirable;
       metric = "unguided " + std::to_string(m.undesirable) +
                "-rate: " + format(f.unguided_undesirable, "%.2f");
       original_value = format(original.unguided_undesirable, "%.2f");
@@ -309,13 +310,15 @@ void run_demo(const DemoOptions& options) {
   add_result_plots(
       report, "SFD: forgetting speed",
       {options.results_dir + "/sfd/ua-curve.svg", options.results_dir + "/sfd/override-curve.svg"},
-      "lethe experiment sfd-mnist --forget 0 --override 1 --out docs/results/sfd");
+      "lethe experiment sfd-mnist --forget 0 --override 1 --out docs/results/sfd --runs "
+      "runs/experiments/sfd-mnist/runs");
   add_result_plots(report, "RGD vs GradDiff: l_f and l_r per step",
                    {options.results_dir + "/rgd/losses-Adam-forget.svg",
                     options.results_dir + "/rgd/losses-Adam-retain.svg",
                     options.results_dir + "/rgd/losses-SGD-forget.svg",
                     options.results_dir + "/rgd/losses-SGD-retain.svg"},
-                   "lethe experiment rgd-mnist --forget 4 --out docs/results/rgd");
+                   "lethe experiment rgd-mnist --forget 4 --out docs/results/rgd --runs "
+                   "runs/experiments/rgd-mnist/runs");
   report.write(options.out_dir + "/report.html");
 }
 
