@@ -37,7 +37,7 @@ struct RgdMnistOptions {
   double sgd_lr = 1e-2;             // plain SGD
   GradientUnlearningConfig shared;  // batch sizes, retain set size, lambda: the same for all
   int64_t forget_samples = 100;
-  int64_t per_class = 50;
+  int64_t per_class = 30;
   std::string sampler = "ddim";
   int sampler_steps = 50;
   double cfg = 1;
