@@ -11,10 +11,9 @@
 #include <sstream>
 
 #include "commands.h"
+#include "forgetting_evaluation.h"
 #include "gradient_unlearning_run.h"
 #include "json_report.h"
-#include "lethe/evaluation.h"
-#include "lethe/png.h"
 #include "lethe/score_model.h"
 #include "parse_digits.h"
 #include "svg_plot.h"
@@ -154,17 +153,12 @@ void run_rgd_mnist(const RgdMnistOptions& options) {
     std::printf("evaluating %s...\n", name.c_str());
     std::fflush(stdout);
     const auto model = ScoreModel::load(path);
-    GenerationRequest request{sampler, {}, options.cfg, options.seed, 128, Tensor()};
-    request.labels.assign(options.forget_samples, forget[0]);
-    for (int c : retained)
-      for (int64_t i = 0; i < options.per_class; ++i) request.labels.push_back(c);
-    const GeneratedSamples samples = generate(*model, request);
-    EvaluationRequest what;
-    what.forget_class = forget[0];
-    what.retained = retained;
-    what.seed = options.seed;
-    const nlohmann::json figures =
-        evaluate_samples(*classifier, samples.samples, samples.labels, what, test, train);
+    const ForgettingRequest request{forget[0],         retained, options.forget_samples,
+                                    options.per_class, sampler,  options.cfg,
+                                    options.seed};
+    const nlohmann::json figures = evaluate_forgetting(*model, request, *classifier, test, train,
+                                                       options.out_dir + "/" + name + ".png")
+                                       .evaluation;
     nlohmann::json entry = {{"name", name},
                             {"checkpoint", path},
                             {"ua", figures["ua"]},
@@ -177,16 +171,6 @@ void run_rgd_mnist(const RgdMnistOptions& options) {
       entry["wall_seconds"] = log.wall_seconds;
       entry["steps"] = log.step.empty() ? 0.0 : log.step.back();
     }
-    // Grid: 10 forget-class samples, then 10 of each retained class.
-    std::vector<Tensor> rows{
-        samples.samples.slice_batch(0, std::min<int64_t>(10, options.forget_samples))};
-    const int64_t columns = std::min<int64_t>(10, options.per_class);
-    for (size_t k = 0; k < retained.size(); ++k) {
-      const int64_t first = options.forget_samples + static_cast<int64_t>(k) * options.per_class;
-      rows.push_back(samples.samples.slice_batch(first, first + columns));
-    }
-    write_image_grid(options.out_dir + "/" + name + ".png", concat(rows, 0),
-                     static_cast<int>(std::min<int64_t>(columns, options.forget_samples)));
     entry["grid_png"] = name + ".png";
     report["models"].push_back(entry);
   }

@@ -11,9 +11,8 @@
 #include <sstream>
 
 #include "commands.h"
+#include "forgetting_evaluation.h"
 #include "json_report.h"
-#include "lethe/evaluation.h"
-#include "lethe/png.h"
 #include "lethe/score_model.h"
 #include "parse_digits.h"
 #include "sfd_run.h"
@@ -42,47 +41,6 @@ struct SfdMnistOptions {
   int speed_sampler_steps = 1000;
   int64_t speed_samples = 8;
 };
-
-struct Figures {  // of one model
-  double ua = 0, override_share = 0;
-  nlohmann::json evaluation;
-  double images_per_second = 0;
-  int64_t nfe = 0;
-};
-
-// Samples `forget_samples` requests for c_f and `per_class` for each retained digit, and scores
-// them.
-Figures evaluate_model(const ScoreModel& model, const SfdMnistOptions& options, int forget,
-                       int override_class, const std::vector<int>& retained,
-                       const DigitClassifier& classifier, const ImageDataset& test,
-                       const ImageDataset& train, Tensor* samples_out) {
-  SamplerConfig sampler;
-  sampler.name = options.sampler;
-  sampler.steps = options.sampler_steps;
-  GenerationRequest request{sampler,      {},  model.is_one_step_generator() ? 0 : options.cfg,
-                            options.seed, 128, Tensor()};
-  request.labels.assign(options.forget_samples, forget);
-  for (int c : retained)
-    for (int64_t i = 0; i < options.per_class; ++i) request.labels.push_back(c);
-  const GeneratedSamples samples = generate(model, request);
-  EvaluationRequest what;
-  what.forget_class = forget;
-  what.retained = retained;
-  what.seed = options.seed;
-  Figures figures;
-  figures.evaluation =
-      evaluate_samples(classifier, samples.samples, samples.labels, what, test, train);
-  figures.ua = figures.evaluation["ua"].get<double>();
-  const std::vector<int> predicted =
-      classify(classifier, samples.samples.slice_batch(0, options.forget_samples));
-  int64_t as_override = 0;
-  for (int p : predicted) as_override += p == override_class;
-  figures.override_share = static_cast<double>(as_override) / options.forget_samples;
-  figures.images_per_second = samples.images_per_second;
-  figures.nfe = samples.nfe_per_image;
-  *samples_out = samples.samples;
-  return figures;
-}
 
 // UA and the override share of forget-class requests for every snapshot of a run.
 struct Curve {
@@ -177,28 +135,28 @@ void run_sfd_mnist(SfdMnistOptions options) {
     std::printf("evaluating %s...\n", name.c_str());
     std::fflush(stdout);
     const auto model = ScoreModel::load(path);
-    Tensor samples;
-    const Figures f = evaluate_model(*model, options, forget, override_class, retained, *classifier,
-                                     test, train, &samples);
+    ForgettingRequest request{forget,
+                              retained,
+                              options.forget_samples,
+                              options.per_class,
+                              SamplerConfig{options.sampler, options.sampler_steps},
+                              options.cfg,
+                              options.seed};
+    const ForgettingFigures f = evaluate_forgetting(*model, request, *classifier, test, train,
+                                                    options.out_dir + "/" + name + ".png");
     const nlohmann::json& e = f.evaluation;
+    const double override_share =
+        std::count(f.forget_predicted.begin(), f.forget_predicted.end(), override_class) /
+        static_cast<double>(options.forget_samples);
     nlohmann::json entry = {{"name", name},
                             {"checkpoint", path},
-                            {"nfe_per_image", f.nfe},
-                            {"images_per_second", f.images_per_second},
-                            {"ua", f.ua},
-                            {"forget_classified_as_override", f.override_share},
+                            {"nfe_per_image", f.generated.nfe_per_image},
+                            {"images_per_second", f.generated.images_per_second},
+                            {"ua", e["ua"]},
+                            {"forget_classified_as_override", override_share},
                             {"ra", e["ra"]},
                             {"quality_retained", e["quality"]},
                             {"quality_floor_real_vs_real", e["quality_floor_real_vs_real"]}};
-    // Grid: 10 forget-class samples, then 10 of each retained class.
-    const int64_t columns = std::min<int64_t>({10, options.per_class, options.forget_samples});
-    std::vector<Tensor> rows{samples.slice_batch(0, columns)};
-    for (size_t k = 0; k < retained.size(); ++k) {
-      const int64_t first = options.forget_samples + static_cast<int64_t>(k) * options.per_class;
-      rows.push_back(samples.slice_batch(first, first + columns));
-    }
-    write_image_grid(options.out_dir + "/" + name + ".png", concat(rows, 0),
-                     static_cast<int>(columns));
     entry["grid_png"] = name + ".png";
     report["models"].push_back(entry);
   }
