@@ -33,7 +33,7 @@ struct RgdMnistOptions {
   std::string runs_dir() const { return runs.empty() ? out_dir + "/runs" : runs; }
   int64_t steps = 200;
   double lr = 1e-4;                 // Adam (the public code uses 1e-5 over ~800 steps)
-  double sgd_lr = 1e-2;             // plain SGD
+  double sgd_lr = 2e-3;             // plain SGD (1e-2 made RGD diverge at step 37)
   GradientUnlearningConfig shared;  // batch sizes, retain set size, lambda: the same for all
   int64_t forget_samples = 100;
   int64_t per_class = 30;
