@@ -236,6 +236,10 @@ TEST_CASE("lethe distill sid / unlearn sfd: resume bit for bit, sample the gener
                                         " --out " + (dir / "resumed").string());
   REQUIRE_MESSAGE(first.exit_code == 0, first.output);
   CHECK(first.contains("sfd: forget {0} -> 1"));
+  {  // a row written after the checkpoint by a killed run: the resume drops it
+    std::ofstream stale(dir / "resumed" / "log.csv", std::ios::app);
+    stale << "3,9,9,9,9,9\n";
+  }
   const CommandResult second = run_lethe("unlearn sfd --forget 0 --override 1 --steps 3 --resume" +
                                          flags + " --out " + (dir / "resumed").string());
   REQUIRE_MESSAGE(second.exit_code == 0, second.output);

@@ -13,6 +13,7 @@
 #include "gradient_unlearning_run.h"
 #include "lethe/progress.h"
 #include "parse_digits.h"
+#include "run_log.h"
 
 namespace lethe::tools {
 namespace {
@@ -51,13 +52,12 @@ bool run_gradient_unlearning(GradientUnlearningRun run) {
     std::printf("resumed %s at step %lld\n", checkpoint.c_str(),
                 static_cast<long long>(unlearner.step()));
   }
-  const bool new_log = !run.resume || !std::filesystem::exists(log_path);
-  std::ofstream log(log_path, new_log ? std::ios::trunc : std::ios::app);
-  LETHE_CHECK(log.good(), "cannot write the unlearning log '", log_path, "'");
-  if (new_log)
-    log << "step,forget_loss,retain_loss,cos_phi,conflict,predicted_forget_change,"
-           "actual_forget_change,forget_held,predicted_retain_change,actual_retain_change,"
-           "retain_held,method_loss,elapsed_s\n";
+  std::ofstream log =
+      open_run_log(log_path,
+                   "step,forget_loss,retain_loss,cos_phi,conflict,predicted_forget_change,"
+                   "actual_forget_change,forget_held,predicted_retain_change,actual_retain_change,"
+                   "retain_held,method_loss,elapsed_s",
+                   run.resume, unlearner.step());
 
   const std::string method = unlearn_method_name(config.method);
   std::printf(

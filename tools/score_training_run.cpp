@@ -10,6 +10,7 @@
 #include "lethe/device.h"
 #include "lethe/progress.h"
 #include "parse_digits.h"
+#include "run_log.h"
 
 namespace lethe::tools {
 
@@ -79,10 +80,9 @@ void run_score_training(ScoreTrainingRun options) {
     std::printf("resumed %s at step %lld\n", checkpoint.c_str(),
                 static_cast<long long>(trainer.step()));
   }
-  const bool new_log = !options.resume || !std::filesystem::exists(log_path);
-  std::ofstream log(log_path, new_log ? std::ios::trunc : std::ios::app);
-  LETHE_CHECK(log.good(), "cannot write the training log '", log_path, "'");
-  if (new_log) log << "step,loss,desirable_loss,undesirable_loss,grad_norm,lr,elapsed_s\n";
+  std::ofstream log =
+      open_run_log(log_path, "step,loss,desirable_loss,undesirable_loss,grad_norm,lr,elapsed_s",
+                   options.resume, trainer.step());
 
   std::signal(SIGINT, [](int) { stop_requested = true; });
   std::printf(

@@ -12,6 +12,7 @@
 #include "lethe/error.h"
 #include "lethe/progress.h"
 #include "parse_digits.h"
+#include "run_log.h"
 
 namespace lethe::tools {
 namespace {
@@ -73,10 +74,9 @@ bool run_sfd(SfdRun run) {
     std::printf("resumed %s at step %lld\n", checkpoint.c_str(),
                 static_cast<long long>(distiller.step()));
   }
-  const bool new_log = !run.resume || !std::filesystem::exists(log_path);
-  std::ofstream log(log_path, new_log ? std::ios::trunc : std::ios::app);
-  LETHE_CHECK(log.good(), "cannot write the SFD log '", log_path, "'");
-  if (new_log) log << "step,fake_loss,generator_loss,forget_loss,generated_abs_mean,elapsed_s\n";
+  std::ofstream log = open_run_log(
+      log_path, "step,fake_loss,generator_loss,forget_loss,generated_abs_mean,elapsed_s",
+      run.resume, distiller.step());
 
   const char* what = config.forgets() ? "sfd" : "sid";
   if (config.forgets())
