@@ -253,27 +253,22 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
   table << "| model | unguided: undesirable rate | asked for undesirable: classified so | RA on "
            "D_g | cFID D_g | precision | recall | bits/dim D_g | bits/dim D_u |\n"
            "|---|---|---|---|---|---|---|---|---|\n";
-  auto number = [](const nlohmann::json& value, const char* format) {
-    if (value.is_null()) return std::string("-");
-    char text[32];
-    std::snprintf(text, sizeof text, format, value.get<double>());
-    return std::string(text);
-  };
   for (const auto& m : report["models"]) {
     table << "| " << m["name"].get<std::string>() << " | "
-          << number(m["unguided_undesirable_rate"], "%.3f") << " | "
-          << number(m["asked_undesirable_rate"], "%.3f") << " | "
-          << number(m["ra_desirable"], "%.3f") << " | "
-          << number(m["quality_desirable"]["cfid"], "%.1f") << " | "
-          << number(m["quality_desirable"]["precision"], "%.3f") << " | "
-          << number(m["quality_desirable"]["recall"], "%.3f") << " | "
-          << number(m.value("bpd_desirable", nlohmann::json()), "%.3f") << " | "
-          << number(m.value("bpd_undesirable", nlohmann::json()), "%.3f") << " |\n";
+          << format_number(m["unguided_undesirable_rate"], "%.3f") << " | "
+          << format_number(m["asked_undesirable_rate"], "%.3f") << " | "
+          << format_number(m["ra_desirable"], "%.3f") << " | "
+          << format_number(m["quality_desirable"]["cfid"], "%.1f") << " | "
+          << format_number(m["quality_desirable"]["precision"], "%.3f") << " | "
+          << format_number(m["quality_desirable"]["recall"], "%.3f") << " | "
+          << format_number(m.value("bpd_desirable", nlohmann::json()), "%.3f") << " | "
+          << format_number(m.value("bpd_undesirable", nlohmann::json()), "%.3f") << " |\n";
   }
   const auto& floor = report["models"][0]["quality_floor_real_vs_real"];
   table << "\nReal-vs-real floor (train vs test images of D_g): cFID "
-        << number(floor["cfid"], "%.1f") << ", precision " << number(floor["precision"], "%.3f")
-        << ", recall " << number(floor["recall"], "%.3f") << ".\n";
+        << format_number(floor["cfid"], "%.1f") << ", precision "
+        << format_number(floor["precision"], "%.3f") << ", recall "
+        << format_number(floor["recall"], "%.3f") << ".\n";
   std::printf("\n%s", table.str().c_str());
 
   std::ostringstream edits;
@@ -284,9 +279,9 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
       for (const auto& e : m["edits"])
         edits << "| " << m["name"].get<std::string>() << " | " << e["set"].get<std::string>()
               << " | " << e["task"].get<std::string>() << " | " << e["images"].get<int64_t>()
-              << " | " << number(e["mean_psnr"], "%.2f") << " | "
-              << number(e["classified_as_original_digit"], "%.3f") << " | "
-              << number(e["classified_undesirable"], "%.3f") << " |\n";
+              << " | " << format_number(e["mean_psnr"], "%.2f") << " | "
+              << format_number(e["classified_as_original_digit"], "%.3f") << " | "
+              << format_number(e["classified_undesirable"], "%.3f") << " |\n";
     std::printf("\n%s", edits.str().c_str());
   }
 

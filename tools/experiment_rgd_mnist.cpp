@@ -203,23 +203,18 @@ void run_rgd_mnist(const RgdMnistOptions& options) {
   std::ostringstream table;
   table << "| model | UA | mean p(c_f) | RA | cFID retained | precision | recall | steps | wall "
            "time (s) |\n|---|---|---|---|---|---|---|---|---|\n";
-  auto number = [](const nlohmann::json& value, const char* format) {
-    if (value.is_null()) return std::string("-");
-    char text[32];
-    std::snprintf(text, sizeof text, format, value.get<double>());
-    return std::string(text);
-  };
   for (const auto& m : report["models"])
-    table << "| " << m["name"].get<std::string>() << " | " << number(m["ua"], "%.3f") << " | "
-          << number(m["mean_p_forget"], "%.3f") << " | " << number(m["ra"], "%.3f") << " | "
-          << number(m["quality_retained"]["cfid"], "%.1f") << " | "
-          << number(m["quality_retained"]["precision"], "%.3f") << " | "
-          << number(m["quality_retained"]["recall"], "%.3f") << " | "
-          << number(m.value("steps", nlohmann::json()), "%.0f") << " | "
-          << number(m.value("wall_seconds", nlohmann::json()), "%.0f") << " |\n";
+    table << "| " << m["name"].get<std::string>() << " | " << format_number(m["ua"], "%.3f")
+          << " | " << format_number(m["mean_p_forget"], "%.3f") << " | "
+          << format_number(m["ra"], "%.3f") << " | "
+          << format_number(m["quality_retained"]["cfid"], "%.1f") << " | "
+          << format_number(m["quality_retained"]["precision"], "%.3f") << " | "
+          << format_number(m["quality_retained"]["recall"], "%.3f") << " | "
+          << format_number(m.value("steps", nlohmann::json()), "%.0f") << " | "
+          << format_number(m.value("wall_seconds", nlohmann::json()), "%.0f") << " |\n";
   const auto& floor = report["models"][0]["quality_floor_real_vs_real"];
   table << "\nReal-vs-real floor (retained classes, train vs test): cFID "
-        << number(floor["cfid"], "%.1f") << ".\n";
+        << format_number(floor["cfid"], "%.1f") << ".\n";
   std::printf("\n%s", table.str().c_str());
 
   std::ostringstream markdown;

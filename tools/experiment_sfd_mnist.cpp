@@ -66,13 +66,6 @@ Curve forgetting_curve(const std::string& run_dir, const SfdMnistOptions& option
   return curve;
 }
 
-std::string number(const nlohmann::json& value, const char* format) {
-  if (value.is_null()) return "-";
-  char text[32];
-  std::snprintf(text, sizeof text, format, value.get<double>());
-  return text;
-}
-
 void run_sfd_mnist(SfdMnistOptions options) {
   SfdRun& sfd = options.run;
   prepare_sfd_run(sfd);
@@ -221,16 +214,17 @@ void run_sfd_mnist(SfdMnistOptions options) {
   const double teacher_speed = report["models"][0]["images_per_second"].get<double>();
   for (const auto& m : report["models"])
     table << "| " << m["name"].get<std::string>() << " | " << m["nfe_per_image"].get<int64_t>()
-          << " | " << number(m["images_per_second"], "%.1f") << " | "
-          << number(m["images_per_second"].get<double>() / teacher_speed, "%.2f") << " | "
-          << number(m["ua"], "%.3f") << " | " << number(m["forget_classified_as_override"], "%.3f")
-          << " | " << number(m["ra"], "%.3f") << " | "
-          << number(m["quality_retained"]["cfid"], "%.1f") << " | "
-          << number(m["quality_retained"]["precision"], "%.3f") << " | "
-          << number(m["quality_retained"]["recall"], "%.3f") << " |\n";
+          << " | " << format_number(m["images_per_second"], "%.1f") << " | "
+          << format_number(m["images_per_second"].get<double>() / teacher_speed, "%.2f") << " | "
+          << format_number(m["ua"], "%.3f") << " | "
+          << format_number(m["forget_classified_as_override"], "%.3f") << " | "
+          << format_number(m["ra"], "%.3f") << " | "
+          << format_number(m["quality_retained"]["cfid"], "%.1f") << " | "
+          << format_number(m["quality_retained"]["precision"], "%.3f") << " | "
+          << format_number(m["quality_retained"]["recall"], "%.3f") << " |\n";
   const auto& floor = report["models"][0]["quality_floor_real_vs_real"];
   table << "\nReal-vs-real floor (retained classes, train vs test): cFID "
-        << number(floor["cfid"], "%.1f") << ".\n";
+        << format_number(floor["cfid"], "%.1f") << ".\n";
   std::printf("\n%s", table.str().c_str());
 
   std::ostringstream markdown;

@@ -18,4 +18,11 @@ void write_json(const std::string& path, const nlohmann::json& report) {
   write_text(path, report.dump(2) + "\n");
 }
 
+std::string format_number(const nlohmann::json& value, const char* format) {
+  if (value.is_null()) return "-";
+  char text[32];
+  std::snprintf(text, sizeof text, format, value.get<double>());
+  return text;
+}
+
 }  // namespace lethe::tools
