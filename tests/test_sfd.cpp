@@ -37,15 +37,22 @@ std::unique_ptr<UNet> tiny_unet(uint64_t seed) {
   return unet;
 }
 
-// The theta-step loss of spec/sfd.md for fixed latents, labels, steps and noise, with the SiD
-// weight w held at `weight` (it is a stop-gradient, so finite differences must hold it too).
+// The theta-step loss of spec/sfd.md on three small U-Nets (generator, frozen teacher, frozen fake
+// score) for fixed latents, labels, steps and noise, with the SiD weight w held at its first value
+// (it is a stop-gradient, so finite differences must hold it too).
 struct SidProblem {
   Sde sde;
-  Tensor z, labels, e;
+  std::unique_ptr<UNet> generator, teacher, fake;
+  ParameterArena arena;  // the generator's
+  Tensor z, labels, e, weight;
   std::vector<int64_t> steps{100, 600};
   Generator dropout{0};
 
-  SidProblem() {
+  explicit SidProblem(uint64_t fake_seed)
+      : generator(tiny_unet(1)), teacher(tiny_unet(2)), fake(tiny_unet(fake_seed)) {
+    teacher->set_requires_grad(false);
+    fake->set_requires_grad(false);
+    arena = ParameterArena::pack(*generator);
     Generator noise(7);
     z = noise.normal({2, 1, 28, 28});
     e = noise.normal({2, 1, 28, 28});
@@ -64,16 +71,22 @@ struct SidProblem {
                                                   static_cast<float>(ddpm_step_time(600))},
                                {2});
   }
-  // Returns the loss; `weight` is filled on the first call (when undefined).
-  Tensor loss(const UNet& generator, const UNet& teacher, const UNet& fake, Tensor& weight) {
-    const Tensor generated = one_step_generate(generator, sde, 440, z, labels, dropout);
+  Tensor loss() {
+    const Tensor generated = one_step_generate(*generator, sde, 440, z, labels, dropout);
     const Tensor noised = x_t(generated);
     const Tensor p =
-        x0_from_eps(sde, noised, teacher.forward(noised, times(), labels, dropout), steps);
+        x0_from_eps(sde, noised, teacher->forward(noised, times(), labels, dropout), steps);
     const Tensor q =
-        x0_from_eps(sde, noised, fake.forward(noised, times(), labels, dropout), steps);
+        x0_from_eps(sde, noised, fake->forward(noised, times(), labels, dropout), steps);
     if (!weight.defined()) weight = sid_weight(p, generated);
     return sid_loss(p, q, generated, weight, 1.2);
+  }
+  // Back-propagates the loss into the generator's arena; returns the loss.
+  double backward() {
+    arena.zero_grad();
+    const Tensor value = loss();
+    value.backward();
+    return value.item();
   }
 };
 
@@ -139,19 +152,13 @@ TEST_CASE("x0_from_eps inverts the forward process; the one-step generator is x0
 
 TEST_CASE(
     "SiD generator gradient: through the frozen networks' inputs, equal to finite differences") {
-  auto generator = tiny_unet(1), teacher = tiny_unet(2), fake = tiny_unet(3);
-  teacher->set_requires_grad(false);
-  fake->set_requires_grad(false);
-  ParameterArena arena = ParameterArena::pack(*generator);
-  SidProblem problem;
-  Tensor weight;
-  arena.zero_grad();
-  const Tensor loss = problem.loss(*generator, *teacher, *fake, weight);
-  loss.backward();
+  SidProblem problem(3);
+  problem.backward();
+  ParameterArena& arena = problem.arena;
   const Tensor gradient = arena.grads.clone();
-  for (const auto& [name, parameter] : teacher->named_parameters())
+  for (const auto& [name, parameter] : problem.teacher->named_parameters())
     REQUIRE_FALSE(parameter.grad().defined());
-  for (const auto& [name, parameter] : fake->named_parameters())
+  for (const auto& [name, parameter] : problem.fake->named_parameters())
     REQUIRE_FALSE(parameter.grad().defined());
 
   // Directional derivatives along the gradient itself and along a random unit direction.
@@ -181,7 +188,7 @@ TEST_CASE(
       for (size_t i = 0; i < g.size(); ++i)
         moved[i] = static_cast<float>(base[i] + (sign == 0 ? h : -h) * (*direction)[i]);
       arena.values.copy_from(Tensor::from_vector(moved, {arena.size()}));
-      values[sign] = problem.loss(*generator, *teacher, *fake, weight).item();
+      values[sign] = problem.loss().item();
     }
     arena.values.copy_from(start);
     const double numeric = (values[0] - values[1]) / (2 * h);
@@ -194,18 +201,11 @@ TEST_CASE(
 TEST_CASE("SiD generator gradient vanishes while the fake score equals the teacher") {
   // p = q makes the loss 0 and the two paths' gradients cancel (up to f32 summation order).
   auto largest_gradient = [](uint64_t fake_seed, double* loss_value) {
-    auto generator = tiny_unet(1), teacher = tiny_unet(2), fake = tiny_unet(fake_seed);
-    teacher->set_requires_grad(false);
-    fake->set_requires_grad(false);
-    ParameterArena arena = ParameterArena::pack(*generator);
-    SidProblem problem;
-    Tensor weight;
-    arena.zero_grad();
-    const Tensor loss = problem.loss(*generator, *teacher, *fake, weight);
-    *loss_value = loss.item();
-    loss.backward();
+    SidProblem problem(fake_seed);
+    *loss_value = problem.backward();
     double largest = 0;
-    for (double v : arena.grads.to_double_vector()) largest = std::max(largest, std::abs(v));
+    for (double v : problem.arena.grads.to_double_vector())
+      largest = std::max(largest, std::abs(v));
     return largest;
   };
   double same_loss = 1, other_loss = 0;
