@@ -11,6 +11,14 @@
 namespace lethe::cpu {
 namespace {
 
+// Per-thread scratch buffers (one per Slot) that grow to the largest request and are reused.
+template <class T, int Slot>
+T* scratch(int64_t count) {
+  thread_local std::vector<T> buffer;
+  if (static_cast<int64_t>(buffer.size()) < count) buffer.resize(count);
+  return buffer.data();
+}
+
 struct ColumnRange {
   int64_t first, last, shift;
 };
@@ -82,6 +90,120 @@ void shifted_accumulate(const ConvGeometry& g, T* row, int64_t kh, int64_t kw, T
   for (int64_t p = r.first; p < r.last; ++p) out[p] += row[p];
 }
 
+// A strided convolution whose every tap, offset by -padding, lies less than one stride before the
+// output pixel's origin or at most stride - 1 after it (3x3 with stride 2 and padding 1, the
+// U-Net's downsample): split into its stride x stride phase planes (phase (rh, rw) holds the
+// pixels x[s a + rh, s b + rw] as an OH x OW plane), each im2col row is one phase plane shifted by
+// at most one row and one column, which is a same-size stride-1 row (shifted_copy).
+bool is_phase_shiftable(const ConvGeometry& g) {
+  return g.stride > 1 && g.padding <= g.stride && g.kernel_h - 1 - g.padding < g.stride &&
+         g.kernel_w - 1 - g.padding < g.stride;
+}
+
+// Tap offset t = k - padding as t = stride * shift + residue, shift in {-1, 0}.
+struct PhaseTap {
+  int64_t shift, residue;
+};
+
+PhaseTap phase_tap(const ConvGeometry& g, int64_t k) {
+  const int64_t t = k - g.padding;
+  const int64_t shift = t < 0 ? -1 : 0;
+  return {shift, t - g.stride * shift};
+}
+
+// The geometry in which shifted_copy moves an OH x OW phase plane by (shift_h, shift_w) when
+// called with kh = shift_h + 1, kw = shift_w + 1.
+ConvGeometry phase_plane_geometry(const ConvGeometry& g) {
+  return {1, 1, g.out_h(), g.out_w(), 1, 3, 3, 1, 1};
+}
+
+// plane (H, W) -> phases (stride^2, OH, OW), zero where a phase pixel falls outside the plane.
+template <class T>
+void split_phases(const ConvGeometry& g, const T* plane, T* phases) {
+  const int64_t oh_count = g.out_h(), ow_count = g.out_w(), s = g.stride;
+  for (int64_t rh = 0; rh < s; ++rh) {
+    for (int64_t rw = 0; rw < s; ++rw) {
+      T* phase = phases + (rh * s + rw) * oh_count * ow_count;
+      const int64_t inside_w = std::clamp<int64_t>((g.width - rw + s - 1) / s, 0, ow_count);
+      for (int64_t a = 0; a < oh_count; ++a) {
+        T* out = phase + a * ow_count;
+        const int64_t ih = s * a + rh;
+        const int64_t valid = ih < g.height ? inside_w : 0;
+        const T* in = plane + ih * g.width + rw;
+        if (s == 2) {  // a constant stride, so that the gather vectorises
+          for (int64_t b = 0; b < valid; ++b) out[b] = in[2 * b];
+        } else {
+          for (int64_t b = 0; b < valid; ++b) out[b] = in[s * b];
+        }
+        std::fill(out + valid, out + ow_count, T(0));
+      }
+    }
+  }
+}
+
+// The adjoint of split_phases: every plane pixel gets its phase entry (zero where it has none).
+template <class T>
+void merge_phases(const ConvGeometry& g, const T* phases, T* plane) {
+  const int64_t oh_count = g.out_h(), ow_count = g.out_w(), s = g.stride;
+  std::fill(plane, plane + g.height * g.width, T(0));
+  for (int64_t rh = 0; rh < s; ++rh) {
+    for (int64_t rw = 0; rw < s; ++rw) {
+      const T* phase = phases + (rh * s + rw) * oh_count * ow_count;
+      const int64_t inside_w = std::clamp<int64_t>((g.width - rw + s - 1) / s, 0, ow_count);
+      for (int64_t a = 0; a < oh_count && s * a + rh < g.height; ++a) {
+        const T* in = phase + a * ow_count;
+        T* out = plane + (s * a + rh) * g.width + rw;
+        if (s == 2) {  // a constant stride, so that the scatter vectorises
+          for (int64_t b = 0; b < inside_w; ++b) out[2 * b] = in[b];
+        } else {
+          for (int64_t b = 0; b < inside_w; ++b) out[s * b] = in[b];
+        }
+      }
+    }
+  }
+}
+
+// im2col (below) of an is_phase_shiftable convolution.
+template <class T>
+void im2col_by_phases(const ConvGeometry& g, const T* image, T* col, int64_t ld) {
+  const int64_t pixels = g.out_h() * g.out_w();
+  const ConvGeometry plane_geometry = phase_plane_geometry(g);
+  T* phases = scratch<T, 2>(g.stride * g.stride * pixels);
+  for (int64_t c = 0; c < g.in_channels; ++c) {
+    split_phases(g, image + c * g.height * g.width, phases);
+    for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
+      const PhaseTap th = phase_tap(g, kh);
+      for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
+        const PhaseTap tw = phase_tap(g, kw);
+        shifted_copy(plane_geometry, phases + (th.residue * g.stride + tw.residue) * pixels,
+                     th.shift + 1, tw.shift + 1,
+                     col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld);
+      }
+    }
+  }
+}
+
+// col2im (below) of an is_phase_shiftable convolution.
+template <class T>
+void col2im_by_phases(const ConvGeometry& g, T* col, int64_t ld, T* image) {
+  const int64_t pixels = g.out_h() * g.out_w();
+  const ConvGeometry plane_geometry = phase_plane_geometry(g);
+  T* phases = scratch<T, 2>(g.stride * g.stride * pixels);
+  for (int64_t c = 0; c < g.in_channels; ++c) {
+    std::fill(phases, phases + g.stride * g.stride * pixels, T(0));
+    for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
+      const PhaseTap th = phase_tap(g, kh);
+      for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
+        const PhaseTap tw = phase_tap(g, kw);
+        shifted_accumulate(plane_geometry, col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld,
+                           th.shift + 1, tw.shift + 1,
+                           phases + (th.residue * g.stride + tw.residue) * pixels);
+      }
+    }
+    merge_phases(g, phases, image + c * g.height * g.width);
+  }
+}
+
 // col: (Cin * KH * KW) rows of OH * OW entries, `ld` apart; row (c, kh, kw) holds
 // x[c, oh * s - p + kh, ow * s - p + kw].
 template <class T>
@@ -96,6 +218,10 @@ void im2col(const ConvGeometry& g, const T* image, T* col, int64_t ld) {
         }
       }
     }
+    return;
+  }
+  if (is_phase_shiftable(g)) {
+    im2col_by_phases(g, image, col, ld);
     return;
   }
   for (int64_t c = 0; c < g.in_channels; ++c) {
@@ -133,6 +259,10 @@ void im2col(const ConvGeometry& g, const T* image, T* col, int64_t ld) {
 template <class T>
 void col2im(const ConvGeometry& g, T* col, int64_t ld, T* image) {
   const int64_t oh_count = g.out_h(), ow_count = g.out_w();
+  if (is_phase_shiftable(g)) {
+    col2im_by_phases(g, col, ld, image);
+    return;
+  }
   std::fill(image, image + g.in_channels * g.height * g.width, T(0));
   if (is_same_size_stride1(g)) {
     for (int64_t c = 0; c < g.in_channels; ++c) {
@@ -165,14 +295,6 @@ void col2im(const ConvGeometry& g, T* col, int64_t ld, T* image) {
       }
     }
   }
-}
-
-// Per-thread scratch buffers (one per Slot) that grow to the largest request and are reused.
-template <class T, int Slot>
-T* scratch(int64_t count) {
-  thread_local std::vector<T> buffer;
-  if (static_cast<int64_t>(buffer.size()) < count) buffer.resize(count);
-  return buffer.data();
 }
 
 // Images handled by one GEMM: small outputs (7x7, 14x14) are batched side by side so each GEMM
