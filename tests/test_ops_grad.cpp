@@ -489,6 +489,21 @@ TEST_CASE("gradcheck: dropout with a fixed generator seed") {
   CHECK(unused.offset() == 0);
 }
 
+TEST_CASE("dropout on the CPU: the values of bernoulli(1 - p) * x / (1 - p) from the same blocks") {
+  // 3 * 5 * 67 * 71 values: several parallel chunks and a last partial Philox block.
+  for (const DType dtype : {DType::f32, DType::f64}) {
+    Generator data(18);
+    const Tensor x = data.normal({3, 5, 67, 71}, 0, 1, dtype);
+    const double p = 0.1;
+    Generator fused_generator(5, 1000), reference_generator(5, 1000);
+    const Tensor fused = lethe::dropout(x, p, true, fused_generator);
+    const Tensor keep = reference_generator.bernoulli(x.shape(), 1 - p, dtype);
+    const Tensor reference = lethe::mul(x, lethe::mul(keep, 1 / (1 - p)));
+    CHECK(fused.to_double_vector() == reference.to_double_vector());
+    CHECK(fused_generator.offset() == reference_generator.offset());
+  }
+}
+
 TEST_CASE("gradcheck: mse_loss") {
   Generator generator(17);
   const Tensor prediction = uniform_leaf(generator, {3, 4});

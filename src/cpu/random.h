@@ -1,6 +1,6 @@
 // Vectorised Philox4x32-10 uniforms for the CPU: the same stream as lethe::philox_block and
 // lethe::philox_uniform (value 4 b + j of the fill is lane j of block `block + b`), 16 blocks per
-// AVX-512 step.
+// AVX-512 step; and dropout drawn from that stream in one pass.
 #pragma once
 #include <cstdint>
 
@@ -11,5 +11,12 @@ bool has_vector_philox();
 // out[4 b + j] = philox_uniform(lane j of philox_block(key, block + b)) for b < blocks.
 // Call only when has_vector_philox().
 void philox_uniform_blocks(float* out, int64_t blocks, uint64_t key, uint64_t block);
+
+// Dropout of n values in one parallel pass, with the uniforms u_i of Generator::uniform_fill(.., n,
+// key, block): scaled_mask[i] = u_i < keep ? scale : 0 and y[i] = x[i] * scaled_mask[i], the
+// values of bernoulli(keep) * scale * x drawn from the same blocks.
+template <class T>
+void dropout_forward(const T* x, T* y, T* scaled_mask, int64_t n, uint64_t key, uint64_t block,
+                     double keep, T scale);
 
 }  // namespace lethe::cpu

@@ -1,5 +1,6 @@
 // Embedding lookup, dropout and the losses, with their VJPs.
 #include "cpu/indexing.h"
+#include "cpu/random.h"
 #include "cuda/indexing.h"
 #include "lethe/ops.h"
 #include "lethe/profile.h"
@@ -134,8 +135,22 @@ Tensor dropout(const Tensor& a, double p, bool training, Generator& generator) {
   if (!training || p == 0) return a;
   check_float("dropout", a, "input");
   const profile::Scope scope("dropout", "mask", a.shape(), 0, static_cast<double>(a.nbytes()));
-  const Tensor keep_mask = generator.bernoulli(a.shape(), 1 - p, a.dtype(), a.device());
-  return mul(a, mul(keep_mask, 1 / (1 - p)));
+  if (on_cuda(a)) {
+    const Tensor keep_mask = generator.bernoulli(a.shape(), 1 - p, a.dtype(), a.device());
+    return mul(a, mul(keep_mask, 1 / (1 - p)));
+  }
+  // On the CPU in one pass, with the values and the stream of the expression above.
+  Tensor out = Tensor::empty(a.shape(), a.dtype());
+  Tensor scaled_mask = Tensor::empty(a.shape(), a.dtype());
+  const uint64_t first_block = generator.take_blocks(a.numel());
+  dispatch_float("dropout", a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::dropout_forward(a.data<T>(), out.data<T>(), scaled_mask.data<T>(), a.numel(),
+                         generator.seed(), first_block, 1 - p, static_cast<T>(1 / (1 - p)));
+  });
+  return record(out, "dropout", {a}, [scaled_mask](const Tensor& grad) {
+    return std::vector<Tensor>{mul(grad, scaled_mask)};
+  });
 }
 
 Tensor mse_loss(const Tensor& prediction, const Tensor& target) {
