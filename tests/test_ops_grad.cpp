@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu/conv.h"
 #include "gradcheck.h"
 #include "lethe/autograd.h"
 #include "lethe/ops.h"
@@ -634,6 +635,53 @@ TEST_CASE("conv2d forward f32 matches a naive double reference on U-Net shapes")
     INFO("Cin ", s.in_channels, " Cout ", s.out_channels, " size ", s.size, " kernel ", s.kernel,
          " stride ", s.stride);
     CHECK(error <= 1e-5);
+  }
+}
+
+TEST_CASE("conv2d weight and bias gradients in f32 match the f64 kernels on U-Net shapes") {
+  // Error per entry relative to the sum of |grad_y * x| over its terms (the f64 kernels run on
+  // |grad_y| and |x|): f32 sums of up to B * H * W = 7056 terms stay within 1e-5 of that, typical
+  // sqrt(K) * 2^-24 ~ 5e-6; an indexing error is of order 1.
+  struct Case {
+    int64_t batch, in_channels, out_channels, size, kernel;
+  };
+  const std::vector<Case> cases = {
+      // 28x28 and larger: the implicit GEMM (cpu/conv_weight_gradient.cpp)
+      {9, 32, 32, 28, 3},  // several image blocks and chunks
+      {3, 24, 20, 28, 3},  // KW * Cin = 72: a partial column panel; Cout not a multiple of 8
+      {2, 5, 7, 48, 5},    // 5x5 pad 2, odd channel counts
+      // 14x14 and 7x7: im2col + GEMM
+      {9, 64, 48, 14, 3},
+      {5, 24, 16, 7, 3},
+  };
+  uint64_t seed = 200;
+  for (const Case& c : cases) {
+    const lethe::cpu::ConvGeometry g{c.batch,           c.in_channels, c.size,   c.size,
+                                     c.out_channels,    c.kernel,      c.kernel, 1,
+                                     (c.kernel - 1) / 2};
+    Generator generator(seed++);
+    const Tensor x = generator.normal({c.batch, c.in_channels, c.size, c.size});
+    const Tensor grad_y = generator.normal({c.batch, c.out_channels, c.size, c.size});
+    std::vector<float> grad_weight(g.out_channels * g.patch()), grad_bias(g.out_channels);
+    lethe::cpu::conv2d_backward_weight<float>(g, grad_y.data<float>(), x.data<float>(),
+                                              grad_weight.data(), grad_bias.data());
+    const auto backward_f64 = [&](const Tensor& gy, const Tensor& input) {
+      const Tensor gy64 = gy.to(DType::f64), input64 = input.to(DType::f64);
+      std::vector<double> weight(g.out_channels * g.patch()), bias(g.out_channels);
+      lethe::cpu::conv2d_backward_weight<double>(g, gy64.data<double>(), input64.data<double>(),
+                                                 weight.data(), bias.data());
+      weight.insert(weight.end(), bias.begin(), bias.end());
+      return weight;
+    };
+    const std::vector<double> reference = backward_f64(grad_y, x);
+    const std::vector<double> magnitude = backward_f64(lethe::abs(grad_y), lethe::abs(x));
+    grad_weight.insert(grad_weight.end(), grad_bias.begin(), grad_bias.end());
+    double max_error = 0;
+    for (size_t i = 0; i < reference.size(); ++i) {
+      max_error = std::max(max_error, std::abs(grad_weight[i] - reference[i]) / magnitude[i]);
+    }
+    INFO("Cin ", c.in_channels, " Cout ", c.out_channels, " size ", c.size, " kernel ", c.kernel);
+    CHECK(max_error <= 1e-5);
   }
 }
 

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "cpu/blas.h"
+#include "cpu/conv_weight_gradient.h"
 
 namespace lethe::cpu {
 namespace {
@@ -451,9 +453,34 @@ void conv2d_backward_input(const ConvGeometry& g, const T* grad_y, const T* weig
   }
 }
 
+namespace {
+
+// grad_bias[c] = sum of grad_y over the batch and the pixels of channel c; nothing when null.
+template <class T>
+void bias_gradient(const ConvGeometry& g, const T* grad_y, T* grad_bias) {
+  if (grad_bias == nullptr) return;
+  const int64_t pixels = g.out_h() * g.out_w();
+  for (int64_t c = 0; c < g.out_channels; ++c) {
+    T total = T(0);
+    for (int64_t b = 0; b < g.batch; ++b) {
+      total += sum_values(grad_y + (b * g.out_channels + c) * pixels, pixels);
+    }
+    grad_bias[c] = total;
+  }
+}
+
+}  // namespace
+
 template <class T>
 void conv2d_backward_weight(const ConvGeometry& g, const T* grad_y, const T* x, T* grad_weight,
                             T* grad_bias) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (implicit_weight_gradient_applies(g)) {
+      implicit_conv2d_weight_gradient(g, grad_y, x, grad_weight);
+      bias_gradient(g, grad_y, grad_bias);
+      return;
+    }
+  }
   const int64_t pixels = g.out_h() * g.out_w(), group = images_per_gemm(g);
   const int64_t groups = (g.batch + group - 1) / group;
   const int64_t weight_count = g.out_channels * g.patch();
@@ -492,14 +519,7 @@ void conv2d_backward_weight(const ConvGeometry& g, const T* grad_y, const T* x, 
     const T* partial = partials.get() + chunk * weight_count;
     for (int64_t i = 0; i < weight_count; ++i) grad_weight[i] += partial[i];
   }
-  if (grad_bias == nullptr) return;
-  for (int64_t c = 0; c < g.out_channels; ++c) {
-    T total = T(0);
-    for (int64_t b = 0; b < g.batch; ++b) {
-      total += sum_values(grad_y + (b * g.out_channels + c) * pixels, pixels);
-    }
-    grad_bias[c] = total;
-  }
+  bias_gradient(g, grad_y, grad_bias);
 }
 
 template <class T>

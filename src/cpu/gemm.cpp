@@ -385,6 +385,10 @@ void dgemm_block(bool trans_a, bool trans_b, int64_t M, int64_t k0, int64_t k1, 
 
 namespace detail {
 
+const KernelFamily& active_kernel_family() {
+  return active_family();
+}
+
 void pack_transposed_panel_portable(const float* src, int64_t src_w_stride, int64_t depth,
                                     int width, int panel_width, float* dst) {
   for (int w = 0; w < width; ++w) {

@@ -78,6 +78,10 @@ struct KernelFamily {
   TransposingPacker pack_transposed;
 };
 
+// The family sgemm uses now (the best this CPU supports, or the one the test hook forced), for
+// kernels that drive micro-kernels themselves (cpu/conv_weight_gradient.cpp).
+const KernelFamily& active_kernel_family();
+
 // Defined in gemm_avx512.cpp / gemm_avx2.cpp, compiled with those instruction sets; call only
 // when the CPU supports them.
 const KernelFamily& avx512_kernel_family();

@@ -1,0 +1,20 @@
+// The fp32 weight gradient of a same-size stride-1 convolution as an implicit GEMM: no im2col
+// matrix, the micro-kernels read their B panels straight from a zero-padded channels-last copy
+// of the images.
+#pragma once
+
+#include "cpu/conv.h"
+
+namespace lethe::cpu {
+
+// Whether implicit_conv2d_weight_gradient handles g: a square odd kernel (not 1x1), stride 1,
+// padding (kernel - 1) / 2, so that the output has the input's size, on images large enough for
+// the padding positions to cost little (28x28 with a 3x3 kernel, not 14x14).
+bool implicit_weight_gradient_applies(const ConvGeometry& g);
+
+// grad_y: (B, Cout, H, W), x: (B, Cin, H, W) -> grad_weight: (Cout, Cin, KH, KW), overwritten.
+// Parallel over chunks of images (OpenMP), summed in chunk order.
+void implicit_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y, const float* x,
+                                     float* grad_weight);
+
+}  // namespace lethe::cpu
