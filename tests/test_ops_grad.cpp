@@ -643,16 +643,21 @@ TEST_CASE("conv2d weight and bias gradients in f32 match the f64 kernels on U-Ne
   // |grad_y| and |x|): f32 sums of up to B * H * W = 7056 terms stay within 1e-5 of that, typical
   // sqrt(K) * 2^-24 ~ 5e-6; an indexing error is of order 1.
   struct Case {
-    int64_t batch, in_channels, out_channels, size, kernel;
+    int64_t batch, in_channels, out_channels, size, kernel, stride, padding;
   };
   const std::vector<Case> cases = {
-      // 28x28 and larger: the implicit GEMM (cpu/conv_weight_gradient.cpp)
-      {9, 32, 32, 28, 3},  // several image blocks and chunks
-      {3, 24, 20, 28, 3},  // KW * Cin = 72: a partial column panel; Cout not a multiple of 8
-      {2, 5, 7, 48, 5},    // 5x5 pad 2, odd channel counts
-      // 14x14 and 7x7: im2col + GEMM
-      {9, 64, 48, 14, 3},
-      {5, 24, 16, 7, 3},
+      // same size at 28x28 and larger: the implicit GEMM (cpu/conv_weight_gradient.cpp)
+      {9, 32, 32, 28, 3, 1, 1},  // several image blocks and chunks
+      {3, 24, 20, 28, 3, 1, 1},  // KW * Cin = 72: a partial column panel; Cout not a multiple of 8
+      {2, 5, 7, 48, 5, 1, 2},    // 5x5 pad 2, odd channel counts
+      // >= 16 input channels otherwise: the pixel-major im2col
+      {9, 64, 48, 14, 3, 1, 1},
+      {13, 24, 16, 7, 3, 1, 1},
+      {5, 32, 32, 28, 3, 2, 1},  // the stride-2 downsample
+      {3, 16, 8, 9, 3, 2, 1},    // stride 2 on an odd size
+      {2, 16, 8, 11, 4, 3, 2},   // even kernel, stride 3
+      // fewer channels: im2col + GEMM
+      {5, 3, 16, 7, 3, 1, 1},
   };
   uint64_t seed = 200;
   for (const Case& c : cases) {
@@ -661,7 +666,7 @@ TEST_CASE("conv2d weight and bias gradients in f32 match the f64 kernels on U-Ne
                                      (c.kernel - 1) / 2};
     Generator generator(seed++);
     const Tensor x = generator.normal({c.batch, c.in_channels, c.size, c.size});
-    const Tensor grad_y = generator.normal({c.batch, c.out_channels, c.size, c.size});
+    const Tensor grad_y = generator.normal({c.batch, c.out_channels, g.out_h(), g.out_w()});
     std::vector<float> grad_weight(g.out_channels * g.patch()), grad_bias(g.out_channels);
     lethe::cpu::conv2d_backward_weight<float>(g, grad_y.data<float>(), x.data<float>(),
                                               grad_weight.data(), grad_bias.data());
@@ -680,7 +685,8 @@ TEST_CASE("conv2d weight and bias gradients in f32 match the f64 kernels on U-Ne
     for (size_t i = 0; i < reference.size(); ++i) {
       max_error = std::max(max_error, std::abs(grad_weight[i] - reference[i]) / magnitude[i]);
     }
-    INFO("Cin ", c.in_channels, " Cout ", c.out_channels, " size ", c.size, " kernel ", c.kernel);
+    INFO("Cin ", c.in_channels, " Cout ", c.out_channels, " size ", c.size, " kernel ", c.kernel,
+         " stride ", c.stride);
     CHECK(max_error <= 1e-5);
   }
 }

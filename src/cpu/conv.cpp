@@ -480,6 +480,11 @@ void conv2d_backward_weight(const ConvGeometry& g, const T* grad_y, const T* x, 
       bias_gradient(g, grad_y, grad_bias);
       return;
     }
+    if (pixel_major_weight_gradient_applies(g)) {
+      pixel_major_conv2d_weight_gradient(g, grad_y, x, grad_weight);
+      bias_gradient(g, grad_y, grad_bias);
+      return;
+    }
   }
   const int64_t pixels = g.out_h() * g.out_w(), group = images_per_gemm(g);
   const int64_t groups = (g.batch + group - 1) / group;

@@ -30,6 +30,8 @@ using detail::MicroTile;
 constexpr int64_t kPositionsPerBlock = 2048;
 // Depth of one micro-kernel call: its A panel (mr x kc) stays in L1.
 constexpr int64_t kDepthBlock = 384;
+// The pixel-major path copies Cin floats per tap; fewer make the copies the cost.
+constexpr int64_t kMinPixelMajorChannels = 16;
 
 struct Stacking {
   int64_t padding, padded_width, image_rows;  // p, Wp, H + p
@@ -118,6 +120,92 @@ void accumulate_block(const ConvGeometry& g, const KernelFamily& family, const S
   }
 }
 
+// The weight gradient as a sum over blocks of images_per_block consecutive images:
+// accumulate(first, count, gradient) adds the block's products to gradient (Cout, KH, KW, Cin).
+// Chunks of consecutive blocks are shared out dynamically (a thread the OS holds back leaves its
+// work to the others), each with its own partial gradient; the partials are summed in chunk
+// order, so the result does not depend on which thread ran which chunk.
+template <class Accumulate>
+void sum_over_image_blocks(const ConvGeometry& g, int64_t images_per_block, Accumulate&& accumulate,
+                           float* grad_weight) {
+  const int64_t weight_count = g.out_channels * g.patch();
+  const int64_t blocks = (g.batch + images_per_block - 1) / images_per_block;
+  const int threads = blocks > 1 ? omp_get_max_threads() : 1;
+  const int64_t chunks = std::min<int64_t>(blocks, 4 * threads);
+  const std::unique_ptr<float[]> partials(new float[chunks * weight_count]());
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
+  for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+    for (int64_t block = chunk * blocks / chunks; block < (chunk + 1) * blocks / chunks; ++block) {
+      const int64_t first = block * images_per_block;
+      accumulate(first, std::min(images_per_block, g.batch - first),
+                 partials.get() + chunk * weight_count);
+    }
+  }
+  for (int64_t chunk = 1; chunk < chunks; ++chunk) {
+    const float* partial = partials.get() + chunk * weight_count;
+    for (int64_t i = 0; i < weight_count; ++i) partials[i] += partial[i];
+  }
+  // (Cout, KH, KW, Cin) -> (Cout, Cin, KH, KW)
+  const int64_t taps = g.kernel_h * g.kernel_w;
+  for (int64_t co = 0; co < g.out_channels; ++co) {
+    for (int64_t tap = 0; tap < taps; ++tap) {
+      for (int64_t ci = 0; ci < g.in_channels; ++ci) {
+        grad_weight[(co * g.in_channels + ci) * taps + tap] =
+            partials[(co * taps + tap) * g.in_channels + ci];
+      }
+    }
+  }
+}
+
+// ---- pixel-major im2col -------------------------------------------------------------------------
+
+// Output pixels per block of images in the pixel-major path (the im2col path's ~256 columns,
+// doubled: the product's C is loaded once per block).
+constexpr int64_t kPixelsPerBlock = 512;
+
+// Images [first, first + count) of x as pixel-major im2col rows: row (i, oh, ow) of col (count P,
+// KH KW Cin) holds, tap by tap, the Cin channels of input pixel (oh s - p + kh, ow s - p + kw) of
+// image first + i, zeros in the padding. channels_last: H W Cin floats of scratch.
+void gather_pixel_major(const ConvGeometry& g, const KernelFamily& family, const float* x,
+                        int64_t first, int64_t count, float* channels_last, float* col) {
+  const int64_t cin = g.in_channels, plane = g.height * g.width;
+  const int64_t row_width = g.kernel_h * g.kernel_w * cin;
+  for (int64_t i = 0; i < count; ++i) {
+    family.pack_transposed(x + (first + i) * cin * plane, plane, plane, static_cast<int>(cin),
+                           static_cast<int>(cin), channels_last);
+    for (int64_t oh = 0; oh < g.out_h(); ++oh) {
+      for (int64_t ow = 0; ow < g.out_w(); ++ow) {
+        float* row = col + ((i * g.out_h() + oh) * g.out_w() + ow) * row_width;
+        for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
+          const int64_t ih = oh * g.stride - g.padding + kh;
+          for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
+            const int64_t iw = ow * g.stride - g.padding + kw;
+            float* taps = row + (kh * g.kernel_w + kw) * cin;
+            if (ih < 0 || ih >= g.height || iw < 0 || iw >= g.width) {
+              std::fill(taps, taps + cin, 0.0f);
+            } else {
+              const float* pixel = channels_last + (ih * g.width + iw) * cin;
+              std::copy(pixel, pixel + cin, taps);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// grad_y of images [first, first + count) as a (Cout, count P) matrix.
+void grad_out_matrix(const ConvGeometry& g, const float* grad_y, int64_t first, int64_t count,
+                     float* matrix) {
+  const int64_t pixels = g.out_h() * g.out_w();
+  for (int64_t i = 0; i < count; ++i) {
+    for (int64_t c = 0; c < g.out_channels; ++c) {
+      const float* source = grad_y + ((first + i) * g.out_channels + c) * pixels;
+      std::copy(source, source + pixels, matrix + c * count * pixels + i * pixels);
+    }
+  }
+}
+
 }  // namespace
 
 bool implicit_weight_gradient_applies(const ConvGeometry& g) {
@@ -135,46 +223,44 @@ void implicit_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y,
                                      float* grad_weight) {
   const KernelFamily& family = detail::active_kernel_family();
   const Stacking s = stacking_of(g);
-  const int64_t weight_count = g.out_channels * g.patch();
   const int64_t images_per_block =
       std::clamp<int64_t>(kPositionsPerBlock / s.positions(1), 1, g.batch);
-  const int64_t blocks = (g.batch + images_per_block - 1) / images_per_block;
-  const int threads = blocks > 1 ? omp_get_max_threads() : 1;
-  // As in conv2d_backward_weight: chunks of consecutive blocks shared out dynamically, each with
-  // its own partial gradient (Cout, KH, KW, Cin), summed in chunk order.
-  const int64_t chunks = std::min<int64_t>(blocks, 4 * threads);
-  const std::unique_ptr<float[]> partials(new float[chunks * weight_count]());
-#pragma omp parallel for num_threads(threads) schedule(dynamic)
-  for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+  const int64_t padded_rows = (g.out_channels + family.mr - 1) / family.mr * family.mr;
+  const auto accumulate = [&](int64_t first, int64_t count, float* gradient) {
     thread_local std::vector<float> stacked_buffer, packed_buffer;
-    for (int64_t block = chunk * blocks / chunks; block < (chunk + 1) * blocks / chunks; ++block) {
-      const int64_t first = block * images_per_block;
-      const int64_t count = std::min(images_per_block, g.batch - first);
-      const int64_t positions = s.positions(count);
-      const int64_t slack = family.nr;
-      float* stacked = scratch_buffer(stacked_buffer, s.pixels(count) * g.in_channels + slack);
-      const int64_t padded_rows = (g.out_channels + family.mr - 1) / family.mr * family.mr;
-      float* packed = scratch_buffer(packed_buffer, padded_rows * positions);
-      stack_images(g, family, s, x, first, count, slack, stacked);
-      pack_grad_out(g, family, s, grad_y, first, count, packed);
-      accumulate_block(g, family, s, packed, stacked, positions,
-                       partials.get() + chunk * weight_count);
-    }
-  }
-  for (int64_t chunk = 1; chunk < chunks; ++chunk) {
-    const float* partial = partials.get() + chunk * weight_count;
-    for (int64_t i = 0; i < weight_count; ++i) partials[i] += partial[i];
-  }
-  // (Cout, KH, KW, Cin) -> (Cout, Cin, KH, KW)
-  const int64_t taps = g.kernel_h * g.kernel_w;
-  for (int64_t co = 0; co < g.out_channels; ++co) {
-    for (int64_t tap = 0; tap < taps; ++tap) {
-      for (int64_t ci = 0; ci < g.in_channels; ++ci) {
-        grad_weight[(co * g.in_channels + ci) * taps + tap] =
-            partials[(co * taps + tap) * g.in_channels + ci];
-      }
-    }
-  }
+    const int64_t positions = s.positions(count);
+    const int64_t slack = family.nr;
+    float* stacked = scratch_buffer(stacked_buffer, s.pixels(count) * g.in_channels + slack);
+    float* packed = scratch_buffer(packed_buffer, padded_rows * positions);
+    stack_images(g, family, s, x, first, count, slack, stacked);
+    pack_grad_out(g, family, s, grad_y, first, count, packed);
+    accumulate_block(g, family, s, packed, stacked, positions, gradient);
+  };
+  sum_over_image_blocks(g, images_per_block, accumulate, grad_weight);
+}
+
+bool pixel_major_weight_gradient_applies(const ConvGeometry& g) {
+  return !g.is_pointwise() && g.in_channels >= kMinPixelMajorChannels;
+}
+
+void pixel_major_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y, const float* x,
+                                        float* grad_weight) {
+  const KernelFamily& family = detail::active_kernel_family();
+  const int64_t pixels = g.out_h() * g.out_w(), row_width = g.patch();
+  const int64_t images_per_block =
+      std::clamp<int64_t>((kPixelsPerBlock + pixels - 1) / pixels, 1, g.batch);
+  const auto accumulate = [&](int64_t first, int64_t count, float* gradient) {
+    thread_local std::vector<float> channels_last_buffer, col_buffer, grad_out_buffer;
+    float* channels_last = scratch_buffer(channels_last_buffer, g.height * g.width * g.in_channels);
+    float* col = scratch_buffer(col_buffer, count * pixels * row_width);
+    float* grad_out = scratch_buffer(grad_out_buffer, g.out_channels * count * pixels);
+    gather_pixel_major(g, family, x, first, count, channels_last, col);
+    grad_out_matrix(g, grad_y, first, count, grad_out);
+    // gradient (Cout, KH KW Cin) += grad_out (Cout, count P) . col (count P, KH KW Cin)
+    sgemm(false, false, g.out_channels, row_width, count * pixels, 1.0f, grad_out, count * pixels,
+          col, row_width, 1.0f, gradient, row_width);
+  };
+  sum_over_image_blocks(g, images_per_block, accumulate, grad_weight);
 }
 
 }  // namespace lethe::cpu

@@ -1,6 +1,8 @@
-// The fp32 weight gradient of a same-size stride-1 convolution as an implicit GEMM: no im2col
-// matrix, the micro-kernels read their B panels straight from a zero-padded channels-last copy
-// of the images.
+// The fp32 weight gradient of a convolution as GEMMs whose B operand needs no transposing pack:
+// - same-size stride-1 convolutions on large images: an implicit GEMM, no im2col matrix, the
+//   micro-kernels read their B panels straight from a zero-padded channels-last copy;
+// - others: a pixel-major im2col matrix (one row per output pixel) built from a channels-last
+//   copy of each image, read in place by sgemm.
 #pragma once
 
 #include "cpu/conv.h"
@@ -16,5 +18,13 @@ bool implicit_weight_gradient_applies(const ConvGeometry& g);
 // Parallel over chunks of images (OpenMP), summed in chunk order.
 void implicit_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y, const float* x,
                                      float* grad_weight);
+
+// Whether pixel_major_conv2d_weight_gradient handles g: any kernel but 1x1 stride 1 padding 0,
+// with at least 16 input channels.
+bool pixel_major_weight_gradient_applies(const ConvGeometry& g);
+
+// Same contract as implicit_conv2d_weight_gradient.
+void pixel_major_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y, const float* x,
+                                        float* grad_weight);
 
 }  // namespace lethe::cpu
