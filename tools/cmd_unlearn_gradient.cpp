@@ -70,7 +70,7 @@ bool run_gradient_unlearning(GradientUnlearningRun run) {
       run.retain_classes.empty() ? " (balanced)" : (" from {" + run.retain_classes + "}").c_str());
   std::fflush(stdout);
   std::signal(SIGINT, [](int) { stop_requested = true; });
-  Progress progress(method, run.steps);
+  Progress progress(method, run.steps, unlearner.step());
   int64_t checked = 0, forget_held = 0, retain_held = 0, conflicts = 0;
   while (unlearner.step() < run.steps && !stop_requested) {
     const int64_t next =

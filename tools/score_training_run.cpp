@@ -100,7 +100,7 @@ void run_score_training(ScoreTrainingRun options) {
   if (!options.config.init_checkpoint.empty())
     std::printf("starting from %s\n", options.config.init_checkpoint.c_str());
   std::fflush(stdout);
-  Progress progress("train", options.steps);
+  Progress progress("train", options.steps, trainer.step());
   while (trainer.step() < options.steps && !stop_requested) {
     const int64_t next_checkpoint = std::min(
         options.steps, (trainer.step() / options.checkpoint_every + 1) * options.checkpoint_every);

@@ -98,7 +98,7 @@ bool run_sfd(SfdRun run) {
   };
   take_snapshot();
   std::signal(SIGINT, [](int) { stop_requested = true; });
-  Progress progress(what, run.steps);
+  Progress progress(what, run.steps, distiller.step());
   while (distiller.step() < run.steps && !stop_requested) {
     int64_t next =
         std::min(run.steps, (distiller.step() / run.checkpoint_every + 1) * run.checkpoint_every);

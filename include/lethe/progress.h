@@ -9,7 +9,9 @@ namespace lethe {
 
 class Progress {
  public:
-  Progress(std::string label, int64_t total_steps);
+  // first_step: the step work starts from (a resumed run's checkpoint step), so that it/s and
+  // the ETA count only the steps done since.
+  Progress(std::string label, int64_t total_steps, int64_t first_step = 0);
   // Reports step `step` (1-based) with a value such as the loss; prints at most ~10 times a second.
   void update(int64_t step, double value, const std::string& value_name = "loss");
   void finish();  // final line with the total time
@@ -18,6 +20,7 @@ class Progress {
  private:
   std::string label_;
   int64_t total_;
+  int64_t first_step_;
   std::chrono::steady_clock::time_point start_, last_print_;
   bool is_terminal_;
   bool printed_ = false;

@@ -6,9 +6,10 @@
 
 namespace lethe {
 
-Progress::Progress(std::string label, int64_t total_steps)
+Progress::Progress(std::string label, int64_t total_steps, int64_t first_step)
     : label_(std::move(label)),
       total_(total_steps),
+      first_step_(first_step),
       start_(std::chrono::steady_clock::now()),
       last_print_(start_),
       is_terminal_(isatty(fileno(stderr)) != 0) {}
@@ -24,7 +25,7 @@ void Progress::update(int64_t step, double value, const std::string& value_name)
   if (!last && since_print < (is_terminal_ ? 0.1 : 2.0)) return;
   last_print_ = now;
   const double elapsed = elapsed_seconds();
-  const double rate = elapsed > 0 ? step / elapsed : 0;
+  const double rate = elapsed > 0 ? static_cast<double>(step - first_step_) / elapsed : 0;
   const double eta = rate > 0 ? (total_ - step) / rate : 0;
   std::fprintf(stderr, "%s%s step %lld/%lld  %s %.5g  %.1f it/s  ETA %.1fs%s",
                is_terminal_ ? "\r" : "", label_.c_str(), static_cast<long long>(step),
