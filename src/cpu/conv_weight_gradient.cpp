@@ -1,6 +1,7 @@
-// Weight gradient of a same-size stride-1 convolution as an implicit GEMM.
+// fp32 weight gradients of convolutions as GEMMs whose B operand is read in place (the im2col
+// path in conv.cpp packs a transposed copy of its im2col matrix for every product).
 //
-// The images of a block are stacked one under another, channels last, in rows of
+// Implicit GEMM, for same-size stride-1 convolutions on large images. The images of a block are stacked one under another, channels last, in rows of
 // Wp = W + 2p pixels (p zero pixels either side), p zero rows before the first image and after
 // each one: image i's row h is stacked row p + i (H + p) + h. Output position
 // k = (i (H + p) + oh) Wp + ow of image i then reads, for tap (kh, kw), stacked pixel
@@ -9,6 +10,11 @@
 //   gradient(Cout, kh, KW * Cin) += grad_out(Cout, k) . X(k + kh Wp, KW * Cin)
 // a GEMM whose B rows are Cin floats apart (overlapping), which the micro-kernels read in place.
 // Positions with ow >= W or oh >= H are padding: their grad_out columns are zero.
+//
+// Pixel-major im2col, for the others: one im2col row per output pixel holding, tap by tap, the
+// Cin channels it reads, copied from a channels-last copy of the image, so that
+//   gradient(Cout, KH KW Cin) += grad_out(Cout, P) . col(P, KH KW Cin).
+// Both accumulate the gradient as (Cout, KH, KW, Cin) and reorder it at the end.
 #include "cpu/conv_weight_gradient.h"
 
 #include <omp.h>
@@ -46,6 +52,7 @@ Stacking stacking_of(const ConvGeometry& g) {
   return {g.padding, g.width + 2 * g.padding, g.height + g.padding};
 }
 
+// buffer's data, grown to at least count elements (buffers are thread_local and reused).
 template <class T>
 T* scratch_buffer(std::vector<T>& buffer, int64_t count) {
   if (static_cast<int64_t>(buffer.size()) < count) buffer.resize(count);
