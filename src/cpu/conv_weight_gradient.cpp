@@ -1,12 +1,12 @@
 // fp32 weight gradients of convolutions as GEMMs whose B operand is read in place (the im2col
 // path in conv.cpp packs a transposed copy of its im2col matrix for every product).
 //
-// Implicit GEMM, for same-size stride-1 convolutions on large images. The images of a block are stacked one under another, channels last, in rows of
-// Wp = W + 2p pixels (p zero pixels either side), p zero rows before the first image and after
-// each one: image i's row h is stacked row p + i (H + p) + h. Output position
-// k = (i (H + p) + oh) Wp + ow of image i then reads, for tap (kh, kw), stacked pixel
-// k + kh Wp + kw, so for one kernel row kh the taps kw = 0 .. KW-1 and all channels are the
-// KW * Cin consecutive floats at stacked pixel k + kh Wp:
+// Implicit GEMM, for same-size stride-1 convolutions on large images. The images of a block are
+// stacked one under another, channels last, in rows of Wp = W + 2p pixels (p zero pixels either
+// side), p zero rows before the first image and after each one: image i's row h is stacked row
+// p + i (H + p) + h. Output position k = (i (H + p) + oh) Wp + ow of image i then reads, for tap
+// (kh, kw), stacked pixel k + kh Wp + kw, so for one kernel row kh the taps kw = 0 .. KW-1 and all
+// channels are the KW * Cin consecutive floats at stacked pixel k + kh Wp:
 //   gradient(Cout, kh, KW * Cin) += grad_out(Cout, k) . X(k + kh Wp, KW * Cin)
 // a GEMM whose B rows are Cin floats apart (overlapping), which the micro-kernels read in place.
 // Positions with ow >= W or oh >= H are padding: their grad_out columns are zero.
