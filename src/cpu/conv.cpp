@@ -9,17 +9,11 @@
 
 #include "cpu/blas.h"
 #include "cpu/conv_weight_gradient.h"
+#include "cpu/image_matrix.h"
+#include "cpu/scratch.h"
 
 namespace lethe::cpu {
 namespace {
-
-// Per-thread scratch buffers (one per Slot) that grow to the largest request and are reused.
-template <class T, int Slot>
-T* scratch(int64_t count) {
-  thread_local std::vector<T> buffer;
-  if (static_cast<int64_t>(buffer.size()) < count) buffer.resize(count);
-  return buffer.data();
-}
 
 struct ColumnRange {
   int64_t first, last, shift;
@@ -170,7 +164,7 @@ template <class T>
 void im2col_by_phases(const ConvGeometry& g, const T* image, T* col, int64_t ld) {
   const int64_t pixels = g.out_h() * g.out_w();
   const ConvGeometry plane_geometry = phase_plane_geometry(g);
-  T* phases = scratch<T, 2>(g.stride * g.stride * pixels);
+  T* phases = thread_scratch<T, 2>(g.stride * g.stride * pixels);
   for (int64_t c = 0; c < g.in_channels; ++c) {
     split_phases(g, image + c * g.height * g.width, phases);
     for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
@@ -190,7 +184,7 @@ template <class T>
 void col2im_by_phases(const ConvGeometry& g, T* col, int64_t ld, T* image) {
   const int64_t pixels = g.out_h() * g.out_w();
   const ConvGeometry plane_geometry = phase_plane_geometry(g);
-  T* phases = scratch<T, 2>(g.stride * g.stride * pixels);
+  T* phases = thread_scratch<T, 2>(g.stride * g.stride * pixels);
   for (int64_t c = 0; c < g.in_channels; ++c) {
     std::fill(phases, phases + g.stride * g.stride * pixels, T(0));
     for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
@@ -340,29 +334,6 @@ T sum_values(const T* values, int64_t n) {
   return total;
 }
 
-// Between (B, C, P) images [first, first + count) and a (C, count * P) matrix.
-template <class T>
-void images_to_matrix(const T* images, int64_t channels, int64_t pixels, int64_t first,
-                      int64_t count, T* matrix) {
-  for (int64_t i = 0; i < count; ++i) {
-    for (int64_t c = 0; c < channels; ++c) {
-      const T* source = images + ((first + i) * channels + c) * pixels;
-      std::copy(source, source + pixels, matrix + c * count * pixels + i * pixels);
-    }
-  }
-}
-
-template <class T>
-void matrix_to_images(const T* matrix, int64_t channels, int64_t pixels, int64_t first,
-                      int64_t count, T* images) {
-  for (int64_t i = 0; i < count; ++i) {
-    for (int64_t c = 0; c < channels; ++c) {
-      const T* source = matrix + c * count * pixels + i * pixels;
-      std::copy(source, source + pixels, images + ((first + i) * channels + c) * pixels);
-    }
-  }
-}
-
 }  // namespace
 
 template <class T>
@@ -377,12 +348,12 @@ void conv2d_forward(const ConvGeometry& g, const T* x, const T* weight, const T*
     const int64_t in_image = g.in_channels * g.height * g.width;
     const T* col = x + first * in_image;
     if (!single || !g.is_pointwise()) {
-      T* buffer = scratch<T, 0>(g.patch() * count * pixels);
+      T* buffer = thread_scratch<T, 0>(g.patch() * count * pixels);
       gather_columns(g, x, first, count, buffer);
       col = buffer;
     }
     T* out = single ? y + first * g.out_channels * pixels
-                    : scratch<T, 1>(g.out_channels * count * pixels);
+                    : thread_scratch<T, 1>(g.out_channels * count * pixels);
     // out (Cout, count P) = weight (Cout, patch) . col (patch, count P)
     gemm(false, false, g.out_channels, count * pixels, g.patch(), T(1), weight, g.patch(), col,
          count * pixels, T(0), out, count * pixels);
@@ -434,12 +405,12 @@ void conv2d_backward_input(const ConvGeometry& g, const T* grad_y, const T* weig
     const bool single = count == 1;
     const T* grad_out = grad_y + first * g.out_channels * pixels;
     if (!single) {
-      T* buffer = scratch<T, 1>(g.out_channels * count * pixels);
+      T* buffer = thread_scratch<T, 1>(g.out_channels * count * pixels);
       images_to_matrix(grad_y, g.out_channels, pixels, first, count, buffer);
       grad_out = buffer;
     }
     T* grad_col = single && g.is_pointwise() ? grad_x + first * in_image
-                                             : scratch<T, 0>(g.patch() * count * pixels);
+                                             : thread_scratch<T, 0>(g.patch() * count * pixels);
     // grad_col (patch, count P) = weight^T (patch, Cout) . grad_out (Cout, count P)
     gemm(true, false, g.patch(), count * pixels, g.out_channels, T(1), weight, g.patch(), grad_out,
          count * pixels, T(0), grad_col, count * pixels);
@@ -504,13 +475,13 @@ void conv2d_backward_weight(const ConvGeometry& g, const T* grad_y, const T* x, 
       const bool single = count == 1;
       const T* col = x + first * g.in_channels * g.height * g.width;
       if (!single || !g.is_pointwise()) {
-        T* buffer = scratch<T, 0>(g.patch() * count * pixels);
+        T* buffer = thread_scratch<T, 0>(g.patch() * count * pixels);
         gather_columns(g, x, first, count, buffer);
         col = buffer;
       }
       const T* grad_out = grad_y + first * g.out_channels * pixels;
       if (!single) {
-        T* buffer = scratch<T, 1>(g.out_channels * count * pixels);
+        T* buffer = thread_scratch<T, 1>(g.out_channels * count * pixels);
         images_to_matrix(grad_y, g.out_channels, pixels, first, count, buffer);
         grad_out = buffer;
       }

@@ -21,9 +21,10 @@
 
 #include <algorithm>
 #include <memory>
-#include <vector>
 
 #include "cpu/gemm.h"
+#include "cpu/image_matrix.h"
+#include "cpu/scratch.h"
 
 namespace lethe::cpu {
 namespace {
@@ -50,13 +51,6 @@ struct Stacking {
 
 Stacking stacking_of(const ConvGeometry& g) {
   return {g.padding, g.width + 2 * g.padding, g.height + g.padding};
-}
-
-// buffer's data, grown to at least count elements (buffers are thread_local and reused).
-template <class T>
-T* scratch_buffer(std::vector<T>& buffer, int64_t count) {
-  if (static_cast<int64_t>(buffer.size()) < count) buffer.resize(count);
-  return buffer.data();
 }
 
 // Images [first, first + count) of x stacked channels last into `stacked` (s.pixels(count) *
@@ -201,18 +195,6 @@ void gather_pixel_major(const ConvGeometry& g, const KernelFamily& family, const
   }
 }
 
-// grad_y of images [first, first + count) as a (Cout, count P) matrix.
-void grad_out_matrix(const ConvGeometry& g, const float* grad_y, int64_t first, int64_t count,
-                     float* matrix) {
-  const int64_t pixels = g.out_h() * g.out_w();
-  for (int64_t i = 0; i < count; ++i) {
-    for (int64_t c = 0; c < g.out_channels; ++c) {
-      const float* source = grad_y + ((first + i) * g.out_channels + c) * pixels;
-      std::copy(source, source + pixels, matrix + c * count * pixels + i * pixels);
-    }
-  }
-}
-
 }  // namespace
 
 bool implicit_weight_gradient_applies(const ConvGeometry& g) {
@@ -234,11 +216,10 @@ void implicit_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y,
       std::clamp<int64_t>(kPositionsPerBlock / s.positions(1), 1, g.batch);
   const int64_t padded_rows = (g.out_channels + family.mr - 1) / family.mr * family.mr;
   const auto accumulate = [&](int64_t first, int64_t count, float* gradient) {
-    thread_local std::vector<float> stacked_buffer, packed_buffer;
     const int64_t positions = s.positions(count);
     const int64_t slack = family.nr;
-    float* stacked = scratch_buffer(stacked_buffer, s.pixels(count) * g.in_channels + slack);
-    float* packed = scratch_buffer(packed_buffer, padded_rows * positions);
+    float* stacked = thread_scratch<float, 0>(s.pixels(count) * g.in_channels + slack);
+    float* packed = thread_scratch<float, 1>(padded_rows * positions);
     stack_images(g, family, s, x, first, count, slack, stacked);
     pack_grad_out(g, family, s, grad_y, first, count, packed);
     accumulate_block(g, family, s, packed, stacked, positions, gradient);
@@ -257,12 +238,11 @@ void pixel_major_conv2d_weight_gradient(const ConvGeometry& g, const float* grad
   const int64_t images_per_block =
       std::clamp<int64_t>((kPixelsPerBlock + pixels - 1) / pixels, 1, g.batch);
   const auto accumulate = [&](int64_t first, int64_t count, float* gradient) {
-    thread_local std::vector<float> channels_last_buffer, col_buffer, grad_out_buffer;
-    float* channels_last = scratch_buffer(channels_last_buffer, g.height * g.width * g.in_channels);
-    float* col = scratch_buffer(col_buffer, count * pixels * row_width);
-    float* grad_out = scratch_buffer(grad_out_buffer, g.out_channels * count * pixels);
+    float* channels_last = thread_scratch<float, 2>(g.height * g.width * g.in_channels);
+    float* col = thread_scratch<float, 0>(count * pixels * row_width);
+    float* grad_out = thread_scratch<float, 1>(g.out_channels * count * pixels);
     gather_pixel_major(g, family, x, first, count, channels_last, col);
-    grad_out_matrix(g, grad_y, first, count, grad_out);
+    images_to_matrix(grad_y, g.out_channels, pixels, first, count, grad_out);
     // gradient (Cout, KH KW Cin) += grad_out (Cout, count P) . col (count P, KH KW Cin)
     sgemm(false, false, g.out_channels, row_width, count * pixels, 1.0f, grad_out, count * pixels,
           col, row_width, 1.0f, gradient, row_width);

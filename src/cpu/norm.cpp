@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cpu/activation.h"
+#include "cpu/scratch.h"
 
 namespace lethe::cpu {
 namespace {
@@ -89,13 +90,6 @@ void silu_backward_in_place(T* z, const T* grad_y, int64_t n) {
   }
 }
 
-template <class T>
-T* per_thread_buffer(int64_t count) {
-  thread_local std::vector<T> buffer;
-  if (static_cast<int64_t>(buffer.size()) < count) buffer.resize(count);
-  return buffer.data();
-}
-
 }  // namespace
 
 template <class T>
@@ -141,7 +135,7 @@ void group_norm_backward(const GroupNormGeometry& g, const T* x, const T* weight
     const int64_t b = bg / g.groups;
     const T group_mean = mean[bg], group_rstd = rstd[bg];
     if (then_silu) {  // dy = grad_y * silu'(normalised x), the normalisation recomputed
-      T* grad_norm = per_thread_buffer<T>(group_size);
+      T* grad_norm = thread_scratch<T, 0>(group_size);
       for (int64_t k = 0; k < g.group_channels(); ++k) {
         const int64_t c = first_channel + k;
         const T scale = group_rstd * (weight ? weight[c] : T(1));
