@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cpu/conv.h"
+#include "cpu/conv_direct.h"
 #include "gradcheck.h"
 #include "lethe/autograd.h"
 #include "lethe/ops.h"
@@ -628,14 +629,25 @@ TEST_CASE("conv2d forward f32 matches a naive double reference on U-Net shapes")
       {2, 64, 64, 14, 3, 2, 1},  // 64 -> 64, stride 2 downsampling
       {2, 96, 64, 14, 1, 1, 0},  // 1x1 skip projection 96 -> 64
       {2, 3, 8, 9, 5, 1, 2},     // odd size, 5x5 pad 2
+      // the direct path (cpu/conv_direct.cpp): several image blocks, partial row panels, q = 2
+      {9, 32, 32, 28, 3, 1, 1},
+      {5, 32, 48, 28, 3, 2, 1},
+      {4, 24, 20, 14, 3, 2, 1},
+      {11, 64, 64, 7, 3, 1, 1},
+      {2, 16, 17, 10, 5, 1, 2},
   };
   uint64_t seed = 100;
   for (const ConvShape& s : shapes) {
-    const double error = conv2d_error_vs_naive(s, seed++);
-    INFO("Cin ", s.in_channels, " Cout ", s.out_channels, " size ", s.size, " kernel ", s.kernel,
-         " stride ", s.stride);
-    CHECK(error <= 1e-5);
+    for (const bool direct : {true, false}) {  // the direct path where it applies, and im2col
+      lethe::cpu::set_direct_conv_enabled(direct);
+      const double error = conv2d_error_vs_naive(s, seed);
+      INFO("Cin ", s.in_channels, " Cout ", s.out_channels, " size ", s.size, " kernel ", s.kernel,
+           " stride ", s.stride, " direct path enabled ", direct);
+      CHECK(error <= 1e-5);
+    }
+    ++seed;
   }
+  lethe::cpu::set_direct_conv_enabled(true);
 }
 
 TEST_CASE("conv2d weight and bias gradients in f32 match the f64 kernels on U-Net shapes") {
@@ -646,12 +658,12 @@ TEST_CASE("conv2d weight and bias gradients in f32 match the f64 kernels on U-Ne
     int64_t batch, in_channels, out_channels, size, kernel, stride, padding;
   };
   const std::vector<Case> cases = {
-      // same size at 28x28 and larger: the implicit GEMM (cpu/conv_weight_gradient.cpp)
+      // same size at 14x14 and larger: the implicit GEMM (cpu/conv_weight_gradient.cpp)
       {9, 32, 32, 28, 3, 1, 1},  // several image blocks and chunks
       {3, 24, 20, 28, 3, 1, 1},  // KW * Cin = 72: a partial column panel; Cout not a multiple of 8
       {2, 5, 7, 48, 5, 1, 2},    // 5x5 pad 2, odd channel counts
-      // >= 16 input channels otherwise: the pixel-major im2col
       {9, 64, 48, 14, 3, 1, 1},
+      // >= 16 input channels otherwise: the pixel-major im2col
       {13, 24, 16, 7, 3, 1, 1},
       {5, 32, 32, 28, 3, 2, 1},  // the stride-2 downsample
       {3, 16, 8, 9, 3, 2, 1},    // stride 2 on an odd size
@@ -688,6 +700,55 @@ TEST_CASE("conv2d weight and bias gradients in f32 match the f64 kernels on U-Ne
     INFO("Cin ", c.in_channels, " Cout ", c.out_channels, " size ", c.size, " kernel ", c.kernel,
          " stride ", c.stride);
     CHECK(max_error <= 1e-5);
+  }
+}
+
+TEST_CASE("conv2d input gradient in f32 matches the f64 kernels, direct and im2col paths") {
+  // Error per entry relative to the sum of |grad_y * w| over its terms (the f64 kernels run on
+  // |grad_y| and |w|): f32 sums of up to 9 * 64 terms stay within 1e-5 of that; an indexing error
+  // is of order 1. The direct path (cpu/conv_direct.cpp) must apply where the case says so.
+  struct Case {
+    int64_t batch, in_channels, out_channels, size, kernel, stride;
+    bool direct;
+  };
+  const std::vector<Case> cases = {
+      {9, 32, 32, 28, 3, 1, true}, {5, 32, 48, 28, 3, 2, true}, {4, 24, 20, 14, 3, 2, true},
+      {11, 64, 64, 7, 3, 1, true}, {2, 16, 17, 10, 5, 1, true}, {3, 16, 8, 9, 3, 2, false},
+      {5, 3, 16, 7, 3, 1, false},
+  };
+  uint64_t seed = 300;
+  for (const Case& c : cases) {
+    const lethe::cpu::ConvGeometry g{c.batch,  c.in_channels,  c.size,
+                                     c.size,   c.out_channels, c.kernel,
+                                     c.kernel, c.stride,       (c.kernel - 1) / 2};
+    INFO("Cin ", c.in_channels, " Cout ", c.out_channels, " size ", c.size, " kernel ", c.kernel,
+         " stride ", c.stride);
+    CHECK(lethe::cpu::direct_conv_applies(g) == c.direct);
+    Generator generator(seed++);
+    const Tensor weight = generator.normal({c.out_channels, c.in_channels, c.kernel, c.kernel});
+    const Tensor grad_y = generator.normal({c.batch, c.out_channels, g.out_h(), g.out_w()});
+    const auto backward_f64 = [&](const Tensor& gy, const Tensor& w) {
+      const Tensor gy64 = gy.to(DType::f64), w64 = w.to(DType::f64);
+      std::vector<double> grad_x(c.batch * c.in_channels * c.size * c.size);
+      lethe::cpu::conv2d_backward_input<double>(g, gy64.data<double>(), w64.data<double>(),
+                                                grad_x.data());
+      return grad_x;
+    };
+    const std::vector<double> reference = backward_f64(grad_y, weight);
+    const std::vector<double> magnitude = backward_f64(lethe::abs(grad_y), lethe::abs(weight));
+    for (const bool direct : {true, false}) {
+      lethe::cpu::set_direct_conv_enabled(direct);
+      std::vector<float> grad_x(reference.size());
+      lethe::cpu::conv2d_backward_input<float>(g, grad_y.data<float>(), weight.data<float>(),
+                                               grad_x.data());
+      double max_error = 0;
+      for (size_t i = 0; i < reference.size(); ++i) {
+        max_error = std::max(max_error, std::abs(grad_x[i] - reference[i]) / magnitude[i]);
+      }
+      INFO("direct path enabled: ", direct);
+      CHECK(max_error <= 1e-5);
+    }
+    lethe::cpu::set_direct_conv_enabled(true);
   }
 }
 

@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "cpu/conv.h"
+#include "cpu/conv_direct.h"
 #include "cpu/gemm.h"
 #include "cpu/peak.h"
 #include "lethe/rng.h"
@@ -77,22 +78,28 @@ void bench_conv(const BenchContext& context, const ConvShape& shape, int64_t bat
   Tensor grad_b = Tensor::empty(bias.shape());
   const double flops = 2.0 * batch * g.out_channels * g.patch() * g.out_h() * g.out_w();
   char label[96];
-  const double forward = best_seconds(3, [&] {
+  // Each pass timed on the path the backend picks; where that is the direct convolution, also on
+  // the im2col + GEMM path it replaced, in the same run.
+  const bool direct = cpu::direct_conv_applies(g);
+  const auto time_pass = [&](const char* pass, bool has_direct, const std::function<void()>& body) {
+    std::snprintf(label, sizeof label, "conv %s %s", shape.name, pass);
+    print_line(context, label, flops, best_seconds(3, body));
+    if (!has_direct) return;
+    cpu::set_direct_conv_enabled(false);
+    std::snprintf(label, sizeof label, "conv %s %s (im2col)", shape.name, pass);
+    print_line(context, label, flops, best_seconds(3, body));
+    cpu::set_direct_conv_enabled(true);
+  };
+  time_pass("forward", direct, [&] {
     cpu::conv2d_forward(g, x.data<float>(), w.data<float>(), bias.data<float>(), y.data<float>());
   });
-  std::snprintf(label, sizeof label, "conv %s forward", shape.name);
-  print_line(context, label, flops, forward);
-  const double backward_input = best_seconds(3, [&] {
+  time_pass("backward-input", direct, [&] {
     cpu::conv2d_backward_input(g, grad_y.data<float>(), w.data<float>(), grad_x.data<float>());
   });
-  std::snprintf(label, sizeof label, "conv %s backward-input", shape.name);
-  print_line(context, label, flops, backward_input);
-  const double backward_weight = best_seconds(3, [&] {
+  time_pass("backward-weight", false, [&] {
     cpu::conv2d_backward_weight(g, grad_y.data<float>(), x.data<float>(), grad_w.data<float>(),
                                 grad_b.data<float>());
   });
-  std::snprintf(label, sizeof label, "conv %s backward-weight", shape.name);
-  print_line(context, label, flops, backward_weight);
 }
 
 struct BenchOpsOptions {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cpu/blas.h"
+#include "cpu/conv_direct.h"
 #include "cpu/conv_weight_gradient.h"
 #include "cpu/image_matrix.h"
 #include "cpu/scratch.h"
@@ -27,13 +28,6 @@ ColumnRange valid_columns(const ConvGeometry& g, int64_t kw) {
   const int64_t last = g.width - shift <= 0 ? 0 : (g.width - shift - 1) / g.stride + 1;
   const int64_t bounded_last = std::min(last, g.out_w());
   return {std::min(first, bounded_last), bounded_last, shift};
-}
-
-// A stride-1 convolution whose output has the input's size (2 * padding = kernel - 1): row
-// (kh, kw) of its im2col matrix is the flattened input plane shifted by one offset, so it is built
-// with one bulk copy, zero ends and the few wrapped-around columns zeroed.
-bool is_same_size_stride1(const ConvGeometry& g) {
-  return g.stride == 1 && g.out_h() == g.height && g.out_w() == g.width;
 }
 
 // For is_same_size_stride1: pixel p = oh * W + ow of row (kh, kw) reads plane[p + shift] for p in
@@ -84,27 +78,6 @@ void shifted_accumulate(const ConvGeometry& g, T* row, int64_t kh, int64_t kw, T
   zero_wrapped_columns(g, r, row);
   T* out = plane + r.shift;
   for (int64_t p = r.first; p < r.last; ++p) out[p] += row[p];
-}
-
-// A strided convolution whose every tap, offset by -padding, lies less than one stride before the
-// output pixel's origin or at most stride - 1 after it (3x3 with stride 2 and padding 1, the
-// U-Net's downsample): split into its stride x stride phase planes (phase (rh, rw) holds the
-// pixels x[s a + rh, s b + rw] as an OH x OW plane), each im2col row is one phase plane shifted by
-// at most one row and one column, which is a same-size stride-1 row (shifted_copy).
-bool is_phase_shiftable(const ConvGeometry& g) {
-  return g.stride > 1 && g.padding <= g.stride && g.kernel_h - 1 - g.padding < g.stride &&
-         g.kernel_w - 1 - g.padding < g.stride;
-}
-
-// Tap offset t = k - padding as t = stride * shift + residue, shift in {-1, 0}.
-struct PhaseTap {
-  int64_t shift, residue;
-};
-
-PhaseTap phase_tap(const ConvGeometry& g, int64_t k) {
-  const int64_t t = k - g.padding;
-  const int64_t shift = t < 0 ? -1 : 0;
-  return {shift, t - g.stride * shift};
 }
 
 // The geometry in which shifted_copy moves an OH x OW phase plane by (shift_h, shift_w) when
@@ -338,6 +311,12 @@ T sum_values(const T* values, int64_t n) {
 
 template <class T>
 void conv2d_forward(const ConvGeometry& g, const T* x, const T* weight, const T* bias, T* y) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (direct_conv_enabled() && direct_conv_applies(g)) {
+      direct_conv2d_forward(g, x, weight, bias, y);
+      return;
+    }
+  }
   const int64_t pixels = g.out_h() * g.out_w(), group = images_per_gemm(g);
   const int64_t groups = (g.batch + group - 1) / group;
 #pragma omp parallel for if (groups > 1) schedule(dynamic)
@@ -392,6 +371,12 @@ void same_size_backward_input(const ConvGeometry& g, const T* grad_y, const T* w
 
 template <class T>
 void conv2d_backward_input(const ConvGeometry& g, const T* grad_y, const T* weight, T* grad_x) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (direct_conv_enabled() && direct_conv_applies(g)) {
+      direct_conv2d_backward_input(g, grad_y, weight, grad_x);
+      return;
+    }
+  }
   if (is_same_size_stride1(g) && !g.is_pointwise()) {
     same_size_backward_input(g, grad_y, weight, grad_x);
     return;

@@ -1,5 +1,7 @@
-// CPU kernels for 2-D convolution (NCHW, zero padding, square stride) through im2col + GEMM,
-// parallel over the batch. 1x1 stride-1 convolutions skip im2col (the image is the matrix).
+// CPU kernels for 2-D convolution (NCHW, zero padding, square stride), parallel over the batch.
+// fp32 forward and input-gradient passes of the 3x3 U-Net shapes run directly on padded planes
+// (cpu/conv_direct.h), fp32 weight gradients through cpu/conv_weight_gradient.h; everything else
+// through im2col + GEMM. 1x1 stride-1 convolutions skip im2col (the image is the matrix).
 #pragma once
 #include <cstdint>
 
@@ -16,6 +18,33 @@ struct ConvGeometry {
     return kernel_h == 1 && kernel_w == 1 && stride == 1 && padding == 0;
   }
 };
+
+// A stride-1 convolution whose output has the input's size (2 * padding = kernel - 1).
+inline bool is_same_size_stride1(const ConvGeometry& g) {
+  return g.stride == 1 && g.out_h() == g.height && g.out_w() == g.width;
+}
+
+// A strided convolution whose every tap, offset by -padding, lies less than one stride before the
+// output pixel's origin or at most stride - 1 after it (3x3 with stride 2 and padding 1, the
+// U-Net's downsample): split into its stride x stride phase planes (phase (rh, rw) holds the
+// pixels x[s a + rh, s b + rw] as an OH x OW plane), tap k reads one phase plane shifted by
+// at most one row or column back.
+inline bool is_phase_shiftable(const ConvGeometry& g) {
+  return g.stride > 1 && g.padding <= g.stride && g.kernel_h - 1 - g.padding < g.stride &&
+         g.kernel_w - 1 - g.padding < g.stride;
+}
+
+// Tap offset t = k - padding of an is_phase_shiftable convolution as t = stride * shift + residue,
+// shift in {-1, 0}: the tap reads phase `residue` shifted by `shift`.
+struct PhaseTap {
+  int64_t shift, residue;
+};
+
+inline PhaseTap phase_tap(const ConvGeometry& g, int64_t k) {
+  const int64_t t = k - g.padding;
+  const int64_t shift = t < 0 ? -1 : 0;
+  return {shift, t - g.stride * shift};
+}
 
 // x: (B, Cin, H, W), weight: (Cout, Cin, KH, KW), bias: (Cout) or null -> y: (B, Cout, OH, OW).
 template <class T>

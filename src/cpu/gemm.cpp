@@ -40,14 +40,17 @@ constexpr int kPortableCols = 8;
 void portable_micro_kernel(const MicroTile& tile) {
   float acc[kPortableRows][kPortableCols] = {};
   const float* a = tile.a;
-  const float* b = tile.b;
-  for (int64_t k = 0; k < tile.depth; ++k) {
-    for (int r = 0; r < kPortableRows; ++r) {
-      const float a_value = a[r];
-      for (int j = 0; j < kPortableCols; ++j) acc[r][j] += a_value * b[j];
+  const int segments = std::max(tile.segments, 1);
+  for (int s = 0; s < segments; ++s) {
+    const float* b = tile.b + (tile.b_segment_offsets != nullptr ? tile.b_segment_offsets[s] : 0);
+    for (int64_t k = 0; k < tile.depth; ++k) {
+      for (int r = 0; r < kPortableRows; ++r) {
+        const float a_value = a[r];
+        for (int j = 0; j < kPortableCols; ++j) acc[r][j] += a_value * b[j];
+      }
+      a += tile.a_k_stride;
+      b += tile.b_k_stride;
     }
-    a += tile.a_k_stride;
-    b += tile.b_k_stride;
   }
   for (int r = 0; r < tile.rows; ++r) {
     float* c_row = tile.c + r * tile.ldc;

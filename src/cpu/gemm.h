@@ -39,12 +39,18 @@ namespace detail {
 // b(k, j) = b[k * b_k_stride + j] for j < nr: the kernel may read the full register width nr even
 // when cols < nr, so narrow edge panels are packed and padded by the driver.
 // C(r, j) = c[r * ldc + j]; only rows x cols elements are touched; beta == 0 never reads C.
+// Segments (the taps of a direct convolution, cpu/conv_direct.cpp): the sum runs over
+// max(segments, 1) * depth steps; a continues from one segment to the next, while segment s reads
+// b(k, j) = b[b_segment_offsets[s] + k * b_k_stride + j] (b[k * b_k_stride + j] when the table is
+// null, the plain tile).
 struct MicroTile {
   int64_t depth;
   const float* a;
   int64_t a_k_stride;
   const float* b;
   int64_t b_k_stride;
+  int segments;
+  const int64_t* b_segment_offsets;
   float* c;
   int64_t ldc;
   int rows;  // 1 .. mr

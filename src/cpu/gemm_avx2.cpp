@@ -3,6 +3,7 @@
 // specialised for every edge-tile shape.  Compile with -mavx2 -mfma.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -61,19 +62,22 @@ void tile_kernel(const MicroTile& tile) {
     for (int v = 0; v < VECTORS; ++v) acc[r][v] = _mm256_setzero_ps();
   }
   const float* a = tile.a;
-  const float* b = tile.b;
-  for (int64_t k = 0; k < tile.depth; ++k) {
-    __m256 b_row[VECTORS];
+  const int segments = std::max(tile.segments, 1);
+  for (int s = 0; s < segments; ++s) {
+    const float* b = tile.b + (tile.b_segment_offsets != nullptr ? tile.b_segment_offsets[s] : 0);
+    for (int64_t k = 0; k < tile.depth; ++k) {
+      __m256 b_row[VECTORS];
 #pragma GCC unroll 4
-    for (int v = 0; v < VECTORS; ++v) b_row[v] = _mm256_loadu_ps(b + kLanes * v);
+      for (int v = 0; v < VECTORS; ++v) b_row[v] = _mm256_loadu_ps(b + kLanes * v);
 #pragma GCC unroll 8
-    for (int r = 0; r < ROWS; ++r) {
-      const __m256 a_value = _mm256_broadcast_ss(a + r);
+      for (int r = 0; r < ROWS; ++r) {
+        const __m256 a_value = _mm256_broadcast_ss(a + r);
 #pragma GCC unroll 4
-      for (int v = 0; v < VECTORS; ++v) acc[r][v] = _mm256_fmadd_ps(a_value, b_row[v], acc[r][v]);
+        for (int v = 0; v < VECTORS; ++v) acc[r][v] = _mm256_fmadd_ps(a_value, b_row[v], acc[r][v]);
+      }
+      a += tile.a_k_stride;
+      b += tile.b_k_stride;
     }
-    a += tile.a_k_stride;
-    b += tile.b_k_stride;
   }
   store_tile<ROWS, VECTORS>(tile, acc);
 }

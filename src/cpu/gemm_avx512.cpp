@@ -55,19 +55,22 @@ void tile_kernel(const MicroTile& tile) {
     for (int v = 0; v < VECTORS; ++v) acc[r][v] = _mm512_setzero_ps();
   }
   const float* a = tile.a;
-  const float* b = tile.b;
-  for (int64_t k = 0; k < tile.depth; ++k) {
-    __m512 b_row[VECTORS];
+  const int segments = std::max(tile.segments, 1);
+  for (int s = 0; s < segments; ++s) {
+    const float* b = tile.b + (tile.b_segment_offsets != nullptr ? tile.b_segment_offsets[s] : 0);
+    for (int64_t k = 0; k < tile.depth; ++k) {
+      __m512 b_row[VECTORS];
 #pragma GCC unroll 4
-    for (int v = 0; v < VECTORS; ++v) b_row[v] = _mm512_loadu_ps(b + kLanes * v);
+      for (int v = 0; v < VECTORS; ++v) b_row[v] = _mm512_loadu_ps(b + kLanes * v);
 #pragma GCC unroll 16
-    for (int r = 0; r < ROWS; ++r) {
-      const __m512 a_value = _mm512_set1_ps(a[r]);
+      for (int r = 0; r < ROWS; ++r) {
+        const __m512 a_value = _mm512_set1_ps(a[r]);
 #pragma GCC unroll 4
-      for (int v = 0; v < VECTORS; ++v) acc[r][v] = _mm512_fmadd_ps(a_value, b_row[v], acc[r][v]);
+        for (int v = 0; v < VECTORS; ++v) acc[r][v] = _mm512_fmadd_ps(a_value, b_row[v], acc[r][v]);
+      }
+      a += tile.a_k_stride;
+      b += tile.b_k_stride;
     }
-    a += tile.a_k_stride;
-    b += tile.b_k_stride;
   }
   store_tile<ROWS, VECTORS>(tile, acc);
 }

@@ -1,0 +1,29 @@
+// fp32 forward and input-gradient convolutions computed directly on zero-padded channel planes,
+// with no im2col matrix, for the U-Net's 3x3 shapes: same-size stride-1 convolutions and the
+// stride-2 downsample on even sizes (through its phase planes). See conv_direct.cpp.
+#pragma once
+#include "cpu/conv.h"
+
+namespace lethe::cpu {
+
+// Whether direct_conv2d_forward and direct_conv2d_backward_input handle g: a square odd kernel with
+// same-size stride-1 padding, or a phase-shiftable stride (3x3, stride 2, padding 1) on sizes the
+// stride divides; at least 16 input and 16 output channels (fewer make the per-tap products too
+// shallow, and those convolutions are cheap).
+bool direct_conv_applies(const ConvGeometry& g);
+
+// x: (B, Cin, H, W), weight: (Cout, Cin, KH, KW), bias: (Cout) or null -> y: (B, Cout, OH, OW).
+void direct_conv2d_forward(const ConvGeometry& g, const float* x, const float* weight,
+                           const float* bias, float* y);
+
+// grad_y: (B, Cout, OH, OW) -> grad_x: (B, Cin, H, W) (overwritten).
+void direct_conv2d_backward_input(const ConvGeometry& g, const float* grad_y, const float* weight,
+                                  float* grad_x);
+
+// Benchmark and test hook: false sends every fp32 convolution through im2col + GEMM (the path
+// before the direct one), true (the default) lets conv2d_forward / conv2d_backward_input use the
+// direct path where it applies. Not meant to be called while convolutions run.
+void set_direct_conv_enabled(bool enabled);
+bool direct_conv_enabled();
+
+}  // namespace lethe::cpu
