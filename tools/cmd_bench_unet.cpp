@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "cpu/conv_direct.h"
 #include "cpu/peak.h"
 #include "lethe/allocator.h"
 #include "lethe/autograd.h"
@@ -30,6 +31,7 @@ struct BenchUnetOptions {
   int threads = 0;
   bool layers = false;
   int top = 40;
+  bool im2col = false;
 };
 
 double peak_resident_mib() {
@@ -140,6 +142,7 @@ void print_layer_table(const std::vector<profile::OpRecord>& records, double ste
 void run_bench_unet(const BenchUnetOptions& options) {
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
   omp_set_num_threads(threads);
+  cpu::set_direct_conv_enabled(!options.im2col);
   UnetStep step(options);
   const double resident_before = peak_resident_mib();
   // Two warm-up steps: the first fills the allocator's free lists, packing buffers and Adam's
@@ -170,10 +173,11 @@ void run_bench_unet(const BenchUnetOptions& options) {
   const Machine machine{cpu::measure_fma_peak_gflops(threads),
                         cpu::measure_copy_bandwidth_gbs(threads)};
   std::printf(
-      "bench unet: %s, batch %lld, %s step, %d threads, %s kernels, FMA peak %.1f GFLOP/s, "
+      "bench unet: %s, batch %lld, %s step, %d threads, %s kernels%s, FMA peak %.1f GFLOP/s, "
       "copy %.1f GB/s\n",
       options.config.c_str(), static_cast<long long>(options.batch), options.mode.c_str(), threads,
-      cpu::cpu_isa_name(), machine.peak_gflops, machine.copy_gbs);
+      cpu::cpu_isa_name(), options.im2col ? " (conv forward / input gradient on im2col)" : "",
+      machine.peak_gflops, machine.copy_gbs);
   const double typical = median(seconds);
   const double gflops = flops / typical * 1e-9;
   std::printf("step: min %.1f ms, median %.1f ms, max %.1f ms over %d steps\n",
@@ -207,6 +211,9 @@ void register_bench_unet(CLI::App& bench) {
   unet->add_option("--threads", options->threads, "OpenMP threads (0: all)")->capture_default_str();
   unet->add_flag("--layers", options->layers, "Print the per-op table of one profiled step");
   unet->add_option("--top", options->top, "Rows of the per-shape table")->capture_default_str();
+  unet->add_flag(
+      "--im2col", options->im2col,
+      "Forward and input-gradient convolutions on im2col + GEMM (the direct kernels' baseline)");
   unet->callback([options] { run_bench_unet(*options); });
 }
 
