@@ -38,7 +38,7 @@ struct BenchContext {
 
 void print_line(const BenchContext& context, const char* what, double flops, double seconds) {
   const double gflops = flops / seconds * 1e-9;
-  std::printf("%-44s %9.2f ms %9.1f GFLOP/s %6.1f%% of peak\n", what, seconds * 1e3, gflops,
+  std::printf("%-50s %9.2f ms %9.1f GFLOP/s %6.1f%% of peak\n", what, seconds * 1e3, gflops,
               100 * gflops / context.peak_gflops);
 }
 
