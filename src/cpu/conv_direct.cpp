@@ -5,11 +5,11 @@
 // tap (kh, kw), the phase plane (rh, rw) of its input (the OH x OW plane of pixels
 // x[s u + rh, s v + rw]) shifted by (sh, sw) in {-1, 0}. Stride 1 is the case of one phase.
 //
-// Grid. All planes of a block share one grid: rows of OW + q positions (q = the largest shift: q
-// zero columns end each row and are also the zeros before the next one), the images stacked with
-// q zero rows after each, and q zero rows plus q zeros before the first. Image i's pixel (u, v)
-// sits at position k = (i (OH + q) + u)(OW + q) + v and its neighbour (u + sh, v + sw) at
-// k + sh (OW + q) + sw, so every tap reads a whole plane at one offset:
+// Grid (cpu/padded_grid.h). All planes of a block share one grid: rows of OW + q positions (q = the
+// largest shift: q zero columns end each row and are also the zeros before the next one), the
+// images stacked with q zero rows after each, and q zero rows plus q zeros before the first. Image
+// i's pixel (u, v) sits at position k = (i (OH + q) + u)(OW + q) + v and its neighbour (u + sh, v +
+// sw) at k + sh (OW + q) + sw, so every tap reads a whole plane at one offset:
 //   out(rows, k) = sum over taps t of A_t(rows, depth) . in_t(depth, k + offset_t)
 // a GEMM per tap whose B operand has its rows (channels) one plane apart, which the micro-kernels
 // read in place. Positions in the padding (v >= OW or u >= OH) compute values nobody reads.
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "cpu/gemm.h"
+#include "cpu/padded_grid.h"
 #include "cpu/scratch.h"
 
 namespace lethe::cpu {
@@ -37,34 +38,23 @@ using detail::MicroTile;
 constexpr int64_t kBlockFloats = 196608;
 constexpr int64_t kMinChannels = 16;
 
-struct Grid {
-  int64_t rows, cols, pad;  // OH, OW, q
-  int64_t row_width() const { return cols + pad; }
-  int64_t image_rows() const { return rows + pad; }
-  int64_t lead() const { return pad * row_width() + pad; }
-  int64_t positions(int64_t images) const { return images * image_rows() * row_width(); }
-  int64_t position(int64_t image, int64_t u, int64_t v) const {
-    return (image * image_rows() + u) * row_width() + v;
-  }
-  // Floats of one stacked plane: the lead, the positions, the reach of the last positions' taps
-  // and `slack` floats that micro-kernels may read past the last column.
-  int64_t plane_floats(int64_t images, int64_t slack) const {
-    return 2 * lead() + positions(images) + slack;
-  }
-};
-
 struct Tap {
   int64_t kh, kw, phase, offset;  // phase rh * s + rw; offset sh (OW + q) + sw
 };
 
 struct Plan {
   int64_t stride;
-  Grid grid;
+  PaddedGrid grid;
   std::vector<Tap> taps;
 };
 
+// The output grid, padded by the largest shift.
+PaddedGrid grid_of(const ConvGeometry& g) {
+  return {g.out_h(), g.out_w(), g.stride == 1 ? g.padding : 1};
+}
+
 Plan plan_of(const ConvGeometry& g) {
-  Plan plan{g.stride, {g.out_h(), g.out_w(), g.stride == 1 ? g.padding : 1}, {}};
+  Plan plan{g.stride, grid_of(g), {}};
   const int64_t row_width = plan.grid.row_width();
   for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
     for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
@@ -108,7 +98,7 @@ void pack_tap_panels(const ConvGeometry& g, const std::vector<Tap>& order, bool 
 // Images [first, first + count) of `images` (B, C, s OH, s OW) as s^2 phases of C planes each on
 // the grid: stack[(phase * C + c) * plane_floats + lead + position(i, u, v)] =
 // image i [c, s u + rh, s v + rw]; zero elsewhere. Each image row is read once, into its s phases.
-void stack_phases(const Grid& grid, int64_t stride, const float* images, int64_t channels,
+void stack_phases(const PaddedGrid& grid, int64_t stride, const float* images, int64_t channels,
                   int64_t first, int64_t count, int64_t plane_floats, float* stack) {
   const int64_t height = stride * grid.rows, width = stride * grid.cols;
   const int64_t phase_floats = channels * plane_floats;
@@ -159,7 +149,7 @@ void stack_phases(const Grid& grid, int64_t stride, const float* images, int64_t
 // The inverse for outputs on the grid, (s^2 phases, C, positions): image i [c, s u + rh, s v + rw]
 // of `images` = out[(phase * C + c) * positions + position(i, u, v)] (+ bias[c] when not null).
 // Each image row is written once, from its s phases.
-void unstack_phases(const Grid& grid, int64_t stride, const float* out, int64_t channels,
+void unstack_phases(const PaddedGrid& grid, int64_t stride, const float* out, int64_t channels,
                     int64_t first, int64_t count, const float* bias, float* images) {
   const int64_t height = stride * grid.rows, width = stride * grid.cols;
   const int64_t positions = grid.positions(count), phase_floats = channels * positions;
@@ -246,7 +236,7 @@ void run_blocks(const ConvGeometry& g, const Plan& plan, bool transposed, const 
   const int64_t depth = transposed ? g.out_channels : g.in_channels;
   const int64_t in_stride = transposed ? 1 : plan.stride, out_stride = transposed ? plan.stride : 1;
   const int64_t in_sign = transposed ? -1 : 1;
-  const Grid& grid = plan.grid;
+  const PaddedGrid& grid = plan.grid;
   const int64_t image_positions = grid.positions(1);
   const int64_t count = images_per_block(
       g, (in_stride * in_stride * depth + out_stride * out_stride * rows) * image_positions);
@@ -267,7 +257,8 @@ void run_blocks(const ConvGeometry& g, const Plan& plan, bool transposed, const 
   float* panels = thread_scratch<float, 3>(taps * panel_count * family.mr * depth);
   pack_tap_panels(g, order, transposed, family.mr, weight, panels);
   // Every block's planes are as long as a full block's, so the taps' offsets are the same.
-  const int64_t plane_floats = grid.plane_floats(count, family.nr);
+  // Planes hold nr zeros more, which micro-kernels may read past the last column.
+  const int64_t plane_floats = grid.entries(count) + family.nr;
   std::vector<int64_t> b_offsets(taps);
   for (int64_t j = 0; j < taps; ++j) {
     b_offsets[j] =
@@ -309,7 +300,7 @@ bool direct_conv_applies(const ConvGeometry& g) {
                           g.width == g.stride * g.out_w();
   // The grid's padding positions cost as much as real ones: at most 20% more than the pixels
   // (28x28 pays 7%, 14x14 15%; at 7x7, 31%, im2col + GEMM is faster).
-  return shape_fits && plan_of(g).grid.positions(1) * 100 <= g.out_h() * g.out_w() * 120;
+  return shape_fits && grid_of(g).positions(1) * 100 <= g.out_h() * g.out_w() * 120;
 }
 
 void direct_conv2d_forward(const ConvGeometry& g, const float* x, const float* weight,

@@ -2,7 +2,8 @@
 // path in conv.cpp packs a transposed copy of its im2col matrix for every product).
 //
 // Implicit GEMM, for same-size stride-1 convolutions on large images. The images of a block are
-// stacked one under another, channels last, in rows of Wp = W + p pixels (p zero pixels after each
+// stacked one under another, channels last, on the padded grid of cpu/padded_grid.h: rows of
+// Wp = W + p pixels (p zero pixels after each
 // row, which are also the zeros before the next one), p zero rows before the first image and after
 // each one, and p zero pixels first: image i's pixel (h, w) is stacked pixel
 // (p + i (H + p) + h) Wp + p + w. Output position k = (i (H + p) + oh) Wp + ow of image i then
@@ -25,6 +26,7 @@
 
 #include "cpu/gemm.h"
 #include "cpu/image_matrix.h"
+#include "cpu/padded_grid.h"
 #include "cpu/scratch.h"
 
 namespace lethe::cpu {
@@ -41,32 +43,23 @@ constexpr int64_t kDepthBlock = 384;
 // The pixel-major path copies Cin floats per tap; fewer make the copies the cost.
 constexpr int64_t kMinPixelMajorChannels = 16;
 
-struct Stacking {
-  int64_t padding, padded_width, image_rows;  // p, Wp, H + p
-  int64_t positions(int64_t images) const { return images * image_rows * padded_width; }
-  // Stacked pixels a block of `images` reads (its positions plus the last taps' reach).
-  int64_t pixels(int64_t images) const {
-    return (images * image_rows + 2 * padding) * padded_width + 2 * padding;
-  }
-};
-
-Stacking stacking_of(const ConvGeometry& g) {
-  return {g.padding, g.width + g.padding, g.height + g.padding};
+// The stacking grid: the output positions of a same-size convolution, padded by p.
+PaddedGrid grid_of(const ConvGeometry& g) {
+  return {g.height, g.width, g.padding};
 }
 
-// Images [first, first + count) of x stacked channels last into `stacked` (s.pixels(count) *
+// Images [first, first + count) of x stacked channels last into `stacked` (s.entries(count) *
 // Cin floats, then `slack` zero floats that micro-kernels may read past the last column).
-void stack_images(const ConvGeometry& g, const KernelFamily& family, const Stacking& s,
+void stack_images(const ConvGeometry& g, const KernelFamily& family, const PaddedGrid& s,
                   const float* x, int64_t first, int64_t count, int64_t slack, float* stacked) {
   const int64_t cin = g.in_channels, plane = g.height * g.width;
-  std::fill(stacked, stacked + s.pixels(count) * cin + slack, 0.0f);
+  std::fill(stacked, stacked + s.entries(count) * cin + slack, 0.0f);
   for (int64_t i = 0; i < count; ++i) {
     const float* image = x + (first + i) * cin * plane;
     for (int64_t h = 0; h < g.height; ++h) {
-      const int64_t row = s.padding + i * s.image_rows + h;
       family.pack_transposed(image + h * g.width, plane, g.width, static_cast<int>(cin),
                              static_cast<int>(cin),
-                             stacked + (row * s.padded_width + s.padding) * cin);
+                             stacked + (s.lead() + s.position(i, h, 0)) * cin);
     }
   }
 }
@@ -74,7 +67,7 @@ void stack_images(const ConvGeometry& g, const KernelFamily& family, const Stack
 // grad_y of images [first, first + count) as mr-tall panels over Cout, panel q at
 // packed + q * mr * positions: packed[(q mr + .) ...][k * mr + r] = grad_y[., q mr + r, oh, ow] at
 // position k, zero at the padding positions.
-void pack_grad_out(const ConvGeometry& g, const KernelFamily& family, const Stacking& s,
+void pack_grad_out(const ConvGeometry& g, const KernelFamily& family, const PaddedGrid& s,
                    const float* grad_y, int64_t first, int64_t count, float* packed) {
   const int64_t mr = family.mr, plane = g.height * g.width, positions = s.positions(count);
   for (int64_t row0 = 0; row0 < g.out_channels; row0 += mr) {
@@ -84,7 +77,7 @@ void pack_grad_out(const ConvGeometry& g, const KernelFamily& family, const Stac
     for (int64_t i = 0; i < count; ++i) {
       const float* channels = grad_y + ((first + i) * g.out_channels + row0) * plane;
       for (int64_t oh = 0; oh < g.height; ++oh) {
-        const int64_t k = (i * s.image_rows + oh) * s.padded_width;
+        const int64_t k = s.position(i, oh, 0);
         family.pack_transposed(channels + oh * g.width, plane, g.width, rows, static_cast<int>(mr),
                                panel + k * mr);
       }
@@ -93,7 +86,7 @@ void pack_grad_out(const ConvGeometry& g, const KernelFamily& family, const Stac
 }
 
 // gradient (Cout, KH, KW * Cin) += the block's products, depth-blocked.
-void accumulate_block(const ConvGeometry& g, const KernelFamily& family, const Stacking& s,
+void accumulate_block(const ConvGeometry& g, const KernelFamily& family, const PaddedGrid& s,
                       const float* packed, const float* stacked, int64_t positions,
                       float* gradient) {
   const int64_t row_width = g.kernel_w * g.in_channels;  // KW * Cin
@@ -107,7 +100,7 @@ void accumulate_block(const ConvGeometry& g, const KernelFamily& family, const S
   for (int64_t k0 = 0; k0 < positions; k0 += kDepthBlock) {
     tile.depth = std::min(kDepthBlock, positions - k0);
     for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-      const float* b_rows = stacked + (k0 + kh * s.padded_width) * g.in_channels;
+      const float* b_rows = stacked + (k0 + kh * s.row_width()) * g.in_channels;
       for (int64_t col = 0; col < row_width; col += family.nr) {
         tile.b = b_rows + col;
         tile.cols = static_cast<int>(std::min<int64_t>(family.nr, row_width - col));
@@ -205,21 +198,21 @@ bool implicit_weight_gradient_applies(const ConvGeometry& g) {
   }
   // The padding positions cost as much as real ones: at most 11% more than the pixels (28x28 pays
   // 7%; at 14x14, 15%, the pixel-major path measured 5-8% faster).
-  const Stacking s = stacking_of(g);
+  const PaddedGrid s = grid_of(g);
   return s.positions(1) * 100 <= g.height * g.width * 111;
 }
 
 void implicit_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y, const float* x,
                                      float* grad_weight) {
   const KernelFamily& family = detail::active_kernel_family();
-  const Stacking s = stacking_of(g);
+  const PaddedGrid s = grid_of(g);
   const int64_t images_per_block =
       std::clamp<int64_t>(kPositionsPerBlock / s.positions(1), 1, g.batch);
   const int64_t padded_rows = (g.out_channels + family.mr - 1) / family.mr * family.mr;
   const auto accumulate = [&](int64_t first, int64_t count, float* gradient) {
     const int64_t positions = s.positions(count);
     const int64_t slack = family.nr;
-    float* stacked = thread_scratch<float, 0>(s.pixels(count) * g.in_channels + slack);
+    float* stacked = thread_scratch<float, 0>(s.entries(count) * g.in_channels + slack);
     float* packed = thread_scratch<float, 1>(padded_rows * positions);
     stack_images(g, family, s, x, first, count, slack, stacked);
     pack_grad_out(g, family, s, grad_y, first, count, packed);
