@@ -10,6 +10,7 @@
 
 #include "cpu/conv.h"
 #include "cpu/conv_direct.h"
+#include "cpu/conv_weight_gradient.h"
 #include "gradcheck.h"
 #include "lethe/autograd.h"
 #include "lethe/ops.h"
@@ -635,6 +636,7 @@ TEST_CASE("conv2d forward f32 matches a naive double reference on U-Net shapes")
       {4, 24, 20, 30, 3, 2, 1},
       {11, 64, 64, 14, 3, 1, 1},
       {2, 16, 17, 28, 5, 1, 2},
+      {2, 16, 16, 60, 3, 3, 1},  // stride 3: nine phases
   };
   uint64_t seed = 100;
   for (const ConvShape& s : shapes) {
@@ -656,26 +658,32 @@ TEST_CASE("conv2d weight and bias gradients in f32 match the f64 kernels on U-Ne
   // sqrt(K) * 2^-24 ~ 5e-6; an indexing error is of order 1.
   struct Case {
     int64_t batch, in_channels, out_channels, size, kernel, stride, padding;
+    bool implicit;  // the implicit GEMM of cpu/conv_weight_gradient.cpp applies
   };
   const std::vector<Case> cases = {
-      // same size at 28x28 and larger: the implicit GEMM (cpu/conv_weight_gradient.cpp)
-      {9, 32, 32, 28, 3, 1, 1},  // several image blocks and chunks
-      {3, 24, 20, 28, 3, 1, 1},  // KW * Cin = 72: a partial column panel; Cout not a multiple of 8
-      {2, 5, 7, 48, 5, 1, 2},    // 5x5 pad 2, odd channel counts
+      // same size at 28x28 and larger, and the phase-shiftable strides on sizes they divide: the
+      // implicit GEMM
+      {9, 32, 32, 28, 3, 1, 1, true},  // several image blocks and chunks
+      {3, 24, 20, 28, 3, 1, 1, true},  // KW * Cin = 72: a partial column panel; Cout % 8 != 0
+      {2, 5, 7, 48, 5, 1, 2, true},    // 5x5 pad 2, odd channel counts
+      {5, 32, 32, 28, 3, 2, 1, true},  // the stride-2 downsample
+      {4, 24, 20, 30, 3, 2, 1, true},  // stride 2, partial panels, odd output size
+      {3, 16, 8, 12, 3, 3, 1, true},   // stride 3: three row phases
       // >= 16 input channels otherwise: the pixel-major im2col
-      {9, 64, 48, 14, 3, 1, 1},
-      {13, 24, 16, 7, 3, 1, 1},
-      {5, 32, 32, 28, 3, 2, 1},  // the stride-2 downsample
-      {3, 16, 8, 9, 3, 2, 1},    // stride 2 on an odd size
-      {2, 16, 8, 11, 4, 3, 2},   // even kernel, stride 3
+      {9, 64, 48, 14, 3, 1, 1, false},
+      {13, 24, 16, 7, 3, 1, 1, false},
+      {3, 16, 8, 9, 3, 2, 1, false},   // stride 2 on an odd size
+      {2, 16, 8, 11, 4, 3, 2, false},  // even kernel, stride 3
       // fewer channels: im2col + GEMM
-      {5, 3, 16, 7, 3, 1, 1},
+      {5, 3, 16, 7, 3, 1, 1, false},
   };
   uint64_t seed = 200;
   for (const Case& c : cases) {
-    const lethe::cpu::ConvGeometry g{c.batch,           c.in_channels, c.size,   c.size,
-                                     c.out_channels,    c.kernel,      c.kernel, 1,
-                                     (c.kernel - 1) / 2};
+    const lethe::cpu::ConvGeometry g{c.batch,  c.in_channels, c.size,   c.size,   c.out_channels,
+                                     c.kernel, c.kernel,      c.stride, c.padding};
+    INFO("Cin ", c.in_channels, " Cout ", c.out_channels, " size ", c.size, " kernel ", c.kernel,
+         " stride ", c.stride);
+    CHECK(lethe::cpu::implicit_weight_gradient_applies(g) == c.implicit);
     Generator generator(seed++);
     const Tensor x = generator.normal({c.batch, c.in_channels, c.size, c.size});
     const Tensor grad_y = generator.normal({c.batch, c.out_channels, g.out_h(), g.out_w()});
@@ -697,8 +705,6 @@ TEST_CASE("conv2d weight and bias gradients in f32 match the f64 kernels on U-Ne
     for (size_t i = 0; i < reference.size(); ++i) {
       max_error = std::max(max_error, std::abs(grad_weight[i] - reference[i]) / magnitude[i]);
     }
-    INFO("Cin ", c.in_channels, " Cout ", c.out_channels, " size ", c.size, " kernel ", c.kernel,
-         " stride ", c.stride);
     CHECK(max_error <= 1e-5);
   }
 }
@@ -714,7 +720,7 @@ TEST_CASE("conv2d input gradient in f32 matches the f64 kernels, direct and im2c
   const std::vector<Case> cases = {
       {9, 32, 32, 28, 3, 1, true},  {5, 32, 48, 28, 3, 2, true}, {4, 24, 20, 30, 3, 2, true},
       {11, 64, 64, 14, 3, 1, true}, {2, 16, 17, 28, 5, 1, true}, {3, 16, 8, 9, 3, 2, false},
-      {5, 3, 16, 7, 3, 1, false},   {6, 64, 64, 7, 3, 1, false},
+      {5, 3, 16, 7, 3, 1, false},   {6, 64, 64, 7, 3, 1, false}, {2, 16, 16, 60, 3, 3, true},
   };
   uint64_t seed = 300;
   for (const Case& c : cases) {

@@ -26,6 +26,7 @@
 
 #include "cpu/gemm.h"
 #include "cpu/padded_grid.h"
+#include "cpu/phase_rows.h"
 #include "cpu/scratch.h"
 
 namespace lethe::cpu {
@@ -97,50 +98,49 @@ void pack_tap_panels(const ConvGeometry& g, const std::vector<Tap>& order, bool 
 
 // Images [first, first + count) of `images` (B, C, s OH, s OW) as s^2 phases of C planes each on
 // the grid: stack[(phase * C + c) * plane_floats + lead + position(i, u, v)] =
-// image i [c, s u + rh, s v + rw]; zero elsewhere. Each image row is read once, into its s phases.
+// image i [c, s u + rh, s v + rw]; zero elsewhere. Each image row is read once, into its s phases,
+// and every float of the stack is written once.
 void stack_phases(const PaddedGrid& grid, int64_t stride, const float* images, int64_t channels,
                   int64_t first, int64_t count, int64_t plane_floats, float* stack) {
   const int64_t height = stride * grid.rows, width = stride * grid.cols;
-  const int64_t phase_floats = channels * plane_floats;
-  for (int64_t phase = 0; phase < stride * stride; ++phase) {
-    for (int64_t c = 0; c < channels; ++c) {
-      float* plane = stack + phase * phase_floats + c * plane_floats;
-      float* body = plane + grid.lead();
-      std::fill(plane, body, 0.0f);
-      for (int64_t i = 0; i < count; ++i) {
-        for (int64_t u = 0; u < grid.rows; ++u) {
-          float* row = body + grid.position(i, u, 0);
-          std::fill(row + grid.cols, row + grid.row_width(), 0.0f);
-        }
-        std::fill(body + grid.position(i, grid.rows, 0), body + grid.position(i + 1, 0, 0), 0.0f);
-      }
-      std::fill(body + grid.positions(count), plane + plane_floats, 0.0f);
-    }
+  const int64_t phases = stride * stride, phase_floats = channels * plane_floats;
+  const int64_t pad = grid.pad, lead = grid.lead(), body_end = lead + grid.positions(count);
+  const int64_t row_width = grid.row_width();
+  for (int64_t plane = 0; plane < phases * channels; ++plane) {
+    std::fill(stack + plane * plane_floats, stack + plane * plane_floats + lead, 0.0f);
+    std::fill(stack + plane * plane_floats + body_end, stack + (plane + 1) * plane_floats, 0.0f);
   }
-  for (int64_t c = 0; c < channels; ++c) {
-    for (int64_t i = 0; i < count; ++i) {
+  // Image by image, channel by channel: the images are read in memory order.
+  for (int64_t i = 0; i < count; ++i) {
+    for (int64_t c = 0; c < channels; ++c) {
       const float* image = images + ((first + i) * channels + c) * height * width;
-      for (int64_t u = 0; u < grid.rows; ++u) {
-        for (int64_t rh = 0; rh < stride; ++rh) {
-          const float* source = image + (stride * u + rh) * width;
-          float* target = stack + rh * stride * phase_floats + c * plane_floats + grid.lead() +
-                          grid.position(i, u, 0);
-          if (stride == 1) {
-            std::copy(source, source + grid.cols, target);
-          } else if (stride == 2) {  // constant strides, so that the loop vectorises
-            float* odd = target + phase_floats;
-            for (int64_t v = 0; v < grid.cols; ++v) {
-              target[v] = source[2 * v];
-              odd[v] = source[2 * v + 1];
+      // Pixel (0, 0) of image i in phase 0's plane of channel c.
+      float* planes = stack + c * plane_floats + lead + grid.position(i, 0, 0);
+      for (int64_t rh = 0; rh < stride; ++rh) {
+        // Rows s u + rh of the image to rows u of phases (rh, 0 .. s-1).
+        const float* source = image + rh * width;
+        float* target = planes + rh * stride * phase_floats;
+        if (stride == 2) {
+          split_row_pairs(source, 2 * width, grid.rows, grid.cols, pad, target,
+                          target + phase_floats, row_width);
+          continue;
+        }
+        for (int64_t u = 0; u < grid.rows; ++u) {
+          const float* source_row = source + u * stride * width;
+          for (int64_t rw = 0; rw < stride; ++rw) {
+            float* phase_row = target + rw * phase_floats + u * row_width;
+            if (stride == 1) {
+              std::copy(source_row, source_row + grid.cols, phase_row);
+            } else {
+              for (int64_t v = 0; v < grid.cols; ++v) phase_row[v] = source_row[stride * v + rw];
             }
-          } else {
-            for (int64_t v = 0; v < grid.cols; ++v) {
-              for (int64_t rw = 0; rw < stride; ++rw) {
-                target[rw * phase_floats + v] = source[stride * v + rw];
-              }
-            }
+            for (int64_t v = grid.cols; v < row_width; ++v) phase_row[v] = 0.0f;
           }
         }
+      }
+      for (int64_t phase = 0; phase < phases; ++phase) {
+        float* pad_rows = planes + phase * phase_floats + grid.rows * row_width;
+        std::fill(pad_rows, pad_rows + pad * row_width, 0.0f);
       }
     }
   }
@@ -153,28 +153,30 @@ void unstack_phases(const PaddedGrid& grid, int64_t stride, const float* out, in
                     int64_t first, int64_t count, const float* bias, float* images) {
   const int64_t height = stride * grid.rows, width = stride * grid.cols;
   const int64_t positions = grid.positions(count), phase_floats = channels * positions;
-  for (int64_t c = 0; c < channels; ++c) {
-    const float shift = bias != nullptr ? bias[c] : 0.0f;
-    for (int64_t i = 0; i < count; ++i) {
+  const int64_t row_width = grid.row_width();
+  for (int64_t i = 0; i < count; ++i) {
+    for (int64_t c = 0; c < channels; ++c) {
+      const float shift = bias != nullptr ? bias[c] : 0.0f;
       float* image = images + ((first + i) * channels + c) * height * width;
-      for (int64_t u = 0; u < grid.rows; ++u) {
-        for (int64_t rh = 0; rh < stride; ++rh) {
-          const float* source =
-              out + rh * stride * phase_floats + c * positions + grid.position(i, u, 0);
-          float* target = image + (stride * u + rh) * width;
+      const float* planes = out + c * positions + grid.position(i, 0, 0);
+      for (int64_t rh = 0; rh < stride; ++rh) {
+        const float* source = planes + rh * stride * phase_floats;
+        float* target = image + rh * width;
+        if (stride == 2) {
+          merge_row_pairs(source, source + phase_floats, row_width, grid.rows, grid.cols, shift,
+                          target, 2 * width);
+          continue;
+        }
+        for (int64_t u = 0; u < grid.rows; ++u) {
+          float* target_row = target + u * stride * width;
+          const float* source_row = source + u * row_width;
           if (stride == 1) {
-            for (int64_t v = 0; v < grid.cols; ++v) target[v] = source[v] + shift;
-          } else if (stride == 2) {
-            const float* odd = source + phase_floats;
-            for (int64_t v = 0; v < grid.cols; ++v) {
-              target[2 * v] = source[v] + shift;
-              target[2 * v + 1] = odd[v] + shift;
-            }
-          } else {
-            for (int64_t v = 0; v < grid.cols; ++v) {
-              for (int64_t rw = 0; rw < stride; ++rw) {
-                target[stride * v + rw] = source[rw * phase_floats + v] + shift;
-              }
+            for (int64_t v = 0; v < grid.cols; ++v) target_row[v] = source_row[v] + shift;
+            continue;
+          }
+          for (int64_t v = 0; v < grid.cols; ++v) {
+            for (int64_t rw = 0; rw < stride; ++rw) {
+              target_row[stride * v + rw] = source_row[rw * phase_floats + v] + shift;
             }
           }
         }

@@ -1,17 +1,19 @@
 // fp32 weight gradients of convolutions as GEMMs whose B operand is read in place (the im2col
 // path in conv.cpp packs a transposed copy of its im2col matrix for every product).
 //
-// Implicit GEMM, for same-size stride-1 convolutions on large images. The images of a block are
-// stacked one under another, channels last, on the padded grid of cpu/padded_grid.h: rows of
-// Wp = W + p pixels (p zero pixels after each
-// row, which are also the zeros before the next one), p zero rows before the first image and after
-// each one, and p zero pixels first: image i's pixel (h, w) is stacked pixel
-// (p + i (H + p) + h) Wp + p + w. Output position k = (i (H + p) + oh) Wp + ow of image i then
-// reads, for tap (kh, kw), stacked pixel k + kh Wp + kw, so for one kernel row kh the taps kw = 0
-// .. KW-1 and all channels are the KW * Cin consecutive floats at stacked pixel k + kh Wp:
-//   gradient(Cout, kh, KW * Cin) += grad_out(Cout, k) . X(k + kh Wp, KW * Cin)
-// a GEMM whose B rows are Cin floats apart (overlapping), which the micro-kernels read in place.
-// Positions with ow >= W or oh >= H are padding: their grad_out columns are zero.
+// Implicit GEMM, for same-size stride-1 convolutions on large images and for the phase-shiftable
+// stride-s downsample (conv.h). The output positions of a block of images lie on the padded grid
+// of cpu/padded_grid.h (rows of Wp = OW + q positions, q = p for stride 1 and 1 for stride s, q
+// zero rows between images). Image row h = s u + rh goes, channels last, to position row u of row
+// phase rh: position (i, u, v) of phase rh holds pixels s v .. s v + s - 1 of that row, s Cin
+// consecutive floats. Tap (kh, kw) of output position k reads row phase rh(kh) at position
+// k + sh(kh) Wp (kh - p = s sh + rh, sh in {-1, 0} for stride s; sh = kh - p, rh = 0 for stride 1)
+// and, within it, the Cin floats (kw - p) Cin from its start, so for one kernel row kh the taps
+// kw = 0 .. KW-1 and all channels are the KW * Cin consecutive floats starting at
+// (k + sh Wp) s Cin - p Cin:
+//   gradient(Cout, kh, KW * Cin) += grad_out(Cout, k) . X_kh(k, KW * Cin)
+// a GEMM whose B rows are s Cin floats apart (overlapping for stride 1), which the micro-kernels
+// read in place. Positions with ow >= OW or oh >= OH are padding: their grad_out columns are zero.
 //
 // Pixel-major im2col, for the others: one im2col row per output pixel holding, tap by tap, the
 // Cin channels it reads, copied from a channels-last copy of the image, so that
@@ -38,28 +40,50 @@ using detail::MicroTile;
 // Output positions per block of images: the block's stacked copy and packed grad_out (about
 // (Cin + Cout) * 8 KiB) stay in L2.
 constexpr int64_t kPositionsPerBlock = 2048;
-// Depth of one micro-kernel call: its A panel (mr x kc) stays in L1.
+// Most depth of one micro-kernel call: its A panel (mr x kc) stays in L1.
 constexpr int64_t kDepthBlock = 384;
 // The pixel-major path copies Cin floats per tap; fewer make the copies the cost.
 constexpr int64_t kMinPixelMajorChannels = 16;
 
-// The stacking grid: the output positions of a same-size convolution, padded by p.
+// The stacking grid: the output positions padded by the largest shift.
 PaddedGrid grid_of(const ConvGeometry& g) {
-  return {g.height, g.width, g.padding};
+  return {g.out_h(), g.out_w(), g.stride == 1 ? g.padding : 1};
 }
 
-// Images [first, first + count) of x stacked channels last into `stacked` (s.entries(count) *
-// Cin floats, then `slack` zero floats that micro-kernels may read past the last column).
+// Floats of one row phase's stack for a block of `count` images.
+int64_t phase_floats(const ConvGeometry& g, const PaddedGrid& s, int64_t count) {
+  return s.entries(count) * g.stride * g.in_channels;
+}
+
+// Images [first, first + count) of x stacked channels last into g.stride row phases of
+// phase_floats(count) floats each, then `slack` zero floats that micro-kernels may read past the
+// last column.
 void stack_images(const ConvGeometry& g, const KernelFamily& family, const PaddedGrid& s,
                   const float* x, int64_t first, int64_t count, int64_t slack, float* stacked) {
-  const int64_t cin = g.in_channels, plane = g.height * g.width;
-  std::fill(stacked, stacked + s.entries(count) * cin + slack, 0.0f);
+  const int64_t cin = g.in_channels, plane = g.height * g.width, position_floats = g.stride * cin;
+  const int64_t phase = phase_floats(g, s, count);
+  // The zeros: the lead, each row's pad positions, the pad rows after each image, the tail.
+  for (int64_t rh = 0; rh < g.stride; ++rh) {
+    float* body = stacked + rh * phase + s.lead() * position_floats;
+    std::fill(body - s.lead() * position_floats, body, 0.0f);
+    for (int64_t i = 0; i < count; ++i) {
+      for (int64_t u = 0; u < s.rows; ++u) {
+        float* row_pad = body + s.position(i, u, s.cols) * position_floats;
+        std::fill(row_pad, row_pad + s.pad * position_floats, 0.0f);
+      }
+      float* pad_rows = body + s.position(i, s.rows, 0) * position_floats;
+      std::fill(pad_rows, pad_rows + s.pad * s.row_width() * position_floats, 0.0f);
+    }
+    std::fill(body + s.positions(count) * position_floats, stacked + (rh + 1) * phase, 0.0f);
+  }
+  std::fill(stacked + g.stride * phase, stacked + g.stride * phase + slack, 0.0f);
   for (int64_t i = 0; i < count; ++i) {
     const float* image = x + (first + i) * cin * plane;
     for (int64_t h = 0; h < g.height; ++h) {
-      family.pack_transposed(image + h * g.width, plane, g.width, static_cast<int>(cin),
-                             static_cast<int>(cin),
-                             stacked + (s.lead() + s.position(i, h, 0)) * cin);
+      const int64_t u = h / g.stride, rh = h % g.stride;
+      family.pack_transposed(
+          image + h * g.width, plane, g.width, static_cast<int>(cin), static_cast<int>(cin),
+          stacked + rh * phase + (s.lead() + s.position(i, u, 0)) * position_floats);
     }
   }
 }
@@ -69,17 +93,17 @@ void stack_images(const ConvGeometry& g, const KernelFamily& family, const Padde
 // position k, zero at the padding positions.
 void pack_grad_out(const ConvGeometry& g, const KernelFamily& family, const PaddedGrid& s,
                    const float* grad_y, int64_t first, int64_t count, float* packed) {
-  const int64_t mr = family.mr, plane = g.height * g.width, positions = s.positions(count);
+  const int64_t mr = family.mr, plane = g.out_h() * g.out_w(), positions = s.positions(count);
   for (int64_t row0 = 0; row0 < g.out_channels; row0 += mr) {
     const int rows = static_cast<int>(std::min(mr, g.out_channels - row0));
     float* panel = packed + row0 * positions;
     std::fill(panel, panel + mr * positions, 0.0f);
     for (int64_t i = 0; i < count; ++i) {
       const float* channels = grad_y + ((first + i) * g.out_channels + row0) * plane;
-      for (int64_t oh = 0; oh < g.height; ++oh) {
+      for (int64_t oh = 0; oh < g.out_h(); ++oh) {
         const int64_t k = s.position(i, oh, 0);
-        family.pack_transposed(channels + oh * g.width, plane, g.width, rows, static_cast<int>(mr),
-                               panel + k * mr);
+        family.pack_transposed(channels + oh * g.out_w(), plane, g.out_w(), rows,
+                               static_cast<int>(mr), panel + k * mr);
       }
     }
   }
@@ -87,20 +111,31 @@ void pack_grad_out(const ConvGeometry& g, const KernelFamily& family, const Padd
 
 // gradient (Cout, KH, KW * Cin) += the block's products, depth-blocked.
 void accumulate_block(const ConvGeometry& g, const KernelFamily& family, const PaddedGrid& s,
-                      const float* packed, const float* stacked, int64_t positions,
-                      float* gradient) {
+                      const float* packed, const float* stacked, int64_t count, float* gradient) {
+  const int64_t positions = s.positions(count), position_floats = g.stride * g.in_channels;
   const int64_t row_width = g.kernel_w * g.in_channels;  // KW * Cin
   const int64_t ldc = g.kernel_h * row_width;
   MicroTile tile{};
   tile.a_k_stride = family.mr;
-  tile.b_k_stride = g.in_channels;
+  tile.b_k_stride = position_floats;
   tile.ldc = ldc;
   tile.alpha = 1.0f;
   tile.beta = 1.0f;
-  for (int64_t k0 = 0; k0 < positions; k0 += kDepthBlock) {
-    tile.depth = std::min(kDepthBlock, positions - k0);
+  // Depth blocks of equal size: a short last block would pay a full load and store of C.
+  const int64_t depth_blocks = (positions + kDepthBlock - 1) / kDepthBlock;
+  for (int64_t block = 0; block < depth_blocks; ++block) {
+    const int64_t k0 = block * positions / depth_blocks;
+    tile.depth = (block + 1) * positions / depth_blocks - k0;
     for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-      const float* b_rows = stacked + (k0 + kh * s.row_width()) * g.in_channels;
+      int64_t shift = kh - g.padding, phase = 0;
+      if (g.stride > 1) {
+        const PhaseTap tap = phase_tap(g, kh);
+        shift = tap.shift;
+        phase = tap.residue;
+      }
+      const float* b_rows = stacked + phase * phase_floats(g, s, count) +
+                            (s.lead() + k0 + shift * s.row_width()) * position_floats -
+                            g.padding * g.in_channels;
       for (int64_t col = 0; col < row_width; col += family.nr) {
         tile.b = b_rows + col;
         tile.cols = static_cast<int>(std::min<int64_t>(family.nr, row_width - col));
@@ -192,31 +227,35 @@ void gather_pixel_major(const ConvGeometry& g, const KernelFamily& family, const
 }  // namespace
 
 bool implicit_weight_gradient_applies(const ConvGeometry& g) {
-  if (g.stride != 1 || g.kernel_h != g.kernel_w || g.kernel_h % 2 == 0 || g.kernel_h == 1 ||
-      g.padding != (g.kernel_h - 1) / 2) {
-    return false;
+  if (g.kernel_h != g.kernel_w || g.kernel_h == 1) return false;
+  if (g.stride > 1) {
+    // The downsample: phases of equal size. Its 15% of padding positions at 14x14 outputs cost
+    // less than the pixel-major path's im2col matrix (9 copies of every pixel).
+    return is_phase_shiftable(g) && g.height == g.stride * g.out_h() &&
+           g.width == g.stride * g.out_w();
   }
+  if (!is_same_size_stride1(g) || g.kernel_h % 2 == 0) return false;
   // The padding positions cost as much as real ones: at most 11% more than the pixels (28x28 pays
   // 7%; at 14x14, 15%, the pixel-major path measured 5-8% faster).
-  const PaddedGrid s = grid_of(g);
-  return s.positions(1) * 100 <= g.height * g.width * 111;
+  return grid_of(g).positions(1) * 100 <= g.height * g.width * 111;
 }
 
 void implicit_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y, const float* x,
                                      float* grad_weight) {
   const KernelFamily& family = detail::active_kernel_family();
   const PaddedGrid s = grid_of(g);
+  // A stride-s stack holds s^2 input floats per position: blocks of fewer positions.
   const int64_t images_per_block =
-      std::clamp<int64_t>(kPositionsPerBlock / s.positions(1), 1, g.batch);
+      std::clamp<int64_t>(kPositionsPerBlock / (g.stride * s.positions(1)), 1, g.batch);
   const int64_t padded_rows = (g.out_channels + family.mr - 1) / family.mr * family.mr;
   const auto accumulate = [&](int64_t first, int64_t count, float* gradient) {
     const int64_t positions = s.positions(count);
     const int64_t slack = family.nr;
-    float* stacked = thread_scratch<float, 0>(s.entries(count) * g.in_channels + slack);
+    float* stacked = thread_scratch<float, 0>(g.stride * phase_floats(g, s, count) + slack);
     float* packed = thread_scratch<float, 1>(padded_rows * positions);
     stack_images(g, family, s, x, first, count, slack, stacked);
     pack_grad_out(g, family, s, grad_y, first, count, packed);
-    accumulate_block(g, family, s, packed, stacked, positions, gradient);
+    accumulate_block(g, family, s, packed, stacked, count, gradient);
   };
   sum_over_image_blocks(g, images_per_block, accumulate, grad_weight);
 }

@@ -1,0 +1,81 @@
+// The stride-2 row shuffles of cpu/phase_rows.h, every ISA this CPU runs, against their
+// definition: exact values, the pad zeros, and nothing written outside the rows.
+#include <doctest/doctest.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "cpu/peak.h"
+#include "cpu/phase_rows.h"
+
+namespace {
+
+struct Shuffles {
+  const char* isa;
+  decltype(&lethe::cpu::detail::split_row_pairs_portable) split;
+  decltype(&lethe::cpu::detail::merge_row_pairs_portable) merge;
+};
+
+std::vector<Shuffles> shuffles_this_cpu_runs() {
+  std::vector<Shuffles> out{
+      {"portable", &lethe::cpu::detail::split_row_pairs_portable,
+       &lethe::cpu::detail::merge_row_pairs_portable},
+      {"dispatched", &lethe::cpu::split_row_pairs, &lethe::cpu::merge_row_pairs}};
+  if (lethe::cpu::cpu_supports_isa("avx512")) {
+    out.push_back({"avx512", &lethe::cpu::detail::split_row_pairs_avx512,
+                   &lethe::cpu::detail::merge_row_pairs_avx512});
+  }
+  return out;
+}
+
+constexpr float kUntouched = -7.5f;
+
+}  // namespace
+
+TEST_CASE("split_row_pairs and merge_row_pairs: exact on every row length, pads zero, rows kept") {
+  const int64_t rows = 3;
+  for (const Shuffles& shuffles : shuffles_this_cpu_runs()) {
+    for (const int64_t n : {1, 7, 14, 16, 17, 31, 40}) {
+      for (const int64_t pad : {0, 1, 2}) {
+        INFO(shuffles.isa, " n ", n, " pad ", pad);
+        // Source rows of 2n floats, 3 floats of gap between them; phase rows n + pad + 2 apart.
+        const int64_t source_stride = 2 * n + 3, phase_stride = n + pad + 2;
+        std::vector<float> source(rows * source_stride);
+        for (std::size_t i = 0; i < source.size(); ++i)
+          source[i] = 0.25f * static_cast<float>(i) - 3;
+        std::vector<float> even(rows * phase_stride, kUntouched), odd(even);
+        shuffles.split(source.data(), source_stride, rows, n, pad, even.data(), odd.data(),
+                       phase_stride);
+        bool exact = true;
+        for (int64_t r = 0; r < rows; ++r) {
+          for (int64_t v = 0; v < phase_stride; ++v) {
+            const float want_even = v < n         ? source[r * source_stride + 2 * v]
+                                    : v < n + pad ? 0.0f
+                                                  : kUntouched;
+            const float want_odd = v < n         ? source[r * source_stride + 2 * v + 1]
+                                   : v < n + pad ? 0.0f
+                                                 : kUntouched;
+            exact = exact && even[r * phase_stride + v] == want_even &&
+                    odd[r * phase_stride + v] == want_odd;
+          }
+        }
+        CHECK(exact);
+        // Back, with a shift, into rows 2n + 5 apart.
+        const float shift = 0.5f;
+        const int64_t target_stride = 2 * n + 5;
+        std::vector<float> target(rows * target_stride, kUntouched);
+        shuffles.merge(even.data(), odd.data(), phase_stride, rows, n, shift, target.data(),
+                       target_stride);
+        bool inverse = true;
+        for (int64_t r = 0; r < rows; ++r) {
+          for (int64_t j = 0; j < target_stride; ++j) {
+            const float want = j < 2 * n ? source[r * source_stride + j] + shift : kUntouched;
+            inverse = inverse && target[r * target_stride + j] == want;
+          }
+        }
+        CHECK(inverse);
+      }
+    }
+  }
+}
