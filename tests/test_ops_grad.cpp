@@ -661,21 +661,21 @@ TEST_CASE("conv2d weight and bias gradients in f32 match the f64 kernels on U-Ne
     bool implicit;  // the implicit GEMM of cpu/conv_weight_gradient.cpp applies
   };
   const std::vector<Case> cases = {
-      // same size at 28x28 and larger, and the phase-shiftable strides on sizes they divide: the
-      // implicit GEMM
+      // same size, and the phase-shiftable strides on sizes they divide: the implicit GEMM
       {9, 32, 32, 28, 3, 1, 1, true},  // several image blocks and chunks
       {3, 24, 20, 28, 3, 1, 1, true},  // KW * Cin = 72: a partial column panel; Cout % 8 != 0
       {2, 5, 7, 48, 5, 1, 2, true},    // 5x5 pad 2, odd channel counts
+      {9, 64, 48, 14, 3, 1, 1, true},
+      {13, 24, 16, 7, 3, 1, 1, true},  // runs of 7-pixel rows across images
       {5, 32, 32, 28, 3, 2, 1, true},  // the stride-2 downsample
       {4, 24, 20, 30, 3, 2, 1, true},  // stride 2, partial panels, odd output size
       {3, 16, 8, 12, 3, 3, 1, true},   // stride 3: three row phases
       // >= 16 input channels otherwise: the pixel-major im2col
-      {9, 64, 48, 14, 3, 1, 1, false},
-      {13, 24, 16, 7, 3, 1, 1, false},
       {3, 16, 8, 9, 3, 2, 1, false},   // stride 2 on an odd size
       {2, 16, 8, 11, 4, 3, 2, false},  // even kernel, stride 3
-      // fewer channels: im2col + GEMM
-      {5, 3, 16, 7, 3, 1, 1, false},
+      {5, 3, 16, 7, 3, 1, 1, true},    // 3 input channels: KW * Cin = 9 columns
+      // fewer channels otherwise: im2col + GEMM
+      {5, 3, 16, 9, 3, 2, 1, false},
   };
   uint64_t seed = 200;
   for (const Case& c : cases) {

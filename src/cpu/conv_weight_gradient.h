@@ -1,6 +1,6 @@
 // The fp32 weight gradient of a convolution as GEMMs whose B operand needs no transposing pack:
-// - same-size stride-1 convolutions on large images and the phase-shiftable strided ones (the
-//   downsample): an implicit GEMM, no im2col matrix, the micro-kernels read their B panels
+// - same-size stride-1 convolutions and the phase-shiftable strided ones (the downsample): an
+// implicit GEMM, no im2col matrix, the micro-kernels read their B panels
 //   straight from a zero-padded channels-last copy;
 // - others: a pixel-major im2col matrix (one row per output pixel) built from a channels-last
 //   copy of each image, read in place by sgemm.
@@ -11,8 +11,7 @@
 namespace lethe::cpu {
 
 // Whether implicit_conv2d_weight_gradient handles g: a square kernel (not 1x1) and either stride 1
-// with padding (kernel - 1) / 2 (an odd kernel; the output has the input's size) on images large
-// enough for the padding positions to cost little (28x28 with a 3x3 kernel, not 14x14), or a
+// with padding (kernel - 1) / 2 (an odd kernel; the output has the input's size), or a
 // phase-shiftable stride (conv.h) that divides the image's sizes.
 bool implicit_weight_gradient_applies(const ConvGeometry& g);
 
