@@ -250,7 +250,8 @@ void implicit_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y,
                                      float* grad_weight) {
   const KernelFamily& family = detail::active_kernel_family();
   const PaddedGrid s = grid_of(g);
-  // A stride-s stack holds s^2 input floats per position: blocks of fewer positions.
+  // A stride-s stack holds s^2 Cin floats per position: blocks of 1/s the positions (1/s^2
+  // measured slower for the downsample).
   const int64_t images_per_block =
       std::clamp<int64_t>(kPositionsPerBlock / (g.stride * s.positions(1)), 1, g.batch);
   const int64_t padded_rows = (g.out_channels + family.mr - 1) / family.mr * family.mr;
