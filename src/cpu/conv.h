@@ -35,13 +35,15 @@ inline bool is_phase_shiftable(const ConvGeometry& g) {
 }
 
 // Tap offset t = k - padding of an is_phase_shiftable convolution as t = stride * shift + residue,
-// shift in {-1, 0}: the tap reads phase `residue` shifted by `shift`.
+// shift in {-1, 0}: the tap reads phase `residue` shifted by `shift`. At stride 1 (one phase) the
+// shift is t itself.
 struct PhaseTap {
   int64_t shift, residue;
 };
 
 inline PhaseTap phase_tap(const ConvGeometry& g, int64_t k) {
   const int64_t t = k - g.padding;
+  if (g.stride == 1) return {t, 0};
   const int64_t shift = t < 0 ? -1 : 0;
   return {shift, t - g.stride * shift};
 }

@@ -49,20 +49,11 @@ struct Plan {
   std::vector<Tap> taps;
 };
 
-// The output grid, padded by the largest shift.
-PaddedGrid grid_of(const ConvGeometry& g) {
-  return {g.out_h(), g.out_w(), g.stride == 1 ? g.padding : 1};
-}
-
 Plan plan_of(const ConvGeometry& g) {
-  Plan plan{g.stride, grid_of(g), {}};
+  Plan plan{g.stride, output_grid(g), {}};
   const int64_t row_width = plan.grid.row_width();
   for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
     for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
-      if (g.stride == 1) {
-        plan.taps.push_back({kh, kw, 0, (kh - g.padding) * row_width + kw - g.padding});
-        continue;
-      }
       const PhaseTap th = phase_tap(g, kh), tw = phase_tap(g, kw);
       plan.taps.push_back(
           {kh, kw, th.residue * g.stride + tw.residue, th.shift * row_width + tw.shift});
@@ -302,7 +293,7 @@ bool direct_conv_applies(const ConvGeometry& g) {
                           g.width == g.stride * g.out_w();
   // The grid's padding positions cost as much as real ones: at most 20% more than the pixels
   // (28x28 pays 7%, 14x14 15%; at 7x7, 31%, im2col + GEMM is faster).
-  return shape_fits && grid_of(g).positions(1) * 100 <= g.out_h() * g.out_w() * 120;
+  return shape_fits && output_grid(g).positions(1) * 100 <= g.out_h() * g.out_w() * 120;
 }
 
 void direct_conv2d_forward(const ConvGeometry& g, const float* x, const float* weight,

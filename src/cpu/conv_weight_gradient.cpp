@@ -46,11 +46,6 @@ constexpr int64_t kDepthBlock = 384;
 // The pixel-major path copies Cin floats per tap; fewer make the copies the cost.
 constexpr int64_t kMinPixelMajorChannels = 16;
 
-// The stacking grid: the output positions padded by the largest shift.
-PaddedGrid grid_of(const ConvGeometry& g) {
-  return {g.out_h(), g.out_w(), g.stride == 1 ? g.padding : 1};
-}
-
 // Floats of one row phase's stack for a block of `count` images.
 int64_t phase_floats(const ConvGeometry& g, const PaddedGrid& s, int64_t count) {
   return s.entries(count) * g.stride * g.in_channels;
@@ -135,14 +130,9 @@ void accumulate_block(const ConvGeometry& g, const KernelFamily& family, const P
     tile.segments = static_cast<int>((run + 1) * out_rows / runs - first_row);
     tile.b_segment_offsets = row_offsets + first_row;
     for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-      int64_t shift = kh - g.padding, phase = 0;
-      if (g.stride > 1) {
-        const PhaseTap tap = phase_tap(g, kh);
-        shift = tap.shift;
-        phase = tap.residue;
-      }
-      const float* b_rows = stacked + phase * phase_floats(g, s, count) +
-                            (s.lead() + shift * s.row_width()) * position_floats -
+      const PhaseTap tap = phase_tap(g, kh);
+      const float* b_rows = stacked + tap.residue * phase_floats(g, s, count) +
+                            (s.lead() + tap.shift * s.row_width()) * position_floats -
                             g.padding * g.in_channels;
       for (int64_t col = 0; col < row_width; col += family.nr) {
         tile.b = b_rows + col;
@@ -249,7 +239,7 @@ bool implicit_weight_gradient_applies(const ConvGeometry& g) {
 void implicit_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y, const float* x,
                                      float* grad_weight) {
   const KernelFamily& family = detail::active_kernel_family();
-  const PaddedGrid s = grid_of(g);
+  const PaddedGrid s = output_grid(g);
   // A stride-s stack holds s^2 Cin floats per position: blocks of 1/s the positions (1/s^2
   // measured slower for the downsample).
   const int64_t images_per_block =

@@ -7,6 +7,8 @@
 #pragma once
 #include <cstdint>
 
+#include "cpu/conv.h"
+
 namespace lethe::cpu {
 
 struct PaddedGrid {
@@ -22,5 +24,11 @@ struct PaddedGrid {
   // positions' taps (another lead).
   int64_t entries(int64_t images) const { return 2 * lead() + positions(images); }
 };
+
+// The output positions of a same-size stride-1 or a phase-shiftable convolution (conv.h), padded
+// by the largest shift of its taps (phase_tap): the padding, or 1 for a stride.
+inline PaddedGrid output_grid(const ConvGeometry& g) {
+  return {g.out_h(), g.out_w(), g.stride == 1 ? g.padding : 1};
+}
 
 }  // namespace lethe::cpu
