@@ -15,6 +15,7 @@
 #include "lethe/score_training.h"
 #include "lethe/toy.h"
 #include "lethe/training_checkpoint.h"
+#include "test_files.h"
 
 using namespace lethe;
 namespace fs = std::filesystem;
@@ -171,5 +172,61 @@ TEST_CASE("U-Net MSGM training: moderation on every N-th step, fine-tuning start
   wrong = config;
   wrong.sde = "ve";
   CHECK_THROWS_WITH_AS(ScoreTrainer(wrong, data), doctest::Contains("SDE"), Error);
+  wrong = config;
+  wrong.undesirable_p_uncond = 1.5;
+  CHECK_THROWS_WITH_AS(ScoreTrainer(wrong, data), doctest::Contains("undesirable p_uncond 1.5"),
+                       Error);
+  wrong = config;
+  wrong.undesirable.clear();
+  wrong.undesirable_p_uncond = 0.5;
+  CHECK_THROWS_WITH_AS(ScoreTrainer(wrong, data), doctest::Contains("no class is undesirable"),
+                       Error);
+  fs::remove_all(dir);
+}
+
+TEST_CASE(
+    "U-Net MSGM: the undesirable batches drop labels at their own rate, the desirable ones "
+    "at p_uncond") {
+  const fs::path dir = testing::fresh_dir("msgm_p_uncond");
+  testing::write_digit_fixture(dir, 40);
+  const ImageDataset data = load_idx_dataset(dir.string(), "train");
+  ScoreTrainingConfig config;
+  config.unet = "mnist-xs";
+  config.batch = 4;
+  config.warmup_steps = 1;
+  config.classes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  config.undesirable = {7};
+  config.msgm.variant = MsgmVariant::obtuse;
+  config.msgm.every = 1;
+  config.p_uncond = 0;
+  // Three steps: the output conv and each residual branch's last conv start at zero, so the label
+  // reaches the prediction only from the third step on.
+  const auto three_steps = [&](std::optional<double> undesirable_p_uncond) {
+    ScoreTrainingConfig c = config;
+    c.undesirable_p_uncond = undesirable_p_uncond;
+    ScoreTrainer trainer(c, data);
+    std::vector<TrainingStepReport> reports;
+    trainer.train_until(3, [&](const TrainingStepReport& r) { reports.push_back(r); });
+    const std::string path = (dir / "checkpoint.safetensors").string();
+    trainer.save_checkpoint(path);
+    const auto metadata = load_safetensors(path).metadata;
+    const auto key = metadata.find("train.undesirable_p_uncond");
+    CHECK((key != metadata.end()) == undesirable_p_uncond.has_value());
+    REQUIRE(reports.size() == 3);
+    return reports;
+  };
+  // Unset, the undesirable batches use p_uncond (here 0): the same draws as an explicit 0.
+  const auto inherited = three_steps(std::nullopt);
+  const auto kept = three_steps(0.0);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(kept[i].desirable_loss == inherited[i].desirable_loss);
+    CHECK(kept[i].undesirable_loss == inherited[i].undesirable_loss);
+  }
+  // All undesirable labels dropped: the first desirable batch is unchanged, the moderation term
+  // sees the null label instead of 7.
+  const auto dropped = three_steps(1.0);
+  CHECK(dropped[0].desirable_loss == inherited[0].desirable_loss);
+  CHECK(dropped[2].undesirable_loss !=
+        doctest::Approx(inherited[2].undesirable_loss).epsilon(1e-6));
   fs::remove_all(dir);
 }

@@ -39,6 +39,14 @@ TEST_CASE("lethe unlearn msgm --toy trains a moderated toy model; bad flags are 
       run_lethe("unlearn msgm --toy toy-msgm --undesirable 2 --config mnist-xs");
   CHECK(unet_flag.exit_code != 0);
   CHECK(unet_flag.contains("--config applies to the U-Net"));
+  const CommandResult null_rate =
+      run_lethe("unlearn msgm --toy toy-msgm --undesirable 2 --undesirable-p-uncond 0.5");
+  CHECK(null_rate.exit_code != 0);
+  CHECK(null_rate.contains("--undesirable-p-uncond applies to the U-Net"));
+  const CommandResult rate_range =
+      run_lethe("unlearn msgm --undesirable 7 --undesirable-p-uncond 1.5");
+  CHECK(rate_range.exit_code != 0);
+  CHECK(rate_range.contains("--undesirable-p-uncond"));
   const CommandResult component = run_lethe("unlearn msgm --toy toy-msgm --undesirable 5");
   CHECK(component.exit_code != 0);
   CHECK(component.contains("component 5"));

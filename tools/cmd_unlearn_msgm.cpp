@@ -18,6 +18,7 @@ struct MsgmRun {
   ScoreTrainingRun training;
   std::string undesirable, variant = "orthogonal";
   std::string toy_preset, toy_components;
+  double undesirable_p_uncond = 0.1;
 };
 
 // The toy run takes the shared flags the user gave and the toy trainer's defaults for the rest.
@@ -37,8 +38,9 @@ void run_toy_msgm(const MsgmRun& run, const CLI::App& command) {
   if (command.count("--warmup")) config.warmup_steps = given.warmup_steps;
   if (command.count("--clip")) config.grad_clip = given.grad_clip;
   if (command.count("--ema")) config.ema_rate = given.ema_rate;
-  for (const char* unet_only : {"--config", "--data", "--classes", "--p-uncond", "--device",
-                                "--kernels", "--likelihood-weighting", "--resume"})
+  for (const char* unet_only :
+       {"--config", "--data", "--classes", "--p-uncond", "--device", "--kernels",
+        "--likelihood-weighting", "--resume", "--undesirable-p-uncond"})
     LETHE_CHECK(command.count(unet_only) == 0, unet_only, " applies to the U-Net, not to --toy");
   std::filesystem::create_directories(run.training.out_dir);
   ToyScoreTrainer trainer(config);
@@ -62,6 +64,8 @@ void run_msgm(MsgmRun run, const CLI::App& command) {
   config.msgm.validate();
   if (!run.toy_preset.empty()) return run_toy_msgm(run, command);
   LETHE_CHECK(run.toy_components.empty(), "--components applies to --toy only");
+  if (command.count("--undesirable-p-uncond"))
+    config.undesirable_p_uncond = run.undesirable_p_uncond;
   run_score_training(run.training);
 }
 
@@ -89,6 +93,10 @@ void register_unlearn_msgm(CLI::App& unlearn) {
   msgm->add_option("--obtuse-floor", m.obtuse_floor,
                    "Floor (negated) of each sample's obtuse term <eps_hat, z>/D")
       ->capture_default_str();
+  msgm->add_option("--undesirable-p-uncond", run->undesirable_p_uncond,
+                   "Label dropout on the undesirable batches, the share of the moderation term "
+                   "that reaches the unguided score (default: --p-uncond)")
+      ->check(CLI::Range(0.0, 1.0));
   msgm->add_option("--toy", run->toy_preset,
                    "Train the 2-D MLP on this Gaussian-mixture preset instead of the U-Net");
   msgm->add_option("--components", run->toy_components,

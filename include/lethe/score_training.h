@@ -32,7 +32,10 @@ struct ScoreTrainingConfig {
   int64_t warmup_steps = 5000;
   double grad_clip = 1.0;
   double ema_rate = 0.9999;
-  double p_uncond = 0.1;              // probability of replacing a label by the null label
+  double p_uncond = 0.1;  // probability of replacing a label by the null label
+  // MSGM: the same probability on the undesirable batches; unset, p_uncond. The moderation term
+  // reaches the unguided (null-label) score only through these dropped labels.
+  std::optional<double> undesirable_p_uncond;
   bool likelihood_weighting = false;  // DSM weight g^2 instead of std^2 (spec/diffusion.md)
   uint64_t seed = 0;
   Device device = Device::cpu;  // where the model, optimiser and batches live; not in checkpoints
@@ -69,9 +72,9 @@ class ScoreTrainer {
   };
   StepLoss step_loss(int64_t step);
   // A minibatch of `data` in [-1, 1] on the training device, with labels dropped to the null
-  // label with probability p_uncond.
+  // label with probability `p_uncond`.
   std::pair<Tensor, Tensor> labelled_batch(const ImageDataset& data, EpochBatches& batches,
-                                           int64_t step);
+                                           int64_t step, double p_uncond);
 
   ScoreTrainingConfig config_;
   ImageDataset data_;              // D_g: the desirable classes (all of them without MSGM)

@@ -22,6 +22,8 @@ std::map<std::string, std::string> ScoreTrainingConfig::to_metadata() const {
   if (!undesirable.empty()) {
     metadata["train.undesirable"] = join_ints(undesirable);
     for (const auto& [key, value] : msgm.to_metadata()) metadata["train." + key] = value;
+    if (undesirable_p_uncond)
+      metadata["train.undesirable_p_uncond"] = std::to_string(*undesirable_p_uncond);
   }
   return metadata;
 }
@@ -75,6 +77,11 @@ ScoreTrainer::ScoreTrainer(const ScoreTrainingConfig& config, ImageDataset data)
       batches_(data_.size(), config.batch, config.seed) {
   LETHE_CHECK(config.p_uncond >= 0 && config.p_uncond <= 1, "p_uncond ", config.p_uncond,
               " is outside [0, 1]");
+  const double undesirable_p_uncond = config.undesirable_p_uncond.value_or(config.p_uncond);
+  LETHE_CHECK(undesirable_p_uncond >= 0 && undesirable_p_uncond <= 1, "undesirable p_uncond ",
+              undesirable_p_uncond, " is outside [0, 1]");
+  LETHE_CHECK(!config.undesirable_p_uncond || !config.undesirable.empty(),
+              "undesirable p_uncond is set but no class is undesirable");
   if (!config.undesirable.empty()) {
     config.msgm.validate();
     LETHE_CHECK(undesirable_data_.size() > 0,
@@ -84,11 +91,12 @@ ScoreTrainer::ScoreTrainer(const ScoreTrainingConfig& config, ImageDataset data)
 }
 
 std::pair<Tensor, Tensor> ScoreTrainer::labelled_batch(const ImageDataset& data,
-                                                       EpochBatches& batches, int64_t step) {
+                                                       EpochBatches& batches, int64_t step,
+                                                       double p_uncond) {
   const std::vector<int64_t> indices = batches.batch(step);
   Tensor labels = data.labels_of(indices);
   const int64_t null_label = model_.config().num_classes;
-  const Tensor drop = noise_.bernoulli({config_.batch}, config_.p_uncond);
+  const Tensor drop = noise_.bernoulli({config_.batch}, p_uncond);
   for (int64_t i = 0; i < config_.batch; ++i) {
     if (drop.data<float>()[i] > 0) labels.data<int64_t>()[i] = null_label;
   }
@@ -96,7 +104,7 @@ std::pair<Tensor, Tensor> ScoreTrainer::labelled_batch(const ImageDataset& data,
 }
 
 ScoreTrainer::StepLoss ScoreTrainer::step_loss(int64_t step) {
-  const auto [x0, labels] = labelled_batch(data_, batches_, step);
+  const auto [x0, labels] = labelled_batch(data_, batches_, step, config_.p_uncond);
   const NoiseModel model = [&, &labels = labels](const Tensor& x, const Tensor& t) {
     return model_.forward(x, t, labels, noise_);
   };
@@ -105,7 +113,9 @@ ScoreTrainer::StepLoss ScoreTrainer::step_loss(int64_t step) {
   Tensor total = config_.msgm.desirable_weight * desirable;
   double undesirable_value = std::nan("");
   if (config_.msgm.moderates(step + 1)) {
-    const auto [x0_u, labels_u] = labelled_batch(undesirable_data_, *undesirable_batches_, step);
+    const auto [x0_u, labels_u] =
+        labelled_batch(undesirable_data_, *undesirable_batches_, step,
+                       config_.undesirable_p_uncond.value_or(config_.p_uncond));
     const NoiseModel model_u = [&, &labels_u = labels_u](const Tensor& x, const Tensor& t) {
       return model_.forward(x, t, labels_u, noise_);
     };
