@@ -12,6 +12,7 @@
 #include "cpu/conv_weight_gradient.h"
 #include "cpu/image_matrix.h"
 #include "cpu/scratch.h"
+#include "cpu/shifted_planes.h"
 
 namespace lethe::cpu {
 namespace {
@@ -59,19 +60,9 @@ void zero_wrapped_columns(const ConvGeometry& g, const ShiftedRow& r, T* row) {
   }
 }
 
-// The im2col row of is_same_size_stride1 (pixels entries).
-template <class T>
-void shifted_copy(const ConvGeometry& g, const T* plane, int64_t kh, int64_t kw, T* row) {
-  const ShiftedRow r = shifted_row(g, kh, kw);
-  const int64_t pixels = g.height * g.width;
-  std::fill(row, row + r.first, T(0));
-  std::copy(plane + r.first + r.shift, plane + r.last + r.shift, row + r.first);
-  std::fill(row + r.last, row + pixels, T(0));
-  zero_wrapped_columns(g, r, row);
-}
-
-// The adjoint of shifted_copy: plane += the row, read where shifted_copy wrote; the row's wrapped
-// entries are zeroed first (it is scratch), so that the rest is one contiguous vector loop.
+// The adjoint of shift_plane on an is_same_size_stride1 plane: plane += the row, read where
+// shift_plane wrote; the row's wrapped entries are zeroed first (it is scratch), so that the
+// rest is one contiguous vector loop.
 template <class T>
 void shifted_accumulate(const ConvGeometry& g, T* row, int64_t kh, int64_t kw, T* plane) {
   const ShiftedRow r = shifted_row(g, kh, kw);
@@ -80,8 +71,8 @@ void shifted_accumulate(const ConvGeometry& g, T* row, int64_t kh, int64_t kw, T
   for (int64_t p = r.first; p < r.last; ++p) out[p] += row[p];
 }
 
-// The geometry in which shifted_copy moves an OH x OW phase plane by (shift_h, shift_w) when
-// called with kh = shift_h + 1, kw = shift_w + 1.
+// The geometry in which shifted_accumulate moves an OH x OW phase plane by (shift_h, shift_w)
+// when called with kh = shift_h + 1, kw = shift_w + 1.
 ConvGeometry phase_plane_geometry(const ConvGeometry& g) {
   return {1, 1, g.out_h(), g.out_w(), 1, 3, 3, 1, 1};
 }
@@ -136,7 +127,6 @@ void merge_phases(const ConvGeometry& g, const T* phases, T* plane) {
 template <class T>
 void im2col_by_phases(const ConvGeometry& g, const T* image, T* col, int64_t ld) {
   const int64_t pixels = g.out_h() * g.out_w();
-  const ConvGeometry plane_geometry = phase_plane_geometry(g);
   T* phases = thread_scratch<T, 2>(g.stride * g.stride * pixels);
   for (int64_t c = 0; c < g.in_channels; ++c) {
     split_phases(g, image + c * g.height * g.width, phases);
@@ -144,9 +134,8 @@ void im2col_by_phases(const ConvGeometry& g, const T* image, T* col, int64_t ld)
       const PhaseTap th = phase_tap(g, kh);
       for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
         const PhaseTap tw = phase_tap(g, kw);
-        shifted_copy(plane_geometry, phases + (th.residue * g.stride + tw.residue) * pixels,
-                     th.shift + 1, tw.shift + 1,
-                     col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld);
+        shift_plane(phases + (th.residue * g.stride + tw.residue) * pixels, g.out_h(), g.out_w(),
+                    th.shift, tw.shift, col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld);
       }
     }
   }
@@ -179,13 +168,10 @@ template <class T>
 void im2col(const ConvGeometry& g, const T* image, T* col, int64_t ld) {
   const int64_t oh_count = g.out_h(), ow_count = g.out_w();
   if (is_same_size_stride1(g)) {
-    for (int64_t c = 0; c < g.in_channels; ++c) {
-      for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-        for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
-          shifted_copy(g, image + c * g.height * g.width, kh, kw,
-                       col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld);
-        }
-      }
+    if constexpr (std::is_same_v<T, float>) {
+      same_size_im2col(g, image, col, ld);
+    } else {
+      same_size_im2col_portable(g, image, col, ld);
     }
     return;
   }
