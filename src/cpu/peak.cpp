@@ -13,7 +13,8 @@
 namespace lethe::cpu {
 namespace {
 
-constexpr double kRunSeconds = 0.2;
+constexpr double kRunSeconds = 0.05;
+constexpr int kRuns = 5;  // the peak is the best of these, as the benchmarks take their best
 constexpr double kWarmupSeconds = 0.02;
 
 // Scalar multiply-add chains for CPUs without FMA; the compiler spreads them over SIMD lanes.
@@ -102,7 +103,11 @@ double measure_fma_peak_gflops(int threads) {
   {
     multiply_adds_per_second(chains, kWarmupSeconds);
 #pragma omp barrier
-    total_multiply_adds_per_second += multiply_adds_per_second(chains, kRunSeconds);
+    double best = 0.0;
+    for (int run = 0; run < kRuns; ++run) {
+      best = std::max(best, multiply_adds_per_second(chains, kRunSeconds));
+    }
+    total_multiply_adds_per_second += best;
   }
   return 2.0 * total_multiply_adds_per_second / 1e9;
 }

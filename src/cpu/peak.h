@@ -14,7 +14,8 @@ const char* cpu_isa_name();
 bool cpu_supports_isa(const char* isa);
 
 // fp32 GFLOP/s of independent FMA chains on `threads` OpenMP threads with the best instruction
-// set, counting one FMA as 2 flops per vector lane.
+// set, counting one FMA as 2 flops per vector lane: each thread's best of several short runs, so
+// that another process taking the core for a moment does not lower it.
 double measure_fma_peak_gflops(int threads);
 
 // GB/s (1e9 bytes) of dst[i] = src[i] over 256 MiB buffers on `threads` OpenMP threads, counting
