@@ -1,5 +1,5 @@
-// The stride-2 row shuffles of cpu/phase_rows.h, every ISA this CPU runs, against their
-// definition: exact values, the pad zeros, and nothing written outside the rows.
+// The row moves of cpu/phase_rows.h, every ISA this CPU runs, against their definition: exact
+// values, the pad zeros, and nothing written outside the rows.
 #include <doctest/doctest.h>
 
 #include <cstddef>
@@ -13,17 +13,20 @@ namespace {
 
 struct Shuffles {
   const char* isa;
+  decltype(&lethe::cpu::detail::copy_padded_rows_portable) copy;
   decltype(&lethe::cpu::detail::split_row_pairs_portable) split;
   decltype(&lethe::cpu::detail::merge_row_pairs_portable) merge;
 };
 
 std::vector<Shuffles> shuffles_this_cpu_runs() {
-  std::vector<Shuffles> out{
-      {"portable", &lethe::cpu::detail::split_row_pairs_portable,
-       &lethe::cpu::detail::merge_row_pairs_portable},
-      {"dispatched", &lethe::cpu::split_row_pairs, &lethe::cpu::merge_row_pairs}};
+  std::vector<Shuffles> out{{"portable", &lethe::cpu::detail::copy_padded_rows_portable,
+                             &lethe::cpu::detail::split_row_pairs_portable,
+                             &lethe::cpu::detail::merge_row_pairs_portable},
+                            {"dispatched", &lethe::cpu::copy_padded_rows,
+                             &lethe::cpu::split_row_pairs, &lethe::cpu::merge_row_pairs}};
   if (lethe::cpu::cpu_supports_isa("avx512")) {
-    out.push_back({"avx512", &lethe::cpu::detail::split_row_pairs_avx512,
+    out.push_back({"avx512", &lethe::cpu::detail::copy_padded_rows_avx512,
+                   &lethe::cpu::detail::split_row_pairs_avx512,
                    &lethe::cpu::detail::merge_row_pairs_avx512});
   }
   return out;
@@ -75,6 +78,34 @@ TEST_CASE("split_row_pairs and merge_row_pairs: exact on every row length, pads 
           }
         }
         CHECK(inverse);
+      }
+    }
+  }
+}
+
+TEST_CASE("copy_padded_rows: exact on every row length, pads zero, nothing else written") {
+  const int64_t rows = 3;
+  for (const Shuffles& shuffles : shuffles_this_cpu_runs()) {
+    for (const int64_t n : {1, 7, 14, 15, 16, 17, 28, 40}) {
+      for (const int64_t pad : {0, 1, 2}) {
+        INFO(shuffles.isa, " n ", n, " pad ", pad);
+        // Source rows n + 3 apart; target rows n + pad + 2 apart (2 floats left untouched).
+        const int64_t source_stride = n + 3, target_stride = n + pad + 2;
+        std::vector<float> source(rows * source_stride);
+        for (std::size_t i = 0; i < source.size(); ++i)
+          source[i] = 0.25f * static_cast<float>(i) + 1;
+        std::vector<float> target(rows * target_stride, kUntouched);
+        shuffles.copy(source.data(), source_stride, rows, n, pad, target.data(), target_stride);
+        bool exact = true;
+        for (int64_t r = 0; r < rows; ++r) {
+          for (int64_t v = 0; v < target_stride; ++v) {
+            const float want = v < n         ? source[r * source_stride + v]
+                               : v < n + pad ? 0.0f
+                                             : kUntouched;
+            exact = exact && target[r * target_stride + v] == want;
+          }
+        }
+        CHECK(exact);
       }
     }
   }

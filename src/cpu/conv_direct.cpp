@@ -111,6 +111,10 @@ void stack_phases(const PaddedGrid& grid, int64_t stride, const float* images, i
         // Rows s u + rh of the image to rows u of phases (rh, 0 .. s-1).
         const float* source = image + rh * width;
         float* target = planes + rh * stride * phase_floats;
+        if (stride == 1) {
+          copy_padded_rows(source, width, grid.rows, grid.cols, pad, target, row_width);
+          continue;
+        }
         if (stride == 2) {
           split_row_pairs(source, 2 * width, grid.rows, grid.cols, pad, target,
                           target + phase_floats, row_width);
@@ -120,11 +124,7 @@ void stack_phases(const PaddedGrid& grid, int64_t stride, const float* images, i
           const float* source_row = source + u * stride * width;
           for (int64_t rw = 0; rw < stride; ++rw) {
             float* phase_row = target + rw * phase_floats + u * row_width;
-            if (stride == 1) {
-              std::copy(source_row, source_row + grid.cols, phase_row);
-            } else {
-              for (int64_t v = 0; v < grid.cols; ++v) phase_row[v] = source_row[stride * v + rw];
-            }
+            for (int64_t v = 0; v < grid.cols; ++v) phase_row[v] = source_row[stride * v + rw];
             for (int64_t v = grid.cols; v < row_width; ++v) phase_row[v] = 0.0f;
           }
         }

@@ -1,11 +1,22 @@
 #include "cpu/phase_rows.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "cpu/peak.h"
 
 namespace lethe::cpu {
 namespace detail {
+
+void copy_padded_rows_portable(const float* source, int64_t source_stride, int64_t rows, int64_t n,
+                               int64_t pad, float* target, int64_t target_stride) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = source + r * source_stride;
+    float* target_row = target + r * target_stride;
+    std::copy(row, row + n, target_row);
+    std::fill(target_row + n, target_row + n + pad, 0.0f);
+  }
+}
 
 void split_row_pairs_portable(const float* source, int64_t source_stride, int64_t rows, int64_t n,
                               int64_t pad, float* even, float* odd, int64_t phase_stride) {
@@ -40,6 +51,7 @@ void merge_row_pairs_portable(const float* even, const float* odd, int64_t phase
 namespace {
 
 struct Kernels {
+  decltype(&detail::copy_padded_rows_portable) copy;
   decltype(&detail::split_row_pairs_portable) split;
   decltype(&detail::merge_row_pairs_portable) merge;
 };
@@ -47,14 +59,21 @@ struct Kernels {
 const Kernels& best_kernels() {
   static const Kernels kernels = [] {
     if (std::strcmp(cpu_isa_name(), "avx512") == 0) {
-      return Kernels{&detail::split_row_pairs_avx512, &detail::merge_row_pairs_avx512};
+      return Kernels{&detail::copy_padded_rows_avx512, &detail::split_row_pairs_avx512,
+                     &detail::merge_row_pairs_avx512};
     }
-    return Kernels{&detail::split_row_pairs_portable, &detail::merge_row_pairs_portable};
+    return Kernels{&detail::copy_padded_rows_portable, &detail::split_row_pairs_portable,
+                   &detail::merge_row_pairs_portable};
   }();
   return kernels;
 }
 
 }  // namespace
+
+void copy_padded_rows(const float* source, int64_t source_stride, int64_t rows, int64_t n,
+                      int64_t pad, float* target, int64_t target_stride) {
+  best_kernels().copy(source, source_stride, rows, n, pad, target, target_stride);
+}
 
 void split_row_pairs(const float* source, int64_t source_stride, int64_t rows, int64_t n,
                      int64_t pad, float* even, float* odd, int64_t phase_stride) {
