@@ -2,8 +2,6 @@
 // the trainers' schedule and fine-tuning start, and the moderation toy's ground truth.
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
 #include <cmath>
 #include <filesystem>
 
@@ -32,6 +30,16 @@ double term(MsgmVariant variant, double floor = 1.0) {
   config.variant = variant;
   config.obtuse_floor = floor;
   return msgm_moderation_term(kEpsHat, kNoise, config).item();
+}
+
+// The smallest U-Net training run: mnist-xs on all ten digits, batch 4, one warm-up step.
+ScoreTrainingConfig tiny_unet_training() {
+  ScoreTrainingConfig config;
+  config.unet = "mnist-xs";
+  config.batch = 4;
+  config.warmup_steps = 1;
+  config.classes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  return config;
 }
 
 }  // namespace
@@ -118,18 +126,11 @@ TEST_CASE(
 }
 
 TEST_CASE("U-Net MSGM training: moderation on every N-th step, fine-tuning starts at --init") {
-  const fs::path dir =
-      fs::temp_directory_path() / ("lethe_test_msgm_unet_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = testing::fresh_dir("msgm_unet");
   testing::write_digit_fixture(dir, 40);
   const ImageDataset data = load_idx_dataset(dir.string(), "train");
 
-  ScoreTrainingConfig config;
-  config.unet = "mnist-xs";
-  config.batch = 4;
-  config.warmup_steps = 1;
-  config.classes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  ScoreTrainingConfig config = tiny_unet_training();
   ScoreTrainer original(config, data);
   original.train_until(2, nullptr);
   const std::string start = (dir / "start.safetensors").string();
@@ -190,11 +191,7 @@ TEST_CASE(
   const fs::path dir = testing::fresh_dir("msgm_p_uncond");
   testing::write_digit_fixture(dir, 40);
   const ImageDataset data = load_idx_dataset(dir.string(), "train");
-  ScoreTrainingConfig config;
-  config.unet = "mnist-xs";
-  config.batch = 4;
-  config.warmup_steps = 1;
-  config.classes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  ScoreTrainingConfig config = tiny_unet_training();
   config.undesirable = {7};
   config.msgm.variant = MsgmVariant::obtuse;
   config.msgm.every = 1;

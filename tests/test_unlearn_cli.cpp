@@ -6,6 +6,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "cli_runner.h"
 #include "digit_fixture.h"
@@ -28,36 +31,26 @@ TEST_CASE("lethe unlearn msgm --toy trains a moderated toy model; bad flags are 
                                          " --n 100 --steps 10 --out " + (dir / "s.png").string());
   CHECK_MESSAGE(sample.exit_code == 0, sample.output);
 
-  const CommandResult variant =
-      run_lethe("unlearn msgm --toy toy-msgm --undesirable 2 --variant square");
-  CHECK(variant.exit_code != 0);
-  CHECK(variant.contains("unknown MSGM variant 'square'"));
-  const CommandResult missing = run_lethe("unlearn msgm --toy toy-msgm");
-  CHECK(missing.exit_code != 0);
-  CHECK(missing.contains("--undesirable"));
-  const CommandResult unet_flag =
-      run_lethe("unlearn msgm --toy toy-msgm --undesirable 2 --config mnist-xs");
-  CHECK(unet_flag.exit_code != 0);
-  CHECK(unet_flag.contains("--config applies to the U-Net"));
-  const CommandResult null_rate =
-      run_lethe("unlearn msgm --toy toy-msgm --undesirable 2 --undesirable-p-uncond 0.5");
-  CHECK(null_rate.exit_code != 0);
-  CHECK(null_rate.contains("--undesirable-p-uncond applies to the U-Net"));
-  const CommandResult rate_range =
-      run_lethe("unlearn msgm --undesirable 7 --undesirable-p-uncond 1.5");
-  CHECK(rate_range.exit_code != 0);
-  CHECK(rate_range.contains("--undesirable-p-uncond"));
-  const CommandResult component = run_lethe("unlearn msgm --toy toy-msgm --undesirable 5");
-  CHECK(component.exit_code != 0);
-  CHECK(component.contains("component 5"));
-  const CommandResult every =
-      run_lethe("unlearn msgm --toy toy-msgm --undesirable 2 --every 0 --out " + dir.string());
-  CHECK(every.exit_code != 0);
-  CHECK(every.contains("period"));
-  const CommandResult init = run_lethe(
-      "unlearn msgm --undesirable 7 --init /nonexistent/ckpt.safetensors --data " + dir.string());
-  CHECK(init.exit_code != 0);
-  CHECK(init.contains("/nonexistent/ckpt.safetensors"));
+  // Each refused command line, with the text its one-line error must contain.
+  const std::vector<std::pair<std::string, std::string>> refusals{
+      {"unlearn msgm --toy toy-msgm --undesirable 2 --variant square",
+       "unknown MSGM variant 'square'"},
+      {"unlearn msgm --toy toy-msgm", "--undesirable"},
+      {"unlearn msgm --toy toy-msgm --undesirable 2 --config mnist-xs",
+       "--config applies to the U-Net"},
+      {"unlearn msgm --toy toy-msgm --undesirable 2 --undesirable-p-uncond 0.5",
+       "--undesirable-p-uncond applies to the U-Net"},
+      {"unlearn msgm --undesirable 7 --undesirable-p-uncond 1.5", "--undesirable-p-uncond"},
+      {"unlearn msgm --toy toy-msgm --undesirable 5", "component 5"},
+      {"unlearn msgm --toy toy-msgm --undesirable 2 --every 0 --out " + dir.string(), "period"},
+      {"unlearn msgm --undesirable 7 --init /nonexistent/ckpt.safetensors --data " + dir.string(),
+       "/nonexistent/ckpt.safetensors"}};
+  for (const auto& [command, message] : refusals) {
+    CAPTURE(command);
+    const CommandResult refused = run_lethe(command);
+    CHECK(refused.exit_code != 0);
+    CHECK(refused.contains(message));
+  }
   CHECK(run_lethe("unlearn msgm --help").contains("--obtuse-floor"));
   CHECK(run_lethe("unlearn").exit_code != 0);
   fs::remove_all(dir);
