@@ -2,9 +2,11 @@
 // the trainers' schedule and fine-tuning start, and the moderation toy's ground truth.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "digit_fixture.h"
 #include "gradcheck.h"
@@ -88,6 +90,39 @@ TEST_CASE("MSGM moderation terms: gradients match finite differences") {
   far_below.set_requires_grad(true);
   msgm_moderation_term(far_below, z, floored).backward();
   for (double g : far_below.grad().to_double_vector()) CHECK(g == 0.0);
+}
+
+TEST_CASE("MSGM moderation loss: diffusion times drawn in [t_min, t_max], t_max checked") {
+  Generator noise(11);
+  const Tensor x0 = noise.normal({256, 1, 2, 2});
+  const Sde sde = Sde::parse("vp");
+  for (const double t_max : {1.0, 0.3}) {
+    CAPTURE(t_max);
+    MsgmConfig config;
+    config.variant = MsgmVariant::obtuse;
+    config.t_max = t_max;
+    std::vector<double> times;
+    const NoiseModel recording = [&](const Tensor& x, const Tensor& t) {
+      times = t.to_double_vector();
+      return x * 0.5;
+    };
+    msgm_moderation_loss(recording, sde, x0, noise, config, 1e-3);
+    REQUIRE(times.size() == 256);
+    const auto [lowest, highest] = std::minmax_element(times.begin(), times.end());
+    CHECK(*lowest >= 1e-3);
+    CHECK(*highest <= t_max);
+    CHECK(*highest > 0.9 * t_max);  // the whole range is drawn, not only its start
+    CHECK(config.to_metadata().count("msgm.t_max") == (t_max < 1 ? 1u : 0u));
+  }
+  MsgmConfig bad;
+  for (const double t_max : {0.0, 1.5}) {
+    bad.t_max = t_max;
+    CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("t_max"), Error);
+  }
+  bad.t_max = 1e-4;
+  CHECK_THROWS_WITH_AS(msgm_moderation_loss([](const Tensor& x, const Tensor&) { return x; }, sde,
+                                            x0, noise, bad, 1e-3),
+                       doctest::Contains("not below t_max"), Error);
 }
 
 TEST_CASE(

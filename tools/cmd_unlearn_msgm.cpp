@@ -93,6 +93,9 @@ void register_unlearn_msgm(CLI::App& unlearn) {
   msgm->add_option("--obtuse-floor", m.obtuse_floor,
                    "Floor (negated) of each sample's obtuse term <eps_hat, z>/D")
       ->capture_default_str();
+  msgm->add_option("--moderation-t-max", m.t_max,
+                   "The moderation term's diffusion times t ~ U(t_min, this); 1: every noise level")
+      ->capture_default_str();
   msgm->add_option("--undesirable-p-uncond", run->undesirable_p_uncond,
                    "Label dropout on the undesirable batches, the share of the moderation term "
                    "that reaches the unguided score (default: --p-uncond)")

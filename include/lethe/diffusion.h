@@ -42,14 +42,15 @@ ScoreFn score_from_noise_model(const NoiseModel& model, const Sde& sde);
 NoiseModel classifier_free_guidance(const NoiseModel& conditional, const NoiseModel& unconditional,
                                     double scale);
 
-// The forward process on a data batch x0 (B, ...): t ~ U(t_min, 1) (on the host), z ~ N(0, I),
+// The forward process on a data batch x0 (B, ...): t ~ U(t_min, t_max) (on the host), z ~ N(0, I),
 // x_t = m(t) x0 + std(t) z, drawn from `noise` in that order.
 struct PerturbedBatch {
   Tensor t;    // (B) f32 on the host
   Tensor z;    // like x0
   Tensor x_t;  // like x0
 };
-PerturbedBatch perturb(const Sde& sde, const Tensor& x0, Generator& noise, double t_min = 1e-5);
+PerturbedBatch perturb(const Sde& sde, const Tensor& x0, Generator& noise, double t_min = 1e-5,
+                       double t_max = 1.0);
 
 // Continuous-time DSM loss with lambda(t) = std^2 (score_sde's reduce_mean default):
 // t ~ U(t_min, 1), z ~ N(0, I), x_t = m x0 + std z, loss = mean (eps_hat - z)^2.

@@ -27,13 +27,19 @@ struct MsgmConfig {
   // The obtuse terms are unbounded below; each sample's term <eps_hat, z> / D (with its sign) is
   // floored at -obtuse_floor, so the push stops once eps_hat points away from z this much.
   double obtuse_floor = 1.0;
+  // The moderation term's diffusion times t ~ U(t_min, t_max). 1 is the paper's (every noise
+  // level); below 1 the term leaves the high-noise score, where undesirable and desirable
+  // perturbed data look alike, to the DSM loss alone.
+  double t_max = 1.0;
 
   bool moderates(int64_t step) const { return every > 0 && step % every == 0; }
   void validate() const;  // throws lethe::Error naming the bad field
-  std::map<std::string, std::string> to_metadata() const;  // "msgm.*" keys
+  // "msgm.*" keys; msgm.t_max only when below 1, so runs that predate it still resume.
+  std::map<std::string, std::string> to_metadata() const;
 };
 
-// The moderation term l_u on an undesirable batch x0_u (B, ...): t ~ U(t_min, 1), z ~ N(0, I),
+// The moderation term l_u on an undesirable batch x0_u (B, ...): t ~ U(t_min, config.t_max),
+// z ~ N(0, I),
 // x_t = m x0 + std z, eps_hat = model(x_t, t), then the variant's term. Draws t and z from `noise`.
 Tensor msgm_moderation_loss(const NoiseModel& model, const Sde& sde, const Tensor& x0_u,
                             Generator& noise, const MsgmConfig& config, double t_min = 1e-5);

@@ -5,10 +5,11 @@
 
 namespace lethe {
 
-PerturbedBatch perturb(const Sde& sde, const Tensor& x0, Generator& noise, double t_min) {
+PerturbedBatch perturb(const Sde& sde, const Tensor& x0, Generator& noise, double t_min,
+                       double t_max) {
   const int64_t batch = x0.dim(0);
   PerturbedBatch out;
-  out.t = noise.uniform({batch}, t_min, 1.0);
+  out.t = noise.uniform({batch}, t_min, t_max);
   out.z = noise.normal(x0.shape(), 0, 1, x0.dtype(), x0.device());
   std::vector<double> mean_coefficient(batch), stddev(batch);
   const float* times = out.t.data<float>();

@@ -45,14 +45,18 @@ void MsgmConfig::validate() const {
               " is negative");
   LETHE_CHECK(every >= 1, "MSGM moderation period ", every, " must be at least 1 step");
   LETHE_CHECK(obtuse_floor > 0, "MSGM obtuse floor ", obtuse_floor, " must be positive");
+  LETHE_CHECK(t_max > 0 && t_max <= 1, "MSGM moderation t_max ", t_max, " is outside (0, 1]");
 }
 
 std::map<std::string, std::string> MsgmConfig::to_metadata() const {
-  return {{"msgm.variant", msgm_variant_name(variant)},
-          {"msgm.desirable_weight", std::to_string(desirable_weight)},
-          {"msgm.undesirable_weight", std::to_string(undesirable_weight)},
-          {"msgm.every", std::to_string(every)},
-          {"msgm.obtuse_floor", std::to_string(obtuse_floor)}};
+  std::map<std::string, std::string> metadata{
+      {"msgm.variant", msgm_variant_name(variant)},
+      {"msgm.desirable_weight", std::to_string(desirable_weight)},
+      {"msgm.undesirable_weight", std::to_string(undesirable_weight)},
+      {"msgm.every", std::to_string(every)},
+      {"msgm.obtuse_floor", std::to_string(obtuse_floor)}};
+  if (t_max < 1) metadata["msgm.t_max"] = std::to_string(t_max);
+  return metadata;
 }
 
 Tensor msgm_moderation_term(const Tensor& eps_hat, const Tensor& z, const MsgmConfig& config) {
@@ -73,7 +77,8 @@ Tensor msgm_moderation_term(const Tensor& eps_hat, const Tensor& z, const MsgmCo
 
 Tensor msgm_moderation_loss(const NoiseModel& model, const Sde& sde, const Tensor& x0_u,
                             Generator& noise, const MsgmConfig& config, double t_min) {
-  const PerturbedBatch batch = perturb(sde, x0_u, noise, t_min);
+  LETHE_CHECK(t_min < config.t_max, "MSGM: t_min ", t_min, " is not below t_max ", config.t_max);
+  const PerturbedBatch batch = perturb(sde, x0_u, noise, t_min, config.t_max);
   return msgm_moderation_term(model(batch.x_t, batch.t.to(x0_u.device())), batch.z, config);
 }
 
