@@ -1,7 +1,7 @@
 // Group normalisation (fp32). x: (B, C, S) with S the flattened spatial extent; the C / G
 // consecutive channels of a group share a mean and a variance per sample. One block per
-// (sample, group) for the forward and input-gradient passes, one block per channel for the
-// weight and bias gradients; sums go through block_sum.
+// (sample, group) for the forward and input-gradient passes (sums through block_sum); the weight
+// and bias gradients sum each (sample, channel) plane in a warp, then the samples per channel.
 #pragma once
 #include "kernels/block_reduce.cuh"
 #include "kernels/simt.cuh"
@@ -74,32 +74,53 @@ __global__ void group_norm_backward_input_kernel(GroupNormShape s, const float* 
   }
 }
 
-// grad_weight[c] = sum over (b, s) of dy * xhat, grad_bias[c] = sum of dy; either may be null.
-// grid: C blocks.
-__global__ void group_norm_backward_params_kernel(GroupNormShape s, const float* __restrict__ x,
-                                                  const float* __restrict__ mean,
-                                                  const float* __restrict__ rstd,
-                                                  const float* __restrict__ grad_y,
-                                                  float* __restrict__ grad_weight,
-                                                  float* __restrict__ grad_bias) {
-  const int c = blockIdx.x, group = c / s.group_channels();
-  const int count = s.batch * s.spatial;
+// The weight and bias gradients in two steps, so that the whole device works on them (one block
+// per channel left most SMs idle and looped over B * S positions each).
+// Step 1, one warp per (sample, channel) plane: dy_sums[b C + c] = sum over s of dy,
+// dy_xhat_sums[b C + c] = sum over s of dy * xhat. grid: ceil(B C / warps per block) blocks.
+__global__ void group_norm_plane_sums_kernel(GroupNormShape s, const float* __restrict__ x,
+                                             const float* __restrict__ mean,
+                                             const float* __restrict__ rstd,
+                                             const float* __restrict__ grad_y,
+                                             float* __restrict__ dy_sums,
+                                             float* __restrict__ dy_xhat_sums) {
+  const int warps = blockDim.x / 32, lane = threadIdx.x % 32;
+  const int plane = blockIdx.x * warps + threadIdx.x / 32;
+  if (plane >= s.batch * s.channels) return;  // whole warps leave together
+  const int b = plane / s.channels, c = plane % s.channels;
+  const int sample_group = b * s.groups + c / s.group_channels();
+  const float group_mean = mean[sample_group], inv_std = rstd[sample_group];
+  const long long base = static_cast<long long>(plane) * s.spatial;
   float partial_dy = 0.0f, partial_dy_xhat = 0.0f;
-  for (int i = threadIdx.x; i < count; i += blockDim.x) {
-    const int b = i / s.spatial;
-    const long long offset =
-        (static_cast<long long>(b) * s.channels + c) * s.spatial + i % s.spatial;
-    const int sample_group = b * s.groups + group;
-    const float dy = grad_y[offset];
+  for (int i = lane; i < s.spatial; i += 32) {
+    const float dy = grad_y[base + i];
     partial_dy += dy;
-    partial_dy_xhat += dy * (x[offset] - mean[sample_group]) * rstd[sample_group];
+    partial_dy_xhat += dy * (x[base + i] - group_mean) * inv_std;
   }
-  const float total_dy = block_sum(partial_dy);
-  const float total_dy_xhat = block_sum(partial_dy_xhat);
-  if (threadIdx.x == 0) {
-    if (grad_weight != nullptr) grad_weight[c] = total_dy_xhat;
-    if (grad_bias != nullptr) grad_bias[c] = total_dy;
+  const float total_dy = warp_sum(partial_dy), total_dy_xhat = warp_sum(partial_dy_xhat);
+  if (lane == 0) {
+    dy_sums[plane] = total_dy;
+    dy_xhat_sums[plane] = total_dy_xhat;
   }
+}
+
+// Step 2, one thread per channel, the samples in order: grad_weight[c] = sum over b of
+// dy_xhat_sums[b C + c], grad_bias[c] = sum of dy_sums[b C + c]; either may be null.
+// grid: ceil(C / blockDim.x) blocks.
+__global__ void group_norm_params_from_sums_kernel(GroupNormShape s,
+                                                   const float* __restrict__ dy_sums,
+                                                   const float* __restrict__ dy_xhat_sums,
+                                                   float* __restrict__ grad_weight,
+                                                   float* __restrict__ grad_bias) {
+  const int c = blockIdx.x * blockDim.x + threadIdx.x;
+  if (c >= s.channels) return;
+  float total_dy = 0.0f, total_dy_xhat = 0.0f;
+  for (int b = 0; b < s.batch; ++b) {
+    total_dy += dy_sums[b * s.channels + c];
+    total_dy_xhat += dy_xhat_sums[b * s.channels + c];
+  }
+  if (grad_weight != nullptr) grad_weight[c] = total_dy_xhat;
+  if (grad_bias != nullptr) grad_bias[c] = total_dy;
 }
 
 }  // namespace LETHE_SIMT_TARGET

@@ -3,6 +3,7 @@
 #include <climits>
 
 #include "cuda/kernel_blocks.h"
+#include "cuda/workspace.h"
 #include "kernels/group_norm.cu"
 
 namespace lethe::cuda {
@@ -11,7 +12,8 @@ namespace {
 constexpr unsigned kBlockThreads = 256;
 static_assert(block_threads_of("group_norm_forward_kernel") == kBlockThreads);
 static_assert(block_threads_of("group_norm_backward_input_kernel") == kBlockThreads);
-static_assert(block_threads_of("group_norm_backward_params_kernel") == kBlockThreads);
+static_assert(block_threads_of("group_norm_plane_sums_kernel") == kBlockThreads);
+static_assert(block_threads_of("group_norm_params_from_sums_kernel") == kBlockThreads);
 
 kernels::GroupNormShape group_norm_shape(const cpu::GroupNormGeometry& g) {
   LETHE_CHECK(g.batch * g.channels * g.spatial < INT_MAX && g.channels % g.groups == 0,
@@ -40,10 +42,19 @@ void group_norm_backward<simt::kTarget>(const cpu::GroupNormGeometry& g, const f
   const kernels::GroupNormShape shape = group_norm_shape(g);
   simt::launch(kernels::group_norm_backward_input_kernel, static_cast<unsigned>(g.batch * g.groups),
                kBlockThreads, 0, shape, x, weight, mean, rstd, grad_y, grad_x);
-  if (grad_weight != nullptr || grad_bias != nullptr) {
-    simt::launch(kernels::group_norm_backward_params_kernel, static_cast<unsigned>(g.channels),
-                 kBlockThreads, 0, shape, x, mean, rstd, grad_y, grad_weight, grad_bias);
-  }
+  if (grad_weight == nullptr && grad_bias == nullptr) return;
+  // (B, C) sums of dy and of dy * xhat per plane, then reduced over the samples per channel.
+  static Workspace<simt::kTarget> plane_sums_memory;
+  const int64_t planes = g.batch * g.channels;
+  float* dy_sums = static_cast<float*>(plane_sums_memory.reserve(2 * planes * sizeof(float)));
+  float* dy_xhat_sums = dy_sums + planes;
+  const int64_t planes_per_block = kBlockThreads / 32;
+  simt::launch(kernels::group_norm_plane_sums_kernel,
+               static_cast<unsigned>((planes + planes_per_block - 1) / planes_per_block),
+               kBlockThreads, 0, shape, x, mean, rstd, grad_y, dy_sums, dy_xhat_sums);
+  simt::launch(kernels::group_norm_params_from_sums_kernel,
+               static_cast<unsigned>((g.channels + kBlockThreads - 1) / kBlockThreads),
+               kBlockThreads, 0, shape, dy_sums, dy_xhat_sums, grad_weight, grad_bias);
 }
 
 }  // namespace lethe::cuda
