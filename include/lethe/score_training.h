@@ -36,6 +36,7 @@ struct ScoreTrainingConfig {
   // MSGM: the same probability on the undesirable batches; unset, p_uncond. The moderation term
   // reaches the unguided (null-label) score only through these dropped labels.
   std::optional<double> undesirable_p_uncond;
+  double undesirable_label_dropout() const { return undesirable_p_uncond.value_or(p_uncond); }
   bool likelihood_weighting = false;  // DSM weight g^2 instead of std^2 (spec/diffusion.md)
   uint64_t seed = 0;
   Device device = Device::cpu;  // where the model, optimiser and batches live; not in checkpoints

@@ -31,52 +31,6 @@ ColumnRange valid_columns(const ConvGeometry& g, int64_t kw) {
   return {std::min(first, bounded_last), bounded_last, shift};
 }
 
-// For is_same_size_stride1: pixel p = oh * W + ow of row (kh, kw) reads plane[p + shift] for p in
-// [first, last) except in the columns ow in [wrap_begin, wrap_end), whose reads wrapped around
-// into a neighbouring image row; everything else is padding (zero).
-struct ShiftedRow {
-  int64_t shift, first, last, wrap_begin, wrap_end;
-};
-
-ShiftedRow shifted_row(const ConvGeometry& g, int64_t kh, int64_t kw) {
-  const int64_t dh = kh - g.padding, dw = kw - g.padding, pixels = g.height * g.width;
-  const int64_t shift = dh * g.width + dw;
-  const int64_t first =
-      std::min(pixels, std::max({std::max<int64_t>(0, -dh) * g.width, -shift, int64_t{0}}));
-  const int64_t last =
-      std::max(first, std::min(std::min(g.height, g.height - dh) * g.width, pixels - shift));
-  const int64_t wrap_begin = dw < 0 ? 0 : g.width - dw;
-  const int64_t wrap_end = dw < 0 ? -dw : g.width;
-  return {shift, first, last, wrap_begin, wrap_end};
-}
-
-// Zeroes the wrapped columns of an is_same_size_stride1 row between r.first and r.last.
-template <class T>
-void zero_wrapped_columns(const ConvGeometry& g, const ShiftedRow& r, T* row) {
-  for (int64_t line = r.first / g.width * g.width; line < r.last; line += g.width) {
-    for (int64_t ow = r.wrap_begin; ow < r.wrap_end; ++ow) {
-      if (line + ow >= r.first && line + ow < r.last) row[line + ow] = T(0);
-    }
-  }
-}
-
-// The adjoint of shift_plane on an is_same_size_stride1 plane: plane += the row, read where
-// shift_plane wrote; the row's wrapped entries are zeroed first (it is scratch), so that the
-// rest is one contiguous vector loop.
-template <class T>
-void shifted_accumulate(const ConvGeometry& g, T* row, int64_t kh, int64_t kw, T* plane) {
-  const ShiftedRow r = shifted_row(g, kh, kw);
-  zero_wrapped_columns(g, r, row);
-  T* out = plane + r.shift;
-  for (int64_t p = r.first; p < r.last; ++p) out[p] += row[p];
-}
-
-// The geometry in which shifted_accumulate moves an OH x OW phase plane by (shift_h, shift_w)
-// when called with kh = shift_h + 1, kw = shift_w + 1.
-ConvGeometry phase_plane_geometry(const ConvGeometry& g) {
-  return {1, 1, g.out_h(), g.out_w(), 1, 3, 3, 1, 1};
-}
-
 // plane (H, W) -> phases (stride^2, OH, OW), zero where a phase pixel falls outside the plane.
 template <class T>
 void split_phases(const ConvGeometry& g, const T* plane, T* phases) {
@@ -143,9 +97,8 @@ void im2col_by_phases(const ConvGeometry& g, const T* image, T* col, int64_t ld)
 
 // col2im (below) of an is_phase_shiftable convolution.
 template <class T>
-void col2im_by_phases(const ConvGeometry& g, T* col, int64_t ld, T* image) {
+void col2im_by_phases(const ConvGeometry& g, const T* col, int64_t ld, T* image) {
   const int64_t pixels = g.out_h() * g.out_w();
-  const ConvGeometry plane_geometry = phase_plane_geometry(g);
   T* phases = thread_scratch<T, 2>(g.stride * g.stride * pixels);
   for (int64_t c = 0; c < g.in_channels; ++c) {
     std::fill(phases, phases + g.stride * g.stride * pixels, T(0));
@@ -153,9 +106,9 @@ void col2im_by_phases(const ConvGeometry& g, T* col, int64_t ld, T* image) {
       const PhaseTap th = phase_tap(g, kh);
       for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
         const PhaseTap tw = phase_tap(g, kw);
-        shifted_accumulate(plane_geometry, col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld,
-                           th.shift + 1, tw.shift + 1,
-                           phases + (th.residue * g.stride + tw.residue) * pixels);
+        shift_plane_accumulate(col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld, g.out_h(),
+                               g.out_w(), th.shift, tw.shift,
+                               phases + (th.residue * g.stride + tw.residue) * pixels);
       }
     }
     merge_phases(g, phases, image + c * g.height * g.width);
@@ -209,10 +162,9 @@ void im2col(const ConvGeometry& g, const T* image, T* col, int64_t ld) {
   }
 }
 
-// The adjoint of im2col: image (zeroed here) accumulates every column entry at its pixel. col is
-// scratch: entries that fall in the padding may be zeroed.
+// The adjoint of im2col: image (zeroed here) accumulates every column entry at its pixel.
 template <class T>
-void col2im(const ConvGeometry& g, T* col, int64_t ld, T* image) {
+void col2im(const ConvGeometry& g, const T* col, int64_t ld, T* image) {
   const int64_t oh_count = g.out_h(), ow_count = g.out_w();
   if (is_phase_shiftable(g)) {
     col2im_by_phases(g, col, ld, image);
@@ -223,8 +175,9 @@ void col2im(const ConvGeometry& g, T* col, int64_t ld, T* image) {
     for (int64_t c = 0; c < g.in_channels; ++c) {
       for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
         for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
-          shifted_accumulate(g, col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld, kh, kw,
-                             image + c * g.height * g.width);
+          shift_plane_accumulate(col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld, g.height,
+                                 g.width, kh - g.padding, kw - g.padding,
+                                 image + c * g.height * g.width);
         }
       }
     }

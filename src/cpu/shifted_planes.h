@@ -1,5 +1,6 @@
-// Planes moved by a tap offset, zero where the tap falls outside them: the rows of im2col for
-// same-size stride-1 convolutions and for the phase planes of strided ones (cpu/conv.cpp).
+// Planes moved by a tap offset, zero where the tap falls outside them, and the adjoint: the rows
+// of im2col / col2im for same-size stride-1 convolutions and for the phase planes of strided ones
+// (cpu/conv.cpp).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -25,6 +26,20 @@ void shift_plane(const T* plane, int64_t height, int64_t width, int64_t dh, int6
     std::fill(out, out + first, T(0));
     std::copy(in + first, in + last, out + first);
     std::fill(out + last, out + width, T(0));
+  }
+}
+
+// The adjoint of shift_plane: plane[(u + dh) * width + v + dw] += row[u * width + v] wherever
+// shift_plane read that pixel.
+template <class T>
+void shift_plane_accumulate(const T* row, int64_t height, int64_t width, int64_t dh, int64_t dw,
+                            T* plane) {
+  const int64_t first = std::clamp<int64_t>(-dw, 0, width);
+  const int64_t last = std::clamp<int64_t>(width - dw, first, width);
+  for (int64_t u = std::max<int64_t>(0, -dh); u < std::min(height, height - dh); ++u) {
+    const T* in = row + u * width;
+    T* out = plane + (u + dh) * width + dw;
+    for (int64_t v = first; v < last; ++v) out[v] += in[v];
   }
 }
 

@@ -77,9 +77,9 @@ ScoreTrainer::ScoreTrainer(const ScoreTrainingConfig& config, ImageDataset data)
       batches_(data_.size(), config.batch, config.seed) {
   LETHE_CHECK(config.p_uncond >= 0 && config.p_uncond <= 1, "p_uncond ", config.p_uncond,
               " is outside [0, 1]");
-  const double undesirable_p_uncond = config.undesirable_p_uncond.value_or(config.p_uncond);
-  LETHE_CHECK(undesirable_p_uncond >= 0 && undesirable_p_uncond <= 1, "undesirable p_uncond ",
-              undesirable_p_uncond, " is outside [0, 1]");
+  const double undesirable_dropout = config.undesirable_label_dropout();
+  LETHE_CHECK(undesirable_dropout >= 0 && undesirable_dropout <= 1, "undesirable p_uncond ",
+              undesirable_dropout, " is outside [0, 1]");
   LETHE_CHECK(!config.undesirable_p_uncond || !config.undesirable.empty(),
               "undesirable p_uncond is set but no class is undesirable");
   if (!config.undesirable.empty()) {
@@ -113,9 +113,8 @@ ScoreTrainer::StepLoss ScoreTrainer::step_loss(int64_t step) {
   Tensor total = config_.msgm.desirable_weight * desirable;
   double undesirable_value = std::nan("");
   if (config_.msgm.moderates(step + 1)) {
-    const auto [x0_u, labels_u] =
-        labelled_batch(undesirable_data_, *undesirable_batches_, step,
-                       config_.undesirable_p_uncond.value_or(config_.p_uncond));
+    const auto [x0_u, labels_u] = labelled_batch(undesirable_data_, *undesirable_batches_, step,
+                                                 config_.undesirable_label_dropout());
     const NoiseModel model_u = [&, &labels_u = labels_u](const Tensor& x, const Tensor& t) {
       return model_.forward(x, t, labels_u, noise_);
     };
