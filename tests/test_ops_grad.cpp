@@ -637,6 +637,11 @@ TEST_CASE("conv2d forward f32 matches a naive double reference on U-Net shapes")
       {11, 64, 64, 14, 3, 1, 1},
       {2, 16, 17, 28, 5, 1, 2},
       {2, 16, 16, 60, 3, 3, 1},  // stride 3: nine phases
+      // conv_in and conv_out; at most 4 output channels (cpu/thin_conv.cpp on AVX-512), odd sizes
+      {3, 1, 32, 28, 3, 1, 1},
+      {3, 32, 1, 28, 3, 1, 1},
+      {2, 3, 5, 9, 3, 1, 1},
+      {2, 6, 2, 11, 3, 1, 1},
   };
   uint64_t seed = 100;
   for (const ConvShape& s : shapes) {
@@ -676,6 +681,10 @@ TEST_CASE("conv2d weight and bias gradients in f32 match the f64 kernels on U-Ne
       {5, 3, 16, 7, 3, 1, 1, true},    // 3 input channels: KW * Cin = 9 columns
       // fewer channels otherwise: im2col + GEMM
       {5, 3, 16, 9, 3, 2, 1, false},
+      // conv_in, at most 4 input channels (cpu/thin_conv.cpp on AVX-512), and conv_out
+      {6, 1, 32, 28, 3, 1, 1, true},
+      {6, 32, 1, 28, 3, 1, 1, true},
+      {3, 4, 6, 11, 3, 1, 1, true},
   };
   uint64_t seed = 200;
   for (const Case& c : cases) {
@@ -690,6 +699,15 @@ TEST_CASE("conv2d weight and bias gradients in f32 match the f64 kernels on U-Ne
     std::vector<float> grad_weight(g.out_channels * g.patch()), grad_bias(g.out_channels);
     lethe::cpu::conv2d_backward_weight<float>(g, grad_y.data<float>(), x.data<float>(),
                                               grad_weight.data(), grad_bias.data());
+    // The implicit GEMM also where the thin kernels take the shape over (it serves CPUs without
+    // AVX-512 there); its bias is the dispatcher's.
+    std::vector<float> implicit_weight;
+    if (c.implicit) {
+      implicit_weight.resize(grad_weight.size());
+      lethe::cpu::implicit_conv2d_weight_gradient(g, grad_y.data<float>(), x.data<float>(),
+                                                  implicit_weight.data());
+      implicit_weight.insert(implicit_weight.end(), grad_bias.begin(), grad_bias.end());
+    }
     const auto backward_f64 = [&](const Tensor& gy, const Tensor& input) {
       const Tensor gy64 = gy.to(DType::f64), input64 = input.to(DType::f64);
       std::vector<double> weight(g.out_channels * g.patch()), bias(g.out_channels);
@@ -701,11 +719,16 @@ TEST_CASE("conv2d weight and bias gradients in f32 match the f64 kernels on U-Ne
     const std::vector<double> reference = backward_f64(grad_y, x);
     const std::vector<double> magnitude = backward_f64(lethe::abs(grad_y), lethe::abs(x));
     grad_weight.insert(grad_weight.end(), grad_bias.begin(), grad_bias.end());
-    double max_error = 0;
-    for (size_t i = 0; i < reference.size(); ++i) {
-      max_error = std::max(max_error, std::abs(grad_weight[i] - reference[i]) / magnitude[i]);
+    for (const std::vector<float>* result : {&grad_weight, &implicit_weight}) {
+      if (result->empty()) continue;
+      double max_error = 0;
+      for (size_t i = 0; i < reference.size(); ++i) {
+        max_error = std::max(max_error, std::abs((*result)[i] - reference[i]) / magnitude[i]);
+      }
+      const char* path = result == &grad_weight ? "dispatched" : "implicit GEMM";
+      INFO(path);
+      CHECK(max_error <= 1e-5);
     }
-    CHECK(max_error <= 1e-5);
   }
 }
 
@@ -721,6 +744,8 @@ TEST_CASE("conv2d input gradient in f32 matches the f64 kernels, direct and im2c
       {9, 32, 32, 28, 3, 1, true},  {5, 32, 48, 28, 3, 2, true}, {4, 24, 20, 30, 3, 2, true},
       {11, 64, 64, 14, 3, 1, true}, {2, 16, 17, 28, 5, 1, true}, {3, 16, 8, 9, 3, 2, false},
       {5, 3, 16, 7, 3, 1, false},   {6, 64, 64, 7, 3, 1, false}, {2, 16, 16, 60, 3, 3, true},
+      {7, 64, 64, 14, 3, 2, false}, {3, 16, 8, 11, 3, 2, false}, {4, 1, 32, 28, 3, 1, false},
+      {4, 32, 1, 28, 3, 1, false},
   };
   uint64_t seed = 300;
   for (const Case& c : cases) {

@@ -13,6 +13,7 @@
 #include "cpu/image_matrix.h"
 #include "cpu/scratch.h"
 #include "cpu/shifted_planes.h"
+#include "cpu/thin_conv.h"
 
 namespace lethe::cpu {
 namespace {
@@ -31,105 +32,17 @@ ColumnRange valid_columns(const ConvGeometry& g, int64_t kw) {
   return {std::min(first, bounded_last), bounded_last, shift};
 }
 
-// plane (H, W) -> phases (stride^2, OH, OW), zero where a phase pixel falls outside the plane.
-template <class T>
-void split_phases(const ConvGeometry& g, const T* plane, T* phases) {
-  const int64_t oh_count = g.out_h(), ow_count = g.out_w(), s = g.stride;
-  for (int64_t rh = 0; rh < s; ++rh) {
-    for (int64_t rw = 0; rw < s; ++rw) {
-      T* phase = phases + (rh * s + rw) * oh_count * ow_count;
-      const int64_t inside_w = std::clamp<int64_t>((g.width - rw + s - 1) / s, 0, ow_count);
-      for (int64_t a = 0; a < oh_count; ++a) {
-        T* out = phase + a * ow_count;
-        const int64_t ih = s * a + rh;
-        const int64_t valid = ih < g.height ? inside_w : 0;
-        const T* in = plane + ih * g.width + rw;
-        if (s == 2) {  // a constant stride, so that the gather vectorises
-          for (int64_t b = 0; b < valid; ++b) out[b] = in[2 * b];
-        } else {
-          for (int64_t b = 0; b < valid; ++b) out[b] = in[s * b];
-        }
-        std::fill(out + valid, out + ow_count, T(0));
-      }
-    }
-  }
-}
-
-// The adjoint of split_phases: every plane pixel gets its phase entry (zero where it has none).
-template <class T>
-void merge_phases(const ConvGeometry& g, const T* phases, T* plane) {
-  const int64_t oh_count = g.out_h(), ow_count = g.out_w(), s = g.stride;
-  std::fill(plane, plane + g.height * g.width, T(0));
-  for (int64_t rh = 0; rh < s; ++rh) {
-    for (int64_t rw = 0; rw < s; ++rw) {
-      const T* phase = phases + (rh * s + rw) * oh_count * ow_count;
-      const int64_t inside_w = std::clamp<int64_t>((g.width - rw + s - 1) / s, 0, ow_count);
-      for (int64_t a = 0; a < oh_count && s * a + rh < g.height; ++a) {
-        const T* in = phase + a * ow_count;
-        T* out = plane + (s * a + rh) * g.width + rw;
-        if (s == 2) {  // a constant stride, so that the scatter vectorises
-          for (int64_t b = 0; b < inside_w; ++b) out[2 * b] = in[b];
-        } else {
-          for (int64_t b = 0; b < inside_w; ++b) out[s * b] = in[b];
-        }
-      }
-    }
-  }
-}
-
-// im2col (below) of an is_phase_shiftable convolution.
-template <class T>
-void im2col_by_phases(const ConvGeometry& g, const T* image, T* col, int64_t ld) {
-  const int64_t pixels = g.out_h() * g.out_w();
-  T* phases = thread_scratch<T, 2>(g.stride * g.stride * pixels);
-  for (int64_t c = 0; c < g.in_channels; ++c) {
-    split_phases(g, image + c * g.height * g.width, phases);
-    for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-      const PhaseTap th = phase_tap(g, kh);
-      for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
-        const PhaseTap tw = phase_tap(g, kw);
-        shift_plane(phases + (th.residue * g.stride + tw.residue) * pixels, g.out_h(), g.out_w(),
-                    th.shift, tw.shift, col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld);
-      }
-    }
-  }
-}
-
-// col2im (below) of an is_phase_shiftable convolution.
-template <class T>
-void col2im_by_phases(const ConvGeometry& g, const T* col, int64_t ld, T* image) {
-  const int64_t pixels = g.out_h() * g.out_w();
-  T* phases = thread_scratch<T, 2>(g.stride * g.stride * pixels);
-  for (int64_t c = 0; c < g.in_channels; ++c) {
-    std::fill(phases, phases + g.stride * g.stride * pixels, T(0));
-    for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-      const PhaseTap th = phase_tap(g, kh);
-      for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
-        const PhaseTap tw = phase_tap(g, kw);
-        shift_plane_accumulate(col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld, g.out_h(),
-                               g.out_w(), th.shift, tw.shift,
-                               phases + (th.residue * g.stride + tw.residue) * pixels);
-      }
-    }
-    merge_phases(g, phases, image + c * g.height * g.width);
-  }
-}
-
 // col: (Cin * KH * KW) rows of OH * OW entries, `ld` apart; row (c, kh, kw) holds
 // x[c, oh * s - p + kh, ow * s - p + kw].
 template <class T>
 void im2col(const ConvGeometry& g, const T* image, T* col, int64_t ld) {
   const int64_t oh_count = g.out_h(), ow_count = g.out_w();
-  if (is_same_size_stride1(g)) {
+  if (has_shifted_plane_taps(g)) {
     if constexpr (std::is_same_v<T, float>) {
-      same_size_im2col(g, image, col, ld);
+      shifted_im2col(g, image, col, ld);
     } else {
-      same_size_im2col_portable(g, image, col, ld);
+      shifted_im2col_portable(g, image, col, ld);
     }
-    return;
-  }
-  if (is_phase_shiftable(g)) {
-    im2col_by_phases(g, image, col, ld);
     return;
   }
   for (int64_t c = 0; c < g.in_channels; ++c) {
@@ -166,23 +79,15 @@ void im2col(const ConvGeometry& g, const T* image, T* col, int64_t ld) {
 template <class T>
 void col2im(const ConvGeometry& g, const T* col, int64_t ld, T* image) {
   const int64_t oh_count = g.out_h(), ow_count = g.out_w();
-  if (is_phase_shiftable(g)) {
-    col2im_by_phases(g, col, ld, image);
-    return;
-  }
-  std::fill(image, image + g.in_channels * g.height * g.width, T(0));
-  if (is_same_size_stride1(g)) {
-    for (int64_t c = 0; c < g.in_channels; ++c) {
-      for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-        for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
-          shift_plane_accumulate(col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld, g.height,
-                                 g.width, kh - g.padding, kw - g.padding,
-                                 image + c * g.height * g.width);
-        }
-      }
+  if (has_shifted_plane_taps(g)) {
+    if constexpr (std::is_same_v<T, float>) {
+      shifted_col2im(g, col, ld, image);
+    } else {
+      shifted_col2im_portable(g, col, ld, image);
     }
     return;
   }
+  std::fill(image, image + g.in_channels * g.height * g.width, T(0));
   for (int64_t c = 0; c < g.in_channels; ++c) {
     T* plane = image + c * g.height * g.width;
     for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
@@ -255,6 +160,10 @@ void conv2d_forward(const ConvGeometry& g, const T* x, const T* weight, const T*
       direct_conv2d_forward(g, x, weight, bias, y);
       return;
     }
+    if (thin_forward_applies(g)) {
+      thin_conv2d_forward(g, x, weight, bias, y);
+      return;
+    }
   }
   const int64_t pixels = g.out_h() * g.out_w(), group = images_per_gemm(g);
   const int64_t groups = (g.batch + group - 1) / group;
@@ -306,6 +215,72 @@ void same_size_backward_input(const ConvGeometry& g, const T* grad_y, const T* w
   conv2d_forward(transposed, grad_y, rotated.data(), static_cast<const T*>(nullptr), grad_x);
 }
 
+// grad_x of an is_phase_shiftable convolution one phase plane at a time: phase r of grad_x is
+// the (Cin x n_r Cout) weights of its n_r taps times the n_r Cout rows of grad_y moved back by
+// those taps (phase_gradient_rows), and the phases are then merged into grad_x. Against im2col's
+// route (a 9 x Cin row product, then col2im), the product writes one value per pixel of grad_x.
+template <class T>
+void phase_backward_input(const ConvGeometry& g, const T* grad_y, const T* weight, T* grad_x) {
+  const TapsByPhase taps = taps_by_phase(g);
+  const int64_t phases = g.stride * g.stride, taps_in_kernel = g.kernel_h * g.kernel_w;
+  const int64_t depth = static_cast<int64_t>(taps.order.size()) * g.out_channels;
+  // by_phase (Cin, taps * Cout): by_phase[ci, k Cout + co] = w[co, ci, order[k]]
+  std::vector<T> by_phase(g.in_channels * depth);
+  for (int64_t ci = 0; ci < g.in_channels; ++ci) {
+    for (int64_t k = 0; k < static_cast<int64_t>(taps.order.size()); ++k) {
+      for (int64_t co = 0; co < g.out_channels; ++co) {
+        by_phase[ci * depth + k * g.out_channels + co] =
+            weight[(co * g.in_channels + ci) * taps_in_kernel + taps.order[k]];
+      }
+    }
+  }
+  const int64_t pixels = g.out_h() * g.out_w(), group = images_per_gemm(g);
+  const int64_t groups = (g.batch + group - 1) / group;
+  const int64_t in_image = g.in_channels * g.height * g.width;
+#pragma omp parallel for if (groups > 1) schedule(dynamic)
+  for (int64_t k = 0; k < groups; ++k) {
+    const int64_t first = k * group, count = std::min(group, g.batch - first);
+    const int64_t columns = count * pixels;
+    T* rows = thread_scratch<T, 0>(depth * columns);
+    for (int64_t i = 0; i < count; ++i) {
+      const T* image_grad_y = grad_y + (first + i) * g.out_channels * pixels;
+      if constexpr (std::is_same_v<T, float>) {
+        phase_gradient_rows(g, image_grad_y, rows + i * pixels, columns);
+      } else {
+        phase_gradient_rows_portable(g, image_grad_y, rows + i * pixels, columns);
+      }
+    }
+    // planes (Cin, phases, count P), and the 16 floats merge_phases_fast may read past them
+    T* planes = thread_scratch<T, 1>(g.in_channels * phases * columns + 16);
+    for (int64_t r = 0; r < phases; ++r) {
+      const int64_t begin = taps.begin[r],
+                    phase_depth = (taps.begin[r + 1] - begin) * g.out_channels;
+      T* phase = planes + r * columns;
+      if (phase_depth == 0) {  // no tap reads this phase: its pixels get no gradient
+        for (int64_t ci = 0; ci < g.in_channels; ++ci) {
+          std::fill(phase + ci * phases * columns, phase + ci * phases * columns + columns, T(0));
+        }
+        continue;
+      }
+      // phase (Cin, count P) = by_phase[:, taps of r] (Cin, depth_r) . rows of r (depth_r, count P)
+      gemm(false, false, g.in_channels, columns, phase_depth, T(1),
+           by_phase.data() + begin * g.out_channels, depth, rows + begin * g.out_channels * columns,
+           columns, T(0), phase, phases * columns);
+    }
+    for (int64_t i = 0; i < count; ++i) {
+      for (int64_t ci = 0; ci < g.in_channels; ++ci) {
+        const T* image_phases = planes + ci * phases * columns + i * pixels;
+        T* plane = grad_x + (first + i) * in_image + ci * g.height * g.width;
+        if constexpr (std::is_same_v<T, float>) {
+          merge_phases_fast(g, image_phases, columns, plane);
+        } else {
+          merge_phases(g, image_phases, columns, plane);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 template <class T>
@@ -318,6 +293,10 @@ void conv2d_backward_input(const ConvGeometry& g, const T* grad_y, const T* weig
   }
   if (is_same_size_stride1(g) && !g.is_pointwise()) {
     same_size_backward_input(g, grad_y, weight, grad_x);
+    return;
+  }
+  if (is_phase_shiftable(g)) {
+    phase_backward_input(g, grad_y, weight, grad_x);
     return;
   }
   const int64_t pixels = g.out_h() * g.out_w(), group = images_per_gemm(g);
@@ -370,6 +349,11 @@ template <class T>
 void conv2d_backward_weight(const ConvGeometry& g, const T* grad_y, const T* x, T* grad_weight,
                             T* grad_bias) {
   if constexpr (std::is_same_v<T, float>) {
+    if (thin_weight_gradient_applies(g)) {
+      thin_conv2d_weight_gradient(g, grad_y, x, grad_weight);
+      bias_gradient(g, grad_y, grad_bias);
+      return;
+    }
     if (implicit_weight_gradient_applies(g)) {
       implicit_conv2d_weight_gradient(g, grad_y, x, grad_weight);
       bias_gradient(g, grad_y, grad_bias);

@@ -31,6 +31,7 @@
 #include "cpu/image_matrix.h"
 #include "cpu/padded_grid.h"
 #include "cpu/scratch.h"
+#include "cpu/thin_conv.h"
 
 namespace lethe::cpu {
 namespace {
@@ -277,6 +278,19 @@ void pixel_major_conv2d_weight_gradient(const ConvGeometry& g, const float* grad
           col, row_width, 1.0f, gradient, row_width);
   };
   sum_over_image_blocks(g, images_per_block, accumulate, grad_weight);
+}
+
+void thin_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y, const float* x,
+                                 float* grad_weight) {
+  const int64_t in_image = g.in_channels * g.height * g.width;
+  const int64_t out_image = g.out_channels * g.out_h() * g.out_w();
+  const auto accumulate = [&](int64_t first, int64_t count, float* gradient) {
+    for (int64_t b = first; b < first + count; ++b) {
+      detail::thin_weight_gradient_image_avx512(g, grad_y + b * out_image, x + b * in_image,
+                                                gradient);
+    }
+  };
+  sum_over_image_blocks(g, 1, accumulate, grad_weight);
 }
 
 }  // namespace lethe::cpu

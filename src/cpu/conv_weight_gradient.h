@@ -2,6 +2,8 @@
 // - same-size stride-1 convolutions and the phase-shiftable strided ones (the downsample): an
 // implicit GEMM, no im2col matrix, the micro-kernels read their B panels
 //   straight from a zero-padded channels-last copy;
+// - same-size 3x3 convolutions with at most 4 input channels (cpu/thin_conv.h): per image,
+//   register sums over the pixels;
 // - others: a pixel-major im2col matrix (one row per output pixel) built from a channels-last
 //   copy of each image, read in place by sgemm.
 #pragma once
@@ -27,5 +29,10 @@ bool pixel_major_weight_gradient_applies(const ConvGeometry& g);
 // Same contract as implicit_conv2d_weight_gradient.
 void pixel_major_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y, const float* x,
                                         float* grad_weight);
+
+// Same contract as implicit_conv2d_weight_gradient, where thin_weight_gradient_applies
+// (cpu/thin_conv.h).
+void thin_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y, const float* x,
+                                 float* grad_weight);
 
 }  // namespace lethe::cpu

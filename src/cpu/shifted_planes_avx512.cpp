@@ -1,79 +1,170 @@
-// AVX-512 same_size_im2col of cpu/shifted_planes.h. A tap moves the flattened plane by
-// dh * W + dw, so each 16 outputs are one masked load at that offset: the mask keeps the lanes
+// AVX-512 shifted_im2col / shifted_col2im of cpu/shifted_planes.h for stride 1 and 2. A tap reads
+// its source plane (the channel at stride 1, one of its four phase planes at stride 2) moved by
+// dh * OW + dw, so each 16 outputs are one masked load at that offset: the mask keeps the lanes
 // whose source pixel lies in the plane (no row crossed at the left or right edge, none above or
-// below). The masks depend only on the geometry and are kept per thread until it changes; every
-// store but the last of a row is a full one. Compile with -mavx512f.
+// below). The masks depend only on the geometry and are kept per thread until it changes. The
+// adjoint gathers too: each 16 pixels of a phase plane are the masked sum of its taps' column
+// entries, so nothing is read back from memory it wrote. Phase planes are split and merged 32
+// image pixels at a time with lane permutes. Compile with -mavx512f.
 #include <immintrin.h>
 
 #include <vector>
 
 #include "cpu/shifted_planes.h"
+#include "cpu/tap_plan_avx512.h"
 
 namespace lethe::cpu::detail {
 namespace {
 
-constexpr int64_t kLanes = 16;
+// Stride 2: the 32 floats a:b of two vectors, even lanes or odd lanes, and back.
+const __m512i kEvenLanes =
+    _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+const __m512i kOddLanes =
+    _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+const __m512i kInterleaveLow =
+    _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+const __m512i kInterleaveHigh =
+    _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
 
-// The masks of one geometry: masks[tap * vectors + j] holds the lanes i of output vector j
-// (pixel p = 16 j + i) whose tap source (u + dh, v + dw) lies in the plane.
-struct TapMasks {
-  int64_t height = -1, width = -1, kernel_h = -1, kernel_w = -1, padding = -1;
-  std::vector<__mmask16> masks;
-
-  bool matches(const ConvGeometry& g) const {
-    return height == g.height && width == g.width && kernel_h == g.kernel_h &&
-           kernel_w == g.kernel_w && padding == g.padding;
-  }
-
-  void build(const ConvGeometry& g, int64_t vectors) {
-    height = g.height, width = g.width, kernel_h = g.kernel_h, kernel_w = g.kernel_w;
-    padding = g.padding;
-    const int64_t pixels = g.height * g.width;
-    masks.assign(g.kernel_h * g.kernel_w * vectors, 0);
-    for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-      for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
-        __mmask16* tap = masks.data() + (kh * g.kernel_w + kw) * vectors;
-        for (int64_t p = 0; p < pixels; ++p) {
-          const int64_t u = p / g.width + kh - g.padding, v = p % g.width + kw - g.padding;
-          if (u >= 0 && u < g.height && v >= 0 && v < g.width) {
-            tap[p / kLanes] = static_cast<__mmask16>(tap[p / kLanes] | (1u << (p % kLanes)));
-          }
-        }
+// plane (H, W) -> the four phase planes at plan.plane_stride (split_phases). Rows are written in
+// order with full stores: what a store puts past its row is overwritten by the next row or falls
+// in the gap after the plane.
+void split_phases_stride2(const TapPlan& plan, const float* image_plane, float* phases) {
+  const ConvGeometry& g = plan.geometry;
+  const int64_t oh_count = g.out_h(), ow_count = g.out_w();
+  for (int64_t a = 0; a < oh_count; ++a) {
+    for (int64_t rh = 0; rh < 2; ++rh) {
+      const int64_t ih = 2 * a + rh;
+      float* even_row = phases + rh * 2 * plan.plane_stride + a * ow_count;
+      float* odd_row = even_row + plan.plane_stride;
+      const float* in = image_plane + ih * g.width;
+      for (int64_t b = 0; b < ow_count; b += kLanes) {
+        const int64_t left = ih < g.height ? g.width - 2 * b : 0;  // image pixels left in the row
+        const __m512 low = _mm512_maskz_loadu_ps(first_lanes(left), in + 2 * b);
+        const __m512 high = _mm512_maskz_loadu_ps(first_lanes(left - kLanes), in + 2 * b + kLanes);
+        _mm512_storeu_ps(even_row + b, _mm512_permutex2var_ps(low, kEvenLanes, high));
+        _mm512_storeu_ps(odd_row + b, _mm512_permutex2var_ps(low, kOddLanes, high));
       }
     }
   }
-};
+}
+
+// The adjoint: the four phase planes, phase_stride apart -> plane (H, W), each pixel its phase
+// entry.
+void merge_phases_stride2(const ConvGeometry& g, const float* phases, int64_t phase_stride,
+                          float* image_plane) {
+  const int64_t ow_count = g.out_w();
+  for (int64_t ih = 0; ih < g.height; ++ih) {
+    const int64_t a = ih / 2, rh = ih % 2;
+    const float* even_row = phases + rh * 2 * phase_stride + a * ow_count;
+    const float* odd_row = even_row + phase_stride;
+    float* out = image_plane + ih * g.width;
+    for (int64_t b = 0; b < ow_count; b += kLanes) {
+      const __m512 evens = _mm512_loadu_ps(even_row + b), odds = _mm512_loadu_ps(odd_row + b);
+      const int64_t left = g.width - 2 * b;
+      _mm512_mask_storeu_ps(out + 2 * b, first_lanes(left),
+                            _mm512_permutex2var_ps(evens, kInterleaveLow, odds));
+      _mm512_mask_storeu_ps(out + 2 * b + kLanes, first_lanes(left - kLanes),
+                            _mm512_permutex2var_ps(evens, kInterleaveHigh, odds));
+    }
+  }
+}
+
+// Strides this file runs: 1, and 2 where every image pixel has a phase entry.
+bool runs_here(const ConvGeometry& g) {
+  return g.stride == 1 || (g.stride == 2 && 2 * g.out_h() >= g.height && 2 * g.out_w() >= g.width);
+}
 
 }  // namespace
 
-void same_size_im2col_avx512(const ConvGeometry& g, const float* image, float* col, int64_t ld) {
-  const int64_t pixels = g.height * g.width, vectors = (pixels + kLanes - 1) / kLanes;
-  const int64_t taps = g.kernel_h * g.kernel_w;
-  thread_local TapMasks tap_masks_of_geometry;  // rebuilt when the geometry changes
-  if (!tap_masks_of_geometry.matches(g)) tap_masks_of_geometry.build(g, vectors);
-  const std::vector<__mmask16>& masks = tap_masks_of_geometry.masks;
-  const int64_t tail = pixels - (vectors - 1) * kLanes;
-  const __mmask16 tail_store = static_cast<__mmask16>((1u << tail) - 1u);
+void shifted_im2col_avx512(const ConvGeometry& g, const float* image, float* col, int64_t ld) {
+  if (!runs_here(g)) return shifted_im2col_portable(g, image, col, ld);
+  const TapPlan& plan = tap_plan_of(g);
+  const int64_t vectors = plan.vectors, taps = g.kernel_h * g.kernel_w;
+  const __mmask16 tail_store = first_lanes(plan.pixels - (vectors - 1) * kLanes);
+  // Phase planes plus one vector, as split_phases_stride2 overruns the last plane's last row.
+  float* phases = g.stride > 1 ? thread_scratch<float, 2>(4 * plan.plane_stride + kLanes) : nullptr;
   for (int64_t c = 0; c < g.in_channels; ++c) {
-    const float* plane = image + c * pixels;
-    for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-      for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
-        const int64_t tap = kh * g.kernel_w + kw;
-        const int64_t shift = (kh - g.padding) * g.width + (kw - g.padding);
-        const __mmask16* tap_masks = masks.data() + tap * vectors;
-        float* row = col + (c * taps + tap) * ld;
-        // Only the lanes a mask keeps are read: they lie in the plane.
-        const float* source = plane + shift;
-        for (int64_t j = 0; j + 1 < vectors; ++j) {
-          _mm512_storeu_ps(row + j * kLanes,
-                           _mm512_maskz_loadu_ps(tap_masks[j], source + j * kLanes));
-        }
-        const int64_t j = vectors - 1;
-        _mm512_mask_storeu_ps(row + j * kLanes, tail_store,
-                              _mm512_maskz_loadu_ps(tap_masks[j], source + j * kLanes));
+    const float* channel = image + c * g.height * g.width;
+    if (c + 1 < g.in_channels) prefetch_floats(channel + g.height * g.width, g.height * g.width);
+    if (phases != nullptr) split_phases_stride2(plan, channel, phases);
+    const float* planes = phases != nullptr ? phases : channel;
+    for (int64_t tap = 0; tap < taps; ++tap) {
+      const __mmask16* masks = plan.source_masks.data() + tap * vectors;
+      float* row = col + (c * taps + tap) * ld;
+      // Only the lanes a mask keeps are read: they lie in the source plane.
+      const float* source = planes + plan.phase[tap] + plan.shift[tap];
+      for (int64_t j = 0; j + 1 < vectors; ++j) {
+        _mm512_storeu_ps(row + j * kLanes, _mm512_maskz_loadu_ps(masks[j], source + j * kLanes));
       }
+      const int64_t j = vectors - 1;
+      _mm512_mask_storeu_ps(row + j * kLanes, tail_store,
+                            _mm512_maskz_loadu_ps(masks[j], source + j * kLanes));
     }
   }
+}
+
+void shifted_col2im_avx512(const ConvGeometry& g, const float* col, int64_t ld, float* image) {
+  if (!runs_here(g)) return shifted_col2im_portable(g, col, ld, image);
+  const TapPlan& plan = tap_plan_of(g);
+  const int64_t vectors = plan.vectors, taps = g.kernel_h * g.kernel_w;
+  const int64_t phase_count = g.stride * g.stride;
+  const __mmask16 tail_store = first_lanes(plan.pixels - (vectors - 1) * kLanes);
+  // merge_phases_stride2 reads whole vectors: up to one past the last plane's last row.
+  float* phases = g.stride > 1 ? thread_scratch<float, 2>(4 * plan.plane_stride + kLanes) : nullptr;
+  for (int64_t c = 0; c < g.in_channels; ++c) {
+    float* channel = image + c * g.height * g.width;
+    const float* channel_col = col + c * taps * ld;
+    float* planes = phases != nullptr ? phases : channel;
+    if (c + 1 < g.in_channels) {
+      for (int64_t tap = 0; tap < taps; ++tap)
+        prefetch_floats(channel_col + (taps + tap) * ld, plan.pixels);
+    }
+    for (int64_t phase = 0; phase < phase_count; ++phase) {
+      float* target = planes + phase * plan.plane_stride;
+      for (int64_t j = 0; j < vectors; ++j) {
+        __m512 sum = _mm512_setzero_ps();
+        for (int64_t tap = 0; tap < taps; ++tap) {
+          if (plan.phase[tap] != phase * plan.plane_stride) continue;
+          // Plane pixel q takes column entry q - shift of the tap, where the tap read it.
+          const float* row = channel_col + tap * ld - plan.shift[tap];
+          sum = _mm512_add_ps(
+              sum, _mm512_maskz_loadu_ps(plan.target_masks[tap * vectors + j], row + j * kLanes));
+        }
+        _mm512_mask_storeu_ps(target + j * kLanes, j + 1 < vectors ? 0xFFFF : tail_store, sum);
+      }
+    }
+    if (phases != nullptr) merge_phases_stride2(g, phases, plan.plane_stride, channel);
+  }
+}
+
+void phase_gradient_rows_avx512(const ConvGeometry& g, const float* grad_y, float* rows,
+                                int64_t ld) {
+  if (!runs_here(g) || g.stride == 1) return phase_gradient_rows_portable(g, grad_y, rows, ld);
+  const TapPlan& plan = tap_plan_of(g);
+  const int64_t vectors = plan.vectors;
+  const __mmask16 tail_store = first_lanes(plan.pixels - (vectors - 1) * kLanes);
+  for (int64_t k = 0; k < static_cast<int64_t>(plan.phase_order.size()); ++k) {
+    const int64_t tap = plan.phase_order[k];
+    const __mmask16* masks = plan.target_masks.data() + tap * vectors;
+    for (int64_t co = 0; co < g.out_channels; ++co) {
+      // Plane pixel q takes grad_y pixel q - shift, where the tap read it.
+      const float* source = grad_y + co * plan.pixels - plan.shift[tap];
+      float* row = rows + (k * g.out_channels + co) * ld;
+      for (int64_t j = 0; j + 1 < vectors; ++j) {
+        _mm512_storeu_ps(row + j * kLanes, _mm512_maskz_loadu_ps(masks[j], source + j * kLanes));
+      }
+      const int64_t j = vectors - 1;
+      _mm512_mask_storeu_ps(row + j * kLanes, tail_store,
+                            _mm512_maskz_loadu_ps(masks[j], source + j * kLanes));
+    }
+  }
+}
+
+void merge_phases_avx512(const ConvGeometry& g, const float* phases, int64_t phase_stride,
+                         float* plane) {
+  if (!runs_here(g) || g.stride == 1) return merge_phases(g, phases, phase_stride, plane);
+  merge_phases_stride2(g, phases, phase_stride, plane);
 }
 
 }  // namespace lethe::cpu::detail
