@@ -22,6 +22,31 @@ TEST_CASE("lethe --help lists the subcommands and every subcommand has --help") 
   }
 }
 
+TEST_CASE("bench ops --list: every convolution of the model, read from its forward pass") {
+  // mnist-s (spec/unet.md): 14 distinct 3x3 shapes (conv_in, conv_out, both downsamples, the up
+  // path's concatenations and upsample convolutions) and 8 1x1 (skips, attention).
+  const CommandResult listed = run_lethe("bench ops --list");
+  CHECK(listed.exit_code == 0);
+  int lines = 0, three_by_three = 0;
+  for (size_t at = 0; (at = listed.output.find('\n', at)) != std::string::npos; ++at) ++lines;
+  for (size_t at = 0; (at = listed.output.find("3x3 ", at)) != std::string::npos; ++at) {
+    ++three_by_three;
+  }
+  CHECK(lines == 22);
+  CHECK(three_by_three == 14);
+  for (const char* shape :
+       {"3x3 1->32 28x28\n", "3x3 32->1 28x28\n", "3x3 32->32 28x28 /2\n", "3x3 64->64 14x14 /2\n",
+        "3x3 64->32 28x28\n", "3x3 64->64 28x28\n", "3x3 128->64 7x7\n", "1x1 64->192 7x7\n"}) {
+    CHECK_MESSAGE(listed.contains(shape), shape);
+  }
+  const CommandResult only = run_lethe("bench ops --list --config mnist-xs --only /2");
+  CHECK(only.exit_code == 0);
+  CHECK(only.output == "3x3 16->16 28x28 /2\n");
+  const CommandResult unknown = run_lethe("bench ops --list --config mnist-xl");
+  CHECK(unknown.exit_code != 0);
+  CHECK(unknown.contains("--config"));
+}
+
 TEST_CASE("unknown subcommands, flags and bad values exit non-zero with one clear message") {
   const CommandResult no_command = run_lethe("");
   CHECK(no_command.exit_code != 0);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "commands.h"
@@ -14,7 +15,10 @@
 #include "cpu/conv_direct.h"
 #include "cpu/gemm.h"
 #include "cpu/peak.h"
+#include "lethe/autograd.h"
+#include "lethe/profile.h"
 #include "lethe/rng.h"
+#include "lethe/unet.h"
 
 namespace lethe::tools {
 namespace {
@@ -62,11 +66,54 @@ void bench_gemm(const BenchContext& context, int64_t n) {
 }
 
 struct ConvShape {
-  const char* name;
   int64_t in_channels, out_channels, size, kernel, stride;
+
+  auto key() const { return std::tuple(-kernel, -size, stride, in_channels, out_channels); }
+  bool operator<(const ConvShape& other) const { return key() < other.key(); }
+  bool operator==(const ConvShape& other) const { return key() == other.key(); }
+  std::string name() const {
+    char text[64];
+    std::snprintf(text, sizeof text, "%lldx%lld %lld->%lld %lldx%lld%s",
+                  static_cast<long long>(kernel), static_cast<long long>(kernel),
+                  static_cast<long long>(in_channels), static_cast<long long>(out_channels),
+                  static_cast<long long>(size), static_cast<long long>(size),
+                  stride == 2 ? " /2" : "");
+    return text;
+  }
 };
 
+// The distinct convolutions of the U-Net `config`, read from the profile of one forward pass at
+// batch 1 (so the list follows the model, not a hand-kept copy of it): largest kernel, then
+// largest image first.
+std::vector<ConvShape> unet_conv_shapes(const std::string& config) {
+  Generator init(0, 0), dropout_noise(1, 0);
+  const UNet model(UNetConfig::preset(config), init);
+  const UNetConfig& c = model.config();
+  const Tensor x = Tensor::zeros({1, c.in_channels, c.resolution, c.resolution});
+  const Tensor t = Tensor::full({1}, 0.5);
+  const Tensor labels = Tensor::zeros({1}, DType::i64);
+  profile::set_enabled(true);
+  {
+    NoGrad no_grad;
+    model.forward(x, t, c.num_classes > 0 ? labels : Tensor(), dropout_noise);
+  }
+  profile::set_enabled(false);
+  std::vector<ConvShape> shapes;
+  for (const profile::OpRecord& record : profile::take_records()) {
+    // The two op names of ops/conv.cpp's forward scope.
+    const bool plain = record.op == "conv2d forward";
+    if (!plain && record.op != "conv2d stride 2 forward") continue;
+    const Shape& input = record.first_shape;    // (1, Cin, H, W)
+    const Shape& weight = record.second_shape;  // (Cout, Cin, k, k)
+    shapes.push_back({input[1], weight[0], input[2], weight[2], plain ? 1 : 2});
+  }
+  std::sort(shapes.begin(), shapes.end());
+  shapes.erase(std::unique(shapes.begin(), shapes.end()), shapes.end());
+  return shapes;
+}
+
 void bench_conv(const BenchContext& context, const ConvShape& shape, int64_t batch) {
+  const std::string name = shape.name();
   const cpu::ConvGeometry g{batch,        shape.in_channels,  shape.size,
                             shape.size,   shape.out_channels, shape.kernel,
                             shape.kernel, shape.stride,       shape.kernel / 2};
@@ -84,11 +131,11 @@ void bench_conv(const BenchContext& context, const ConvShape& shape, int64_t bat
   // the im2col + GEMM path it replaced, in the same run.
   const bool direct = cpu::direct_conv_applies(g);
   const auto time_pass = [&](const char* pass, bool has_direct, const std::function<void()>& body) {
-    std::snprintf(label, sizeof label, "conv %s %s", shape.name, pass);
+    std::snprintf(label, sizeof label, "conv %s %s", name.c_str(), pass);
     print_line(context, label, flops, best_seconds(10, body));
     if (!has_direct) return;
     cpu::set_direct_conv_enabled(false);
-    std::snprintf(label, sizeof label, "conv %s %s (im2col)", shape.name, pass);
+    std::snprintf(label, sizeof label, "conv %s %s (im2col)", name.c_str(), pass);
     print_line(context, label, flops, best_seconds(10, body));
     cpu::set_direct_conv_enabled(true);
   };
@@ -107,11 +154,23 @@ void bench_conv(const BenchContext& context, const ConvShape& shape, int64_t bat
 struct BenchOpsOptions {
   int threads = 0;
   int64_t gemm_size = 512;
+  std::string config = "mnist-s";
   int64_t batch = 128;
   std::string only;  // convolution shapes whose name contains this; all when empty
+  bool list = false;
 };
 
 void run_bench_ops(const BenchOpsOptions& options) {
+  std::vector<ConvShape> shapes = unet_conv_shapes(options.config);
+  shapes.erase(std::remove_if(shapes.begin(), shapes.end(),
+                              [&](const ConvShape& shape) {
+                                return shape.name().find(options.only) == std::string::npos;
+                              }),
+               shapes.end());
+  if (options.list) {
+    for (const ConvShape& shape : shapes) std::printf("%s\n", shape.name().c_str());
+    return;
+  }
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
   omp_set_num_threads(threads);
   const BenchContext context{threads, cpu::measure_fma_peak_gflops(threads)};
@@ -119,19 +178,9 @@ void run_bench_ops(const BenchOpsOptions& options) {
               cpu::cpu_isa_name(), threads, context.peak_gflops,
               cpu::measure_copy_bandwidth_gbs(threads));
   bench_gemm(context, options.gemm_size);
-  // The 3x3 and 1x1 convolutions of mnist-s (spec/unet.md) at batch `batch`.
-  const ConvShape shapes[] = {
-      {"3x3 32->32 28x28", 32, 32, 28, 3, 1},   {"3x3 32->32 28x28 /2", 32, 32, 28, 3, 2},
-      {"3x3 32->64 14x14", 32, 64, 14, 3, 1},   {"3x3 64->64 14x14", 64, 64, 14, 3, 1},
-      {"3x3 128->64 14x14", 128, 64, 14, 3, 1}, {"3x3 64->64 7x7", 64, 64, 7, 3, 1},
-      {"3x3 96->32 28x28", 96, 32, 28, 3, 1},   {"1x1 96->64 14x14", 96, 64, 14, 1, 1},
-  };
-  std::printf("convolutions at batch %lld:\n", static_cast<long long>(options.batch));
-  for (const ConvShape& shape : shapes) {
-    if (std::string(shape.name).find(options.only) != std::string::npos) {
-      bench_conv(context, shape, options.batch);
-    }
-  }
+  std::printf("convolutions of %s at batch %lld:\n", options.config.c_str(),
+              static_cast<long long>(options.batch));
+  for (const ConvShape& shape : shapes) bench_conv(context, shape, options.batch);
 }
 
 }  // namespace
@@ -145,12 +194,16 @@ void register_bench(CLI::App& app) {
   ops->add_option("--gemm-size", options->gemm_size, "Square GEMM size")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  ops->add_option("--config", options->config, "U-Net whose convolutions are timed")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"mnist-s", "mnist-xs"}));
   ops->add_option("--batch", options->batch, "Convolution batch size")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   ops->add_option(
       "--only", options->only,
       "Time only the convolutions whose name contains this text (e.g. \"/2\", \"7x7\")");
+  ops->add_flag("--list", options->list, "Print the convolution shapes and time nothing");
   ops->callback([options] { run_bench_ops(*options); });
   register_bench_kernels(*bench);
   register_bench_unet(*bench);

@@ -13,6 +13,7 @@ namespace lethe::profile {
 struct OpRecord {
   std::string op;     // "conv2d forward", "group_norm backward", ...
   std::string shape;  // the shape that decides the work, e.g. "(128, 32, 28, 28) w (32, 32, 3, 3)"
+  Shape first_shape, second_shape;  // the same shapes as numbers (second empty when the op has one)
   int64_t calls = 0;
   double seconds = 0;
   double flops = 0;  // counted arithmetic (multiply-add = 2), 0 for memory-bound ops
@@ -38,6 +39,7 @@ class Scope {
  private:
   bool active_;
   std::string op_, shape_;
+  Shape first_shape_, second_shape_;
   double flops_, bytes_;
   double start_;
   double nested_seconds_ = 0;  // time spent in scopes opened inside this one

@@ -49,6 +49,8 @@ Scope::Scope(const char* op, const char* direction, const Shape& shape, double f
     : active_(enabled()), flops_(flops), bytes_(bytes), start_(0) {
   if (!active_) return;
   op_ = std::string(op) + " " + direction;
+  first_shape_ = shape;
+  second_shape_ = second_shape;
   shape_ = shape_str(shape);
   if (!second_shape.empty()) shape_ += " w " + shape_str(second_shape);
   parent_ = innermost;
@@ -67,6 +69,8 @@ Scope::~Scope() {
   OpRecord& record = t.records[{op_, shape_}];
   record.op = op_;
   record.shape = shape_;
+  record.first_shape = first_shape_;
+  record.second_shape = second_shape_;
   const bool same_as_parent =
       parent_ != nullptr && parent_->op_ == op_ && parent_->shape_ == shape_;
   if (!same_as_parent) record.calls += 1;
