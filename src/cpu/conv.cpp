@@ -117,6 +117,17 @@ int64_t images_per_gemm(const ConvGeometry& g) {
   return std::clamp<int64_t>((256 + pixels - 1) / pixels, 1, g.batch);
 }
 
+// Runs body(first, count) on each group of images_per_gemm(g) consecutive images, in parallel.
+template <class Body>
+void for_each_image_group(const ConvGeometry& g, Body&& body) {
+  const int64_t group = images_per_gemm(g), groups = (g.batch + group - 1) / group;
+#pragma omp parallel for if (groups > 1) schedule(dynamic)
+  for (int64_t k = 0; k < groups; ++k) {
+    const int64_t first = k * group;
+    body(first, std::min(group, g.batch - first));
+  }
+}
+
 // The im2col matrix of images [first, first + count): (patch, count * P), image i in columns
 // [i P, (i + 1) P).
 template <class T>
@@ -165,11 +176,8 @@ void conv2d_forward(const ConvGeometry& g, const T* x, const T* weight, const T*
       return;
     }
   }
-  const int64_t pixels = g.out_h() * g.out_w(), group = images_per_gemm(g);
-  const int64_t groups = (g.batch + group - 1) / group;
-#pragma omp parallel for if (groups > 1) schedule(dynamic)
-  for (int64_t k = 0; k < groups; ++k) {
-    const int64_t first = k * group, count = std::min(group, g.batch - first);
+  const int64_t pixels = g.out_h() * g.out_w();
+  for_each_image_group(g, [&](int64_t first, int64_t count) {
     // A single image reads and writes in place where no rearrangement is needed.
     const bool single = count == 1;
     const int64_t in_image = g.in_channels * g.height * g.width;
@@ -191,7 +199,7 @@ void conv2d_forward(const ConvGeometry& g, const T* x, const T* weight, const T*
       }
     }
     if (!single) matrix_to_images(out, g.out_channels, pixels, first, count, y);
-  }
+  });
 }
 
 namespace {
@@ -234,12 +242,9 @@ void phase_backward_input(const ConvGeometry& g, const T* grad_y, const T* weigh
       }
     }
   }
-  const int64_t pixels = g.out_h() * g.out_w(), group = images_per_gemm(g);
-  const int64_t groups = (g.batch + group - 1) / group;
+  const int64_t pixels = g.out_h() * g.out_w();
   const int64_t in_image = g.in_channels * g.height * g.width;
-#pragma omp parallel for if (groups > 1) schedule(dynamic)
-  for (int64_t k = 0; k < groups; ++k) {
-    const int64_t first = k * group, count = std::min(group, g.batch - first);
+  for_each_image_group(g, [&](int64_t first, int64_t count) {
     const int64_t columns = count * pixels;
     T* rows = thread_scratch<T, 0>(depth * columns);
     for (int64_t i = 0; i < count; ++i) {
@@ -278,7 +283,7 @@ void phase_backward_input(const ConvGeometry& g, const T* grad_y, const T* weigh
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace
@@ -299,12 +304,9 @@ void conv2d_backward_input(const ConvGeometry& g, const T* grad_y, const T* weig
     phase_backward_input(g, grad_y, weight, grad_x);
     return;
   }
-  const int64_t pixels = g.out_h() * g.out_w(), group = images_per_gemm(g);
-  const int64_t groups = (g.batch + group - 1) / group;
+  const int64_t pixels = g.out_h() * g.out_w();
   const int64_t in_image = g.in_channels * g.height * g.width;
-#pragma omp parallel for if (groups > 1) schedule(dynamic)
-  for (int64_t k = 0; k < groups; ++k) {
-    const int64_t first = k * group, count = std::min(group, g.batch - first);
+  for_each_image_group(g, [&](int64_t first, int64_t count) {
     const bool single = count == 1;
     const T* grad_out = grad_y + first * g.out_channels * pixels;
     if (!single) {
@@ -319,12 +321,12 @@ void conv2d_backward_input(const ConvGeometry& g, const T* grad_y, const T* weig
          count * pixels, T(0), grad_col, count * pixels);
     if (g.is_pointwise()) {
       if (!single) matrix_to_images(grad_col, g.in_channels, pixels, first, count, grad_x);
-      continue;
+      return;
     }
     for (int64_t i = 0; i < count; ++i) {
       col2im(g, grad_col + i * pixels, count * pixels, grad_x + (first + i) * in_image);
     }
-  }
+  });
 }
 
 namespace {
