@@ -1,6 +1,7 @@
-// The im2col and col2im of same-size stride-1 and phase-shiftable strided convolutions
-// (cpu/shifted_planes.h), every ISA this CPU runs, against their definitions: exact values, zeros
-// where a tap leaves the image, nothing written between the rows or after them.
+// The im2col of same-size stride-1 and phase-shiftable strided convolutions, and the rows and the
+// phase merge of the strided ones' input gradient (cpu/shifted_planes.h), every ISA this CPU runs,
+// against their definitions: exact values, zeros where a tap leaves the image, nothing written
+// between the rows or after them.
 #include <doctest/doctest.h>
 
 #include <cstddef>
@@ -17,15 +18,19 @@ namespace {
 struct Implementation {
   const char* isa;
   void (*im2col)(const ConvGeometry&, const float*, float*, int64_t);
-  void (*col2im)(const ConvGeometry&, const float*, int64_t, float*);
+  void (*gradient_rows)(const ConvGeometry&, const std::vector<int64_t>&, const float*, float*,
+                        int64_t);
+  void (*merge)(const ConvGeometry&, const float*, int64_t, float*);
 };
 
 std::vector<Implementation> implementations_this_cpu_runs() {
   std::vector<Implementation> out{
-      {"portable", &shifted_im2col_portable<float>, &shifted_col2im_portable<float>},
-      {"dispatched", &shifted_im2col, &shifted_col2im}};
+      {"portable", &shifted_im2col_portable<float>, &phase_gradient_rows_portable<float>,
+       &merge_phases<float>},
+      {"dispatched", &shifted_im2col, &phase_gradient_rows, &merge_phases_fast}};
   if (cpu_supports_isa("avx512")) {
-    out.push_back({"avx512", &detail::shifted_im2col_avx512, &detail::shifted_col2im_avx512});
+    out.push_back({"avx512", &detail::shifted_im2col_avx512, &detail::phase_gradient_rows_avx512,
+                   &detail::merge_phases_avx512});
   }
   return out;
 }
@@ -91,38 +96,75 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("shifted_col2im: every image pixel is the sum of the column entries that read it") {
+TEST_CASE(
+    "phase_gradient_rows: each row is a grad_y channel moved back by its tap, zeros outside") {
   for (const Implementation& implementation : implementations_this_cpu_runs()) {
     for (const auto& shape : kShapes) {
-      const ConvGeometry g = geometry_of(shape);
-      INFO(implementation.isa, " ", g.height, "x", g.width, " kernel ", g.kernel_h, " stride ",
-           g.stride);
-      const int64_t pixels = g.out_h() * g.out_w(), ld = pixels + 3;
-      // Small integers (exact in float whatever the order of the sums); the entries between the
-      // rows must not reach the image.
-      std::vector<float> col(g.patch() * ld, 1000.0f);
-      for (int64_t row = 0; row < g.patch(); ++row) {
-        for (int64_t p = 0; p < pixels; ++p)
-          col[row * ld + p] = static_cast<float>((row * 7 + p) % 13);
-      }
-      std::vector<float> want(g.in_channels * g.height * g.width, 0.0f);
-      for (int64_t c = 0; c < g.in_channels; ++c) {
-        for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-          for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
-            const int64_t row = (c * g.kernel_h + kh) * g.kernel_w + kw;
-            for (int64_t p = 0; p < pixels; ++p) {
-              const int64_t source = source_pixel(g, c, kh, kw, p);
-              if (source >= 0) want[source] += col[row * ld + p];
+      ConvGeometry g = geometry_of(shape);
+      if (g.stride == 1) continue;
+      g.out_channels = 3;
+      INFO(implementation.isa, " ", g.height, "x", g.width, " kernel ", g.kernel_h);
+      const std::vector<int64_t> order = taps_by_phase(g).order;
+      REQUIRE(order.size() == static_cast<size_t>(g.kernel_h * g.kernel_w));
+      const int64_t oh_count = g.out_h(), ow_count = g.out_w(), pixels = oh_count * ow_count;
+      const int64_t ld = pixels + 5;
+      std::vector<float> grad_y(g.out_channels * pixels);
+      for (std::size_t i = 0; i < grad_y.size(); ++i) grad_y[i] = 0.25f * static_cast<float>(i) + 1;
+      for (int call = 0; call < 2; ++call) {
+        CAPTURE(call);
+        std::vector<float> rows(order.size() * g.out_channels * ld, kUntouched);
+        implementation.gradient_rows(g, order, grad_y.data(), rows.data(), ld);
+        bool exact = true;
+        for (size_t k = 0; k < order.size(); ++k) {
+          const PhaseTap th = phase_tap(g, order[k] / g.kernel_w);
+          const PhaseTap tw = phase_tap(g, order[k] % g.kernel_w);
+          for (int64_t co = 0; co < g.out_channels; ++co) {
+            const float* row = rows.data() + (k * g.out_channels + co) * ld;
+            for (int64_t q = 0; q < ld; ++q) {
+              const int64_t u = q / ow_count - th.shift, v = q % ow_count - tw.shift;
+              const bool inside = u >= 0 && u < oh_count && v >= 0 && v < ow_count;
+              const float want = q >= pixels ? kUntouched
+                                 : inside    ? grad_y[co * pixels + u * ow_count + v]
+                                             : 0.0f;
+              exact = exact && row[q] == want;
             }
           }
         }
+        CHECK(exact);
       }
-      for (int call = 0; call < 2; ++call) {
-        CAPTURE(call);
-        std::vector<float> image(want.size(), kUntouched);
-        implementation.col2im(g, col.data(), ld, image.data());
-        CHECK(image == want);
+    }
+  }
+}
+
+TEST_CASE("merge_phases: every pixel its phase entry, zero where it has none, nothing past it") {
+  for (const Implementation& implementation : implementations_this_cpu_runs()) {
+    for (const auto& shape : kShapes) {
+      const ConvGeometry g = geometry_of(shape);
+      if (g.stride == 1) continue;
+      INFO(implementation.isa, " ", g.height, "x", g.width, " kernel ", g.kernel_h);
+      const int64_t s = g.stride, ow_count = g.out_w(), oh_count = g.out_h();
+      // Phase planes 7 floats apart beyond their pixels, and the 16 floats the fast merge may
+      // read past the last one.
+      const int64_t phase_stride = oh_count * ow_count + 7;
+      std::vector<float> phases(s * s * phase_stride + 16);
+      for (std::size_t i = 0; i < phases.size(); ++i) phases[i] = static_cast<float>(i) + 1;
+      const int64_t guard = 16, plane_size = g.height * g.width;
+      std::vector<float> plane(plane_size + guard, kUntouched);
+      implementation.merge(g, phases.data(), phase_stride, plane.data());
+      bool exact = true;
+      for (int64_t ih = 0; ih < g.height; ++ih) {
+        for (int64_t iw = 0; iw < g.width; ++iw) {
+          const int64_t a = ih / s, b = iw / s;
+          const float want = a < oh_count && b < ow_count
+                                 ? phases[((ih % s) * s + iw % s) * phase_stride + a * ow_count + b]
+                                 : 0.0f;
+          exact = exact && plane[ih * g.width + iw] == want;
+        }
       }
+      for (int64_t i = plane_size; i < plane_size + guard; ++i) {
+        exact = exact && plane[i] == kUntouched;
+      }
+      CHECK(exact);
     }
   }
 }

@@ -75,18 +75,12 @@ void im2col(const ConvGeometry& g, const T* image, T* col, int64_t ld) {
   }
 }
 
-// The adjoint of im2col: image (zeroed here) accumulates every column entry at its pixel.
+// The adjoint of im2col: image (zeroed here) accumulates every column entry at its pixel. Only the
+// geometries that are neither same-size stride 1 nor phase-shiftable come here: those have their
+// own input-gradient routes (same_size_backward_input, phase_backward_input).
 template <class T>
 void col2im(const ConvGeometry& g, const T* col, int64_t ld, T* image) {
   const int64_t oh_count = g.out_h(), ow_count = g.out_w();
-  if (has_shifted_plane_taps(g)) {
-    if constexpr (std::is_same_v<T, float>) {
-      shifted_col2im(g, col, ld, image);
-    } else {
-      shifted_col2im_portable(g, col, ld, image);
-    }
-    return;
-  }
   std::fill(image, image + g.in_channels * g.height * g.width, T(0));
   for (int64_t c = 0; c < g.in_channels; ++c) {
     T* plane = image + c * g.height * g.width;
@@ -250,9 +244,9 @@ void phase_backward_input(const ConvGeometry& g, const T* grad_y, const T* weigh
     for (int64_t i = 0; i < count; ++i) {
       const T* image_grad_y = grad_y + (first + i) * g.out_channels * pixels;
       if constexpr (std::is_same_v<T, float>) {
-        phase_gradient_rows(g, image_grad_y, rows + i * pixels, columns);
+        phase_gradient_rows(g, taps.order, image_grad_y, rows + i * pixels, columns);
       } else {
-        phase_gradient_rows_portable(g, image_grad_y, rows + i * pixels, columns);
+        phase_gradient_rows_portable(g, taps.order, image_grad_y, rows + i * pixels, columns);
       }
     }
     // planes (Cin, phases, count P), and the 16 floats merge_phases_fast may read past them

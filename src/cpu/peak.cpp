@@ -96,6 +96,11 @@ const char* cpu_isa_name() {
   return name;
 }
 
+bool cpu_runs_avx512() {
+  static const bool avx512 = std::string_view(cpu_isa_name()) == "avx512";
+  return avx512;
+}
+
 double measure_fma_peak_gflops(int threads) {
   const FmaChains chains = best_fma_chains();
   double total_multiply_adds_per_second = 0.0;

@@ -1,7 +1,6 @@
 #include "cpu/phase_rows.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "cpu/peak.h"
 
@@ -58,7 +57,7 @@ struct Kernels {
 
 const Kernels& best_kernels() {
   static const Kernels kernels = [] {
-    if (std::strcmp(cpu_isa_name(), "avx512") == 0) {
+    if (cpu_runs_avx512()) {
       return Kernels{&detail::copy_padded_rows_avx512, &detail::split_row_pairs_avx512,
                      &detail::merge_row_pairs_avx512};
     }

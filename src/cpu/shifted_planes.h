@@ -1,6 +1,6 @@
-// Planes moved by a tap offset, zero where the tap falls outside them, and the adjoint: the rows
-// of im2col / col2im (cpu/conv.cpp) for same-size stride-1 convolutions and for the phase planes
-// of strided ones.
+// Planes moved by a tap offset, zero where the tap falls outside them: the rows of im2col
+// (cpu/conv.cpp) for same-size stride-1 convolutions and for the phase planes of strided ones, and
+// of the phase-wise input gradient of strided ones.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -28,20 +28,6 @@ void shift_plane(const T* plane, int64_t height, int64_t width, int64_t dh, int6
     std::fill(out, out + first, T(0));
     std::copy(in + first, in + last, out + first);
     std::fill(out + last, out + width, T(0));
-  }
-}
-
-// The adjoint of shift_plane: plane[(u + dh) * width + v + dw] += row[u * width + v] wherever
-// shift_plane read that pixel.
-template <class T>
-void shift_plane_accumulate(const T* row, int64_t height, int64_t width, int64_t dh, int64_t dw,
-                            T* plane) {
-  const int64_t first = std::clamp<int64_t>(-dw, 0, width);
-  const int64_t last = std::clamp<int64_t>(width - dw, first, width);
-  for (int64_t u = std::max<int64_t>(0, -dh); u < std::min(height, height - dh); ++u) {
-    const T* in = row + u * width;
-    T* out = plane + (u + dh) * width + dw;
-    for (int64_t v = first; v < last; ++v) out[v] += in[v];
   }
 }
 
@@ -126,12 +112,12 @@ inline TapsByPhase taps_by_phase(const ConvGeometry& g) {
 // The input gradient of an is_phase_shiftable convolution, phase by phase: phase r of grad_x
 // channel ci is sum over the taps t of phase r and over co of w[co, ci, t] times grad_y channel co
 // moved back by t's shift. rows (KH * KW * Cout rows of OH * OW entries, `ld` apart): row
-// (k, co), k the position of the tap in taps_by_phase(g).order, is grad_y channel co of one image
-// moved by minus the shift of that tap.
+// (k, co) is grad_y channel co of one image moved by minus the shift of tap order[k], order being
+// taps_by_phase(g).order.
 template <class T>
-void phase_gradient_rows_portable(const ConvGeometry& g, const T* grad_y, T* rows, int64_t ld) {
+void phase_gradient_rows_portable(const ConvGeometry& g, const std::vector<int64_t>& order,
+                                  const T* grad_y, T* rows, int64_t ld) {
   const int64_t pixels = g.out_h() * g.out_w();
-  const std::vector<int64_t> order = taps_by_phase(g).order;
   for (int64_t k = 0; k < static_cast<int64_t>(order.size()); ++k) {
     const PhaseTap th = phase_tap(g, order[k] / g.kernel_w),
                    tw = phase_tap(g, order[k] % g.kernel_w);
@@ -164,42 +150,19 @@ void shifted_im2col_portable(const ConvGeometry& g, const T* image, T* col, int6
   }
 }
 
-// The adjoint of shifted_im2col: image (overwritten) accumulates every column entry at its pixel.
-template <class T>
-void shifted_col2im_portable(const ConvGeometry& g, const T* col, int64_t ld, T* image) {
-  const int64_t pixels = g.out_h() * g.out_w();
-  T* phases = g.stride > 1 ? thread_scratch<T, 2>(g.stride * g.stride * pixels) : nullptr;
-  for (int64_t c = 0; c < g.in_channels; ++c) {
-    T* channel = image + c * g.height * g.width;
-    T* target = phases != nullptr ? phases : channel;
-    std::fill(target, target + g.stride * g.stride * pixels, T(0));
-    for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-      const PhaseTap th = phase_tap(g, kh);
-      for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
-        const PhaseTap tw = phase_tap(g, kw);
-        shift_plane_accumulate(col + ((c * g.kernel_h + kh) * g.kernel_w + kw) * ld, g.out_h(),
-                               g.out_w(), th.shift, tw.shift,
-                               target + (th.residue * g.stride + tw.residue) * pixels);
-      }
-    }
-    if (phases != nullptr) merge_phases(g, phases, pixels, channel);
-  }
-}
-
 // The same for float on the fastest implementation this CPU has: AVX-512 (per tap, one masked
 // load per 16 pixels of the whole plane) or the portable one.
 void shifted_im2col(const ConvGeometry& g, const float* image, float* col, int64_t ld);
-void shifted_col2im(const ConvGeometry& g, const float* col, int64_t ld, float* image);
-void phase_gradient_rows(const ConvGeometry& g, const float* grad_y, float* rows, int64_t ld);
+void phase_gradient_rows(const ConvGeometry& g, const std::vector<int64_t>& order,
+                         const float* grad_y, float* rows, int64_t ld);
 // merge_phases; reads up to 16 floats past the last phase plane's last row.
 void merge_phases_fast(const ConvGeometry& g, const float* phases, int64_t phase_stride,
                        float* plane);
 
 namespace detail {
 void shifted_im2col_avx512(const ConvGeometry& g, const float* image, float* col, int64_t ld);
-void shifted_col2im_avx512(const ConvGeometry& g, const float* col, int64_t ld, float* image);
-void phase_gradient_rows_avx512(const ConvGeometry& g, const float* grad_y, float* rows,
-                                int64_t ld);
+void phase_gradient_rows_avx512(const ConvGeometry& g, const std::vector<int64_t>& order,
+                                const float* grad_y, float* rows, int64_t ld);
 void merge_phases_avx512(const ConvGeometry& g, const float* phases, int64_t phase_stride,
                          float* plane);
 }  // namespace detail

@@ -1,11 +1,10 @@
-// AVX-512 shifted_im2col / shifted_col2im of cpu/shifted_planes.h for stride 1 and 2. A tap reads
-// its source plane (the channel at stride 1, one of its four phase planes at stride 2) moved by
-// dh * OW + dw, so each 16 outputs are one masked load at that offset: the mask keeps the lanes
-// whose source pixel lies in the plane (no row crossed at the left or right edge, none above or
-// below). The masks depend only on the geometry and are kept per thread until it changes. The
-// adjoint gathers too: each 16 pixels of a phase plane are the masked sum of its taps' column
-// entries, so nothing is read back from memory it wrote. Phase planes are split and merged 32
-// image pixels at a time with lane permutes. Compile with -mavx512f.
+// AVX-512 shifted_im2col, phase_gradient_rows and merge_phases of cpu/shifted_planes.h for
+// stride 1 and 2. A tap reads its source plane (the channel at stride 1, one of its four phase
+// planes at stride 2) moved by dh * OW + dw, so each 16 outputs are one masked load at that
+// offset: the mask keeps the lanes whose source pixel lies in the plane (no row crossed at the
+// left or right edge, none above or below). The masks depend only on the geometry and are kept
+// per thread until it changes (tap_plan_avx512.h). Phase planes are split and merged 32 image
+// pixels at a time with lane permutes. Compile with -mavx512f.
 #include <immintrin.h>
 
 #include <vector>
@@ -119,48 +118,16 @@ void shifted_im2col_avx512(const ConvGeometry& g, const float* image, float* col
   }
 }
 
-void shifted_col2im_avx512(const ConvGeometry& g, const float* col, int64_t ld, float* image) {
-  if (!runs_here(g)) return shifted_col2im_portable(g, col, ld, image);
-  const TapPlan& plan = tap_plan_of(g);
-  const int64_t vectors = plan.vectors, taps = g.kernel_h * g.kernel_w;
-  const int64_t phase_count = g.stride * g.stride;
-  const __mmask16 tail_store = first_lanes(plan.pixels - (vectors - 1) * kLanes);
-  // merge_phases_stride2 reads whole vectors: up to one past the last plane's last row.
-  float* phases = g.stride > 1 ? thread_scratch<float, 2>(4 * plan.plane_stride + kLanes) : nullptr;
-  for (int64_t c = 0; c < g.in_channels; ++c) {
-    float* channel = image + c * g.height * g.width;
-    const float* channel_col = col + c * taps * ld;
-    float* planes = phases != nullptr ? phases : channel;
-    if (c + 1 < g.in_channels) {
-      for (int64_t tap = 0; tap < taps; ++tap)
-        prefetch_floats(channel_col + (taps + tap) * ld, plan.pixels);
-    }
-    for (int64_t phase = 0; phase < phase_count; ++phase) {
-      float* target = planes + phase * plan.plane_stride;
-      for (int64_t j = 0; j < vectors; ++j) {
-        __m512 sum = _mm512_setzero_ps();
-        for (int64_t tap = 0; tap < taps; ++tap) {
-          if (plan.phase[tap] != phase * plan.plane_stride) continue;
-          // Plane pixel q takes column entry q - shift of the tap, where the tap read it.
-          const float* row = channel_col + tap * ld - plan.shift[tap];
-          sum = _mm512_add_ps(
-              sum, _mm512_maskz_loadu_ps(plan.target_masks[tap * vectors + j], row + j * kLanes));
-        }
-        _mm512_mask_storeu_ps(target + j * kLanes, j + 1 < vectors ? 0xFFFF : tail_store, sum);
-      }
-    }
-    if (phases != nullptr) merge_phases_stride2(g, phases, plan.plane_stride, channel);
+void phase_gradient_rows_avx512(const ConvGeometry& g, const std::vector<int64_t>& order,
+                                const float* grad_y, float* rows, int64_t ld) {
+  if (!runs_here(g) || g.stride == 1) {
+    return phase_gradient_rows_portable(g, order, grad_y, rows, ld);
   }
-}
-
-void phase_gradient_rows_avx512(const ConvGeometry& g, const float* grad_y, float* rows,
-                                int64_t ld) {
-  if (!runs_here(g) || g.stride == 1) return phase_gradient_rows_portable(g, grad_y, rows, ld);
   const TapPlan& plan = tap_plan_of(g);
   const int64_t vectors = plan.vectors;
   const __mmask16 tail_store = first_lanes(plan.pixels - (vectors - 1) * kLanes);
-  for (int64_t k = 0; k < static_cast<int64_t>(plan.phase_order.size()); ++k) {
-    const int64_t tap = plan.phase_order[k];
+  for (int64_t k = 0; k < static_cast<int64_t>(order.size()); ++k) {
+    const int64_t tap = order[k];
     const __mmask16* masks = plan.target_masks.data() + tap * vectors;
     for (int64_t co = 0; co < g.out_channels; ++co) {
       // Plane pixel q takes grad_y pixel q - shift, where the tap read it.

@@ -38,7 +38,6 @@ struct TapPlan {
   int64_t pixels = 0, vectors = 0, plane_stride = 0;
   std::vector<__mmask16> source_masks, target_masks;
   std::vector<int64_t> phase, shift;
-  std::vector<int64_t> phase_order;  // taps_by_phase(geometry).order
 
   bool matches(const ConvGeometry& g) const {
     return !phase.empty() && geometry.height == g.height && geometry.width == g.width &&
@@ -56,7 +55,6 @@ struct TapPlan {
     target_masks.assign(taps * vectors, 0);
     phase.assign(taps, 0);
     shift.assign(taps, 0);
-    phase_order = g.stride > 1 ? taps_by_phase(g).order : std::vector<int64_t>{};
     const auto inside = [&](int64_t u, int64_t v) {
       return u >= 0 && u < oh_count && v >= 0 && v < ow_count;
     };

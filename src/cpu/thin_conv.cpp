@@ -1,7 +1,5 @@
 #include "cpu/thin_conv.h"
 
-#include <cstring>
-
 #include "cpu/peak.h"
 
 namespace lethe::cpu {
@@ -10,8 +8,7 @@ namespace {
 constexpr int64_t kMaxThinChannels = 4;
 
 bool is_thin_kernel_shape(const ConvGeometry& g) {
-  static const bool avx512 = std::strcmp(cpu_isa_name(), "avx512") == 0;
-  return avx512 && is_same_size_stride1(g) && g.kernel_h == 3 && g.kernel_w == 3;
+  return cpu_runs_avx512() && is_same_size_stride1(g) && g.kernel_h == 3 && g.kernel_w == 3;
 }
 
 }  // namespace
