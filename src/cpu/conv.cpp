@@ -326,15 +326,20 @@ void conv2d_backward_input(const ConvGeometry& g, const T* grad_y, const T* weig
 namespace {
 
 // grad_bias[c] = sum of grad_y over the batch and the pixels of channel c; nothing when null.
+// The planes are summed in parallel, then added in image order (the same order on any number of
+// threads).
 template <class T>
 void bias_gradient(const ConvGeometry& g, const T* grad_y, T* grad_bias) {
   if (grad_bias == nullptr) return;
-  const int64_t pixels = g.out_h() * g.out_w();
+  const int64_t pixels = g.out_h() * g.out_w(), planes = g.batch * g.out_channels;
+  std::vector<T> plane_sums(planes);
+#pragma omp parallel for if (planes * pixels > (1 << 14)) schedule(static)
+  for (int64_t plane = 0; plane < planes; ++plane) {
+    plane_sums[plane] = sum_values(grad_y + plane * pixels, pixels);
+  }
   for (int64_t c = 0; c < g.out_channels; ++c) {
     T total = T(0);
-    for (int64_t b = 0; b < g.batch; ++b) {
-      total += sum_values(grad_y + (b * g.out_channels + c) * pixels, pixels);
-    }
+    for (int64_t b = 0; b < g.batch; ++b) total += plane_sums[b * g.out_channels + c];
     grad_bias[c] = total;
   }
 }
