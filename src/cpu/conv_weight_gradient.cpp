@@ -280,17 +280,18 @@ void pixel_major_conv2d_weight_gradient(const ConvGeometry& g, const float* grad
   sum_over_image_blocks(g, images_per_block, accumulate, grad_weight);
 }
 
+// Images per call of the thin kernel: its sums stay vectors across them (one lane sum per block).
+constexpr int64_t kThinImagesPerBlock = 16;
+
 void thin_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y, const float* x,
                                  float* grad_weight) {
   const int64_t in_image = g.in_channels * g.height * g.width;
   const int64_t out_image = g.out_channels * g.out_h() * g.out_w();
   const auto accumulate = [&](int64_t first, int64_t count, float* gradient) {
-    for (int64_t b = first; b < first + count; ++b) {
-      detail::thin_weight_gradient_image_avx512(g, grad_y + b * out_image, x + b * in_image,
-                                                gradient);
-    }
+    detail::thin_weight_gradient_images_avx512(g, grad_y + first * out_image, x + first * in_image,
+                                               count, gradient);
   };
-  sum_over_image_blocks(g, 1, accumulate, grad_weight);
+  sum_over_image_blocks(g, kThinImagesPerBlock, accumulate, grad_weight);
 }
 
 }  // namespace lethe::cpu

@@ -1,9 +1,13 @@
-// AVX-512 kernels of cpu/thin_conv.h. Forward: a block of NC output channels by J vectors of 16
-// pixels lives in registers while every input channel and tap adds its masked shifted load times
-// the broadcast weight. Weight gradient: NC output channels by the 9 taps of one input channel
-// live in registers while the image's pixels stream through. Compile with -mavx512f.
+// AVX-512 kernels of cpu/thin_conv.h. Forward, per output channel: the nine tap sums over input
+// channels at each pixel (plain loads, nine FMAs per load), then the output as the sum of the
+// nine sum planes, each moved by its tap (masked shifted loads). Weight gradient: NC output
+// channels by the 9 taps of one input channel live in registers while the image's pixels stream
+// through. Compile with -mavx512f.
 #include <immintrin.h>
 
+#include <algorithm>
+
+#include "cpu/scratch.h"
 #include "cpu/tap_plan_avx512.h"
 #include "cpu/thin_conv.h"
 
@@ -22,73 +26,110 @@ float lane_sum(__m512 v) {
   return total;
 }
 
-// y[co0 .. co0 + NC) at vectors [j0, j0 + J) of one image.
-template <int NC, int J>
-void forward_block(const ConvGeometry& g, const TapPlan& plan, const float* x, const float* weight,
-                   const float* bias, float* y, int64_t co0, int64_t j0) {
-  __m512 sum[NC][J];
-  for (int c = 0; c < NC; ++c) {
-    const __m512 start = _mm512_set1_ps(bias != nullptr ? bias[co0 + c] : 0.0f);
-    for (int j = 0; j < J; ++j) sum[c][j] = start;
-  }
-  for (int64_t ci = 0; ci < g.in_channels; ++ci) {
-    const float* plane = x + ci * plan.pixels + j0 * kLanes;
-    for (int tap = 0; tap < kTaps; ++tap) {
-      const __mmask16* masks = plan.source_masks.data() + tap * plan.vectors + j0;
-      const float* source = plane + plan.shift[tap];
-      __m512 in[J];
-      for (int j = 0; j < J; ++j) in[j] = _mm512_maskz_loadu_ps(masks[j], source + j * kLanes);
-      for (int c = 0; c < NC; ++c) {
-        const __m512 w = _mm512_set1_ps(weight[((co0 + c) * g.in_channels + ci) * kTaps + tap]);
-        for (int j = 0; j < J; ++j) sum[c][j] = _mm512_fmadd_ps(w, in[j], sum[c][j]);
-      }
-    }
+// The vectors [j0, j0 + J) of the nine tap sums of one output channel:
+// sums[tap * stride + p] = sum over ci of channel_weight[ci, tap] * x[ci, p], where
+// channel_weight is (Cin, 3, 3) and stride = vectors * 16. Each load of x feeds nine FMAs.
+template <int J>
+void tap_sums_block(const ConvGeometry& g, const TapPlan& plan, const float* x,
+                    const float* channel_weight, float* sums, int64_t j0) {
+  __m512 sum[kTaps][J];
+#pragma GCC unroll 16
+  for (int tap = 0; tap < kTaps; ++tap) {
+#pragma GCC unroll 16
+    for (int j = 0; j < J; ++j) sum[tap][j] = _mm512_setzero_ps();
   }
   const __mmask16 tail = first_lanes(plan.pixels - (plan.vectors - 1) * kLanes);
-  for (int c = 0; c < NC; ++c) {
-    float* out = y + (co0 + c) * plan.pixels + j0 * kLanes;
-    for (int j = 0; j < J; ++j) {
-      _mm512_mask_storeu_ps(out + j * kLanes, j0 + j + 1 < plan.vectors ? 0xFFFF : tail, sum[c][j]);
+  __mmask16 inside[J];
+#pragma GCC unroll 16
+  for (int j = 0; j < J; ++j) inside[j] = j0 + j + 1 < plan.vectors ? 0xFFFF : tail;
+  const int64_t channels = g.in_channels, pixels = plan.pixels;
+  for (int64_t ci = 0; ci < channels; ++ci) {
+    const float* plane = x + ci * pixels + j0 * kLanes;
+    __m512 in[J];
+#pragma GCC unroll 16
+    for (int j = 0; j < J; ++j) in[j] = _mm512_maskz_loadu_ps(inside[j], plane + j * kLanes);
+    const float* tap_weights = channel_weight + ci * kTaps;
+#pragma GCC unroll 16
+    for (int tap = 0; tap < kTaps; ++tap) {
+      const __m512 w = _mm512_set1_ps(tap_weights[tap]);
+#pragma GCC unroll 16
+      for (int j = 0; j < J; ++j) sum[tap][j] = _mm512_fmadd_ps(w, in[j], sum[tap][j]);
     }
   }
-}
-
-// Output channels [co0, co0 + NC), J vectors at a time, then one at a time.
-template <int NC, int J>
-void forward_channels(const ConvGeometry& g, const TapPlan& plan, const float* x,
-                      const float* weight, const float* bias, float* y, int64_t co0) {
-  int64_t j0 = 0;
-  for (; j0 + J <= plan.vectors; j0 += J)
-    forward_block<NC, J>(g, plan, x, weight, bias, y, co0, j0);
-  for (; j0 < plan.vectors; ++j0) forward_block<NC, 1>(g, plan, x, weight, bias, y, co0, j0);
-}
-
-// gradient[co0 .. co0 + NC, :, ci] += sum over pixels of grad_y[co] times x[ci] moved by the tap.
-template <int NC>
-void weight_gradient_block(const ConvGeometry& g, const TapPlan& plan, const float* grad_y,
-                           const float* x, float* gradient, int64_t co0, int64_t ci) {
-  __m512 sum[NC][kTaps];
-  for (int c = 0; c < NC; ++c) {
-    for (int tap = 0; tap < kTaps; ++tap) sum[c][tap] = _mm512_setzero_ps();
+  const int64_t stride = plan.vectors * kLanes;
+#pragma GCC unroll 16
+  for (int tap = 0; tap < kTaps; ++tap) {
+#pragma GCC unroll 16
+    for (int j = 0; j < J; ++j)
+      _mm512_storeu_ps(sums + tap * stride + (j0 + j) * kLanes, sum[tap][j]);
   }
-  const float* plane = x + ci * plan.pixels;
+}
+
+// out (H, W) = start + sum over taps of the tap's sum plane moved by the tap (masked where the
+// source leaves the plane).
+void add_moved_tap_sums(const TapPlan& plan, const float* sums, float start, float* out) {
+  const int64_t stride = plan.vectors * kLanes;
   const __mmask16 tail = first_lanes(plan.pixels - (plan.vectors - 1) * kLanes);
   for (int64_t j = 0; j < plan.vectors; ++j) {
-    const __mmask16 inside = j + 1 < plan.vectors ? 0xFFFF : tail;
-    __m512 out_grad[NC];
-    for (int c = 0; c < NC; ++c) {
-      out_grad[c] = _mm512_maskz_loadu_ps(inside, grad_y + (co0 + c) * plan.pixels + j * kLanes);
+    __m512 total = _mm512_set1_ps(start);
+#pragma GCC unroll 16
+    for (int tap = 0; tap < kTaps; ++tap) {
+      const float* source = sums + tap * stride + plan.shift[tap] + j * kLanes;
+      total = _mm512_add_ps(
+          total, _mm512_maskz_loadu_ps(plan.source_masks[tap * plan.vectors + j], source));
     }
+    _mm512_mask_storeu_ps(out + j * kLanes, j + 1 < plan.vectors ? 0xFFFF : tail, total);
+  }
+}
+
+// moved (vectors, 9, 16): moved[j][tap] = vector j of `plane` moved by the tap, zero where the
+// source leaves the plane and past its last pixel.
+void gather_moved_vectors(const TapPlan& plan, const float* plane, float* moved) {
+  for (int64_t j = 0; j < plan.vectors; ++j) {
+#pragma GCC unroll 16
     for (int tap = 0; tap < kTaps; ++tap) {
       const __m512 in = _mm512_maskz_loadu_ps(plan.source_masks[tap * plan.vectors + j],
                                               plane + plan.shift[tap] + j * kLanes);
+      _mm512_storeu_ps(moved + (j * kTaps + tap) * kLanes, in);
+    }
+  }
+}
+
+// partial[co0 .. co0 + NC][tap] (vectors of 16 lanes) += over the pixels of one image,
+// grad_y[co] (lane by lane) times the input plane moved by the tap (`moved`, as gathered above).
+template <int NC>
+void weight_gradient_block(const TapPlan& plan, const float* out_grad_planes, const float* moved,
+                           float* partial) {
+  __m512 sum[NC][kTaps];
+#pragma GCC unroll 16
+  for (int c = 0; c < NC; ++c) {
+#pragma GCC unroll 16
+    for (int tap = 0; tap < kTaps; ++tap)
+      sum[c][tap] = _mm512_loadu_ps(partial + (c * kTaps + tap) * kLanes);
+  }
+  const int64_t pixels = plan.pixels, vectors = plan.vectors;
+  const __mmask16 tail = first_lanes(pixels - (vectors - 1) * kLanes);
+  for (int64_t j = 0; j < vectors; ++j) {
+    const __mmask16 inside = j + 1 < vectors ? 0xFFFF : tail;
+    __m512 out_grad[NC];
+#pragma GCC unroll 16
+    for (int c = 0; c < NC; ++c) {
+      out_grad[c] = _mm512_maskz_loadu_ps(inside, out_grad_planes + c * pixels + j * kLanes);
+    }
+    const float* moved_j = moved + j * kTaps * kLanes;
+#pragma GCC unroll 16
+    for (int tap = 0; tap < kTaps; ++tap) {
+      __m512 in = _mm512_loadu_ps(moved_j + tap * kLanes);
+      asm("" : "+v"(in));  // one load in a register, not one folded into each of the NC FMAs
+#pragma GCC unroll 16
       for (int c = 0; c < NC; ++c) sum[c][tap] = _mm512_fmadd_ps(out_grad[c], in, sum[c][tap]);
     }
   }
+#pragma GCC unroll 16
   for (int c = 0; c < NC; ++c) {
-    for (int tap = 0; tap < kTaps; ++tap) {
-      gradient[((co0 + c) * kTaps + tap) * g.in_channels + ci] += lane_sum(sum[c][tap]);
-    }
+#pragma GCC unroll 16
+    for (int tap = 0; tap < kTaps; ++tap)
+      _mm512_storeu_ps(partial + (c * kTaps + tap) * kLanes, sum[c][tap]);
   }
 }
 
@@ -97,25 +138,47 @@ void weight_gradient_block(const ConvGeometry& g, const TapPlan& plan, const flo
 void thin_forward_image_avx512(const ConvGeometry& g, const float* x, const float* weight,
                                const float* bias, float* y) {
   const TapPlan& plan = tap_plan_of(g);
-  int64_t co0 = 0;
-  // Four channels by four vectors (16 sums) where there are four channels; one channel by eight
-  // vectors (eight independent FMA chains) for the rest.
-  for (; co0 + 4 <= g.out_channels; co0 += 4) {
-    forward_channels<4, 4>(g, plan, x, weight, bias, y, co0);
+  constexpr int J = 3;  // 27 accumulators, three loads of x per 27 FMAs
+  float* sums = thread_scratch<float, 0>(kTaps * plan.vectors * kLanes);
+  for (int64_t co = 0; co < g.out_channels; ++co) {
+    const float* channel_weight = weight + co * g.in_channels * kTaps;
+    int64_t j0 = 0;
+    for (; j0 + J <= plan.vectors; j0 += J) tap_sums_block<J>(g, plan, x, channel_weight, sums, j0);
+    for (; j0 < plan.vectors; ++j0) tap_sums_block<1>(g, plan, x, channel_weight, sums, j0);
+    add_moved_tap_sums(plan, sums, bias != nullptr ? bias[co] : 0.0f, y + co * plan.pixels);
   }
-  for (; co0 < g.out_channels; ++co0) forward_channels<1, 8>(g, plan, x, weight, bias, y, co0);
 }
 
-void thin_weight_gradient_image_avx512(const ConvGeometry& g, const float* grad_y, const float* x,
-                                       float* gradient) {
+void thin_weight_gradient_images_avx512(const ConvGeometry& g, const float* grad_y, const float* x,
+                                        int64_t count, float* gradient) {
   const TapPlan& plan = tap_plan_of(g);
+  const int64_t pixels = plan.pixels;
+  const int64_t in_image = g.in_channels * pixels, out_image = g.out_channels * pixels;
+  float* moved = thread_scratch<float, 0>(plan.vectors * kTaps * kLanes);
+  // The sums stay vectors across the images (one lane sum each at the end), kept between the
+  // output-channel blocks in `partial` (Cout, 9) vectors.
+  float* partial = thread_scratch<float, 1>(g.out_channels * kTaps * kLanes);
   for (int64_t ci = 0; ci < g.in_channels; ++ci) {
-    int64_t co0 = 0;
-    for (; co0 + 2 <= g.out_channels; co0 += 2) {
-      weight_gradient_block<2>(g, plan, grad_y, x, gradient, co0, ci);
+    std::fill(partial, partial + g.out_channels * kTaps * kLanes, 0.0f);
+    for (int64_t b = 0; b < count; ++b) {
+      gather_moved_vectors(plan, x + b * in_image + ci * pixels, moved);
+      const float* out_grad = grad_y + b * out_image;
+      int64_t co0 = 0;
+      for (; co0 + 3 <= g.out_channels; co0 += 3) {
+        weight_gradient_block<3>(plan, out_grad + co0 * pixels, moved,
+                                 partial + co0 * kTaps * kLanes);
+      }
+      for (; co0 < g.out_channels; ++co0) {
+        weight_gradient_block<1>(plan, out_grad + co0 * pixels, moved,
+                                 partial + co0 * kTaps * kLanes);
+      }
     }
-    for (; co0 < g.out_channels; ++co0)
-      weight_gradient_block<1>(g, plan, grad_y, x, gradient, co0, ci);
+    for (int64_t co = 0; co < g.out_channels; ++co) {
+      for (int tap = 0; tap < kTaps; ++tap) {
+        gradient[(co * kTaps + tap) * g.in_channels + ci] +=
+            lane_sum(_mm512_loadu_ps(partial + (co * kTaps + tap) * kLanes));
+      }
+    }
   }
 }
 
