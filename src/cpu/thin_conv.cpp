@@ -18,7 +18,8 @@ bool thin_forward_applies(const ConvGeometry& g) {
 }
 
 bool thin_weight_gradient_applies(const ConvGeometry& g) {
-  return is_thin_kernel_shape(g) && g.in_channels <= kMaxThinChannels;
+  return is_thin_kernel_shape(g) &&
+         (g.in_channels <= kMaxThinChannels || g.out_channels <= kMaxThinChannels);
 }
 
 void thin_conv2d_forward(const ConvGeometry& g, const float* x, const float* weight,

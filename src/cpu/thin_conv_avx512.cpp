@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "cpu/scratch.h"
 #include "cpu/tap_plan_avx512.h"
@@ -82,23 +83,26 @@ void add_moved_tap_sums(const TapPlan& plan, const float* sums, float start, flo
   }
 }
 
-// moved (vectors, 9, 16): moved[j][tap] = vector j of `plane` moved by the tap, zero where the
-// source leaves the plane and past its last pixel.
-void gather_moved_vectors(const TapPlan& plan, const float* plane, float* moved) {
+// moved (vectors, 9, 16): moved[j][tap] = vector j of `plane` moved by the tap (forward) or by
+// its opposite (backward: the pixel the tap reads from lands on the one it reads for), zero where
+// the source leaves the plane and past its last pixel.
+void gather_moved_vectors(const TapPlan& plan, const float* plane, bool backward, float* moved) {
+  const std::vector<__mmask16>& masks = backward ? plan.target_masks : plan.source_masks;
   for (int64_t j = 0; j < plan.vectors; ++j) {
 #pragma GCC unroll 16
     for (int tap = 0; tap < kTaps; ++tap) {
-      const __m512 in = _mm512_maskz_loadu_ps(plan.source_masks[tap * plan.vectors + j],
-                                              plane + plan.shift[tap] + j * kLanes);
+      const int64_t shift = backward ? -plan.shift[tap] : plan.shift[tap];
+      const __m512 in =
+          _mm512_maskz_loadu_ps(masks[tap * plan.vectors + j], plane + shift + j * kLanes);
       _mm512_storeu_ps(moved + (j * kTaps + tap) * kLanes, in);
     }
   }
 }
 
-// partial[co0 .. co0 + NC][tap] (vectors of 16 lanes) += over the pixels of one image,
-// grad_y[co] (lane by lane) times the input plane moved by the tap (`moved`, as gathered above).
+// partial[c][tap] (NC x 9 vectors of 16 lanes) += over the pixels of one image, planes[c] (NC
+// planes of one image) lane by lane times the plane moved by the tap (`moved`, as gathered above).
 template <int NC>
-void weight_gradient_block(const TapPlan& plan, const float* out_grad_planes, const float* moved,
+void weight_gradient_block(const TapPlan& plan, const float* planes, const float* moved,
                            float* partial) {
   __m512 sum[NC][kTaps];
 #pragma GCC unroll 16
@@ -111,10 +115,10 @@ void weight_gradient_block(const TapPlan& plan, const float* out_grad_planes, co
   const __mmask16 tail = first_lanes(pixels - (vectors - 1) * kLanes);
   for (int64_t j = 0; j < vectors; ++j) {
     const __mmask16 inside = j + 1 < vectors ? 0xFFFF : tail;
-    __m512 out_grad[NC];
+    __m512 lanes[NC];
 #pragma GCC unroll 16
     for (int c = 0; c < NC; ++c) {
-      out_grad[c] = _mm512_maskz_loadu_ps(inside, out_grad_planes + c * pixels + j * kLanes);
+      lanes[c] = _mm512_maskz_loadu_ps(inside, planes + c * pixels + j * kLanes);
     }
     const float* moved_j = moved + j * kTaps * kLanes;
 #pragma GCC unroll 16
@@ -122,7 +126,7 @@ void weight_gradient_block(const TapPlan& plan, const float* out_grad_planes, co
       __m512 in = _mm512_loadu_ps(moved_j + tap * kLanes);
       asm("" : "+v"(in));  // one load in a register, not one folded into each of the NC FMAs
 #pragma GCC unroll 16
-      for (int c = 0; c < NC; ++c) sum[c][tap] = _mm512_fmadd_ps(out_grad[c], in, sum[c][tap]);
+      for (int c = 0; c < NC; ++c) sum[c][tap] = _mm512_fmadd_ps(lanes[c], in, sum[c][tap]);
     }
   }
 #pragma GCC unroll 16
@@ -154,29 +158,40 @@ void thin_weight_gradient_images_avx512(const ConvGeometry& g, const float* grad
   const TapPlan& plan = tap_plan_of(g);
   const int64_t pixels = plan.pixels;
   const int64_t in_image = g.in_channels * pixels, out_image = g.out_channels * pixels;
+  // gradient[co, tap, ci] = sum over pixels p of grad_y[co, p] x[ci, p + shift]. With few
+  // inputs each input channel is moved forward and meets every output channel's gradient; with
+  // few outputs each output channel's gradient is moved backward and meets every input channel.
+  const bool few_inputs = g.in_channels <= g.out_channels;
+  const int64_t moved_channels = few_inputs ? g.in_channels : g.out_channels;
+  const int64_t plane_channels = few_inputs ? g.out_channels : g.in_channels;
+  const float* moved_source = few_inputs ? x : grad_y;
+  const float* planes = few_inputs ? grad_y : x;
+  const int64_t moved_image = few_inputs ? in_image : out_image;
+  const int64_t planes_image = few_inputs ? out_image : in_image;
   float* moved = thread_scratch<float, 0>(plan.vectors * kTaps * kLanes);
   // The sums stay vectors across the images (one lane sum each at the end), kept between the
-  // output-channel blocks in `partial` (Cout, 9) vectors.
-  float* partial = thread_scratch<float, 1>(g.out_channels * kTaps * kLanes);
-  for (int64_t ci = 0; ci < g.in_channels; ++ci) {
-    std::fill(partial, partial + g.out_channels * kTaps * kLanes, 0.0f);
+  // blocks of planes in `partial` (plane_channels, 9) vectors.
+  float* partial = thread_scratch<float, 1>(plane_channels * kTaps * kLanes);
+  for (int64_t m = 0; m < moved_channels; ++m) {
+    std::fill(partial, partial + plane_channels * kTaps * kLanes, 0.0f);
     for (int64_t b = 0; b < count; ++b) {
-      gather_moved_vectors(plan, x + b * in_image + ci * pixels, moved);
-      const float* out_grad = grad_y + b * out_image;
-      int64_t co0 = 0;
-      for (; co0 + 3 <= g.out_channels; co0 += 3) {
-        weight_gradient_block<3>(plan, out_grad + co0 * pixels, moved,
-                                 partial + co0 * kTaps * kLanes);
+      gather_moved_vectors(plan, moved_source + b * moved_image + m * pixels, !few_inputs, moved);
+      const float* image_planes = planes + b * planes_image;
+      int64_t c0 = 0;
+      for (; c0 + 3 <= plane_channels; c0 += 3) {
+        weight_gradient_block<3>(plan, image_planes + c0 * pixels, moved,
+                                 partial + c0 * kTaps * kLanes);
       }
-      for (; co0 < g.out_channels; ++co0) {
-        weight_gradient_block<1>(plan, out_grad + co0 * pixels, moved,
-                                 partial + co0 * kTaps * kLanes);
+      for (; c0 < plane_channels; ++c0) {
+        weight_gradient_block<1>(plan, image_planes + c0 * pixels, moved,
+                                 partial + c0 * kTaps * kLanes);
       }
     }
-    for (int64_t co = 0; co < g.out_channels; ++co) {
+    for (int64_t c = 0; c < plane_channels; ++c) {
+      const int64_t co = few_inputs ? c : m, ci = few_inputs ? m : c;
       for (int tap = 0; tap < kTaps; ++tap) {
         gradient[(co * kTaps + tap) * g.in_channels + ci] +=
-            lane_sum(_mm512_loadu_ps(partial + (co * kTaps + tap) * kLanes));
+            lane_sum(_mm512_loadu_ps(partial + (c * kTaps + tap) * kLanes));
       }
     }
   }
