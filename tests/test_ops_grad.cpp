@@ -637,11 +637,13 @@ TEST_CASE("conv2d forward f32 matches a naive double reference on U-Net shapes")
       {11, 64, 64, 14, 3, 1, 1},
       {2, 16, 17, 28, 5, 1, 2},
       {2, 16, 16, 60, 3, 3, 1},  // stride 3: nine phases
-      // conv_in and conv_out; at most 4 output channels (cpu/thin_conv.cpp on AVX-512), odd sizes
+      // conv_in and conv_out; at most 4 input or output channels (cpu/thin_conv.cpp on AVX-512),
+      // odd sizes, partial blocks of 4 channels and of 6 vectors
       {3, 1, 32, 28, 3, 1, 1},
       {3, 32, 1, 28, 3, 1, 1},
       {2, 3, 5, 9, 3, 1, 1},
       {2, 6, 2, 11, 3, 1, 1},
+      {2, 2, 9, 13, 3, 1, 1},
   };
   uint64_t seed = 100;
   for (const ConvShape& s : shapes) {
@@ -749,7 +751,7 @@ TEST_CASE("conv2d input gradient in f32 matches the f64 kernels, direct and im2c
       {11, 64, 64, 14, 3, 1, true}, {2, 16, 17, 28, 5, 1, true}, {3, 16, 8, 9, 3, 2, false},
       {5, 3, 16, 7, 3, 1, false},   {6, 64, 64, 7, 3, 1, false}, {2, 16, 16, 60, 3, 3, true},
       {7, 64, 64, 14, 3, 2, false}, {3, 16, 8, 11, 3, 2, false}, {4, 1, 32, 28, 3, 1, false},
-      {4, 32, 1, 28, 3, 1, false},
+      {4, 32, 1, 28, 3, 1, false},  {3, 9, 2, 13, 3, 1, false},
   };
   uint64_t seed = 300;
   for (const Case& c : cases) {

@@ -165,7 +165,7 @@ void conv2d_forward(const ConvGeometry& g, const T* x, const T* weight, const T*
       direct_conv2d_forward(g, x, weight, bias, y);
       return;
     }
-    if (thin_forward_applies(g)) {
+    if (thin_conv_applies(g)) {
       thin_conv2d_forward(g, x, weight, bias, y);
       return;
     }
@@ -350,9 +350,8 @@ template <class T>
 void conv2d_backward_weight(const ConvGeometry& g, const T* grad_y, const T* x, T* grad_weight,
                             T* grad_bias) {
   if constexpr (std::is_same_v<T, float>) {
-    if (thin_weight_gradient_applies(g)) {
-      thin_conv2d_weight_gradient(g, grad_y, x, grad_weight);
-      bias_gradient(g, grad_y, grad_bias);
+    if (thin_conv_applies(g)) {
+      thin_conv2d_weight_gradient(g, grad_y, x, grad_weight, grad_bias);
       return;
     }
     if (implicit_weight_gradient_applies(g)) {

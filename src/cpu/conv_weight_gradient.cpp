@@ -150,14 +150,16 @@ void accumulate_block(const ConvGeometry& g, const KernelFamily& family, const P
 }
 
 // The weight gradient as a sum over blocks of images_per_block consecutive images:
-// accumulate(first, count, gradient) adds the block's products to gradient (Cout, KH, KW, Cin).
+// accumulate(first, count, gradient) adds the block's products to gradient (Cout, KH, KW, Cin),
+// followed, where grad_bias is not null, by the block's bias gradient (Cout).
 // Chunks of consecutive blocks are shared out dynamically (a thread the OS holds back leaves its
 // work to the others), each with its own partial gradient; the partials are summed in chunk
 // order, so the result does not depend on which thread ran which chunk.
 template <class Accumulate>
 void sum_over_image_blocks(const ConvGeometry& g, int64_t images_per_block, Accumulate&& accumulate,
-                           float* grad_weight) {
-  const int64_t weight_count = g.out_channels * g.patch();
+                           float* grad_weight, float* grad_bias = nullptr) {
+  const int64_t weight_count =
+      g.out_channels * g.patch() + (grad_bias != nullptr ? g.out_channels : 0);
   const int64_t blocks = (g.batch + images_per_block - 1) / images_per_block;
   const int threads = blocks > 1 ? omp_get_max_threads() : 1;
   const int64_t chunks = std::min<int64_t>(blocks, 4 * threads);
@@ -183,6 +185,9 @@ void sum_over_image_blocks(const ConvGeometry& g, int64_t images_per_block, Accu
             partials[(co * taps + tap) * g.in_channels + ci];
       }
     }
+  }
+  if (grad_bias != nullptr) {
+    std::copy_n(partials.get() + g.out_channels * g.patch(), g.out_channels, grad_bias);
   }
 }
 
@@ -284,14 +289,19 @@ void pixel_major_conv2d_weight_gradient(const ConvGeometry& g, const float* grad
 constexpr int64_t kThinImagesPerBlock = 16;
 
 void thin_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y, const float* x,
-                                 float* grad_weight) {
+                                 float* grad_weight, float* grad_bias) {
   const int64_t in_image = g.in_channels * g.height * g.width;
   const int64_t out_image = g.out_channels * g.out_h() * g.out_w();
+  // The kernel sums the bias from the loads it makes anyway; where the caller wants none, the
+  // sums land in a scratch row.
+  std::vector<float> unused_bias(grad_bias == nullptr ? g.out_channels : 0);
+  float* bias = grad_bias != nullptr ? grad_bias : unused_bias.data();
+  const int64_t weight_count = g.out_channels * g.patch();
   const auto accumulate = [&](int64_t first, int64_t count, float* gradient) {
     detail::thin_weight_gradient_images_avx512(g, grad_y + first * out_image, x + first * in_image,
-                                               count, gradient);
+                                               count, gradient, gradient + weight_count);
   };
-  sum_over_image_blocks(g, kThinImagesPerBlock, accumulate, grad_weight);
+  sum_over_image_blocks(g, kThinImagesPerBlock, accumulate, grad_weight, bias);
 }
 
 }  // namespace lethe::cpu

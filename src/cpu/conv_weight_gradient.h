@@ -30,9 +30,9 @@ bool pixel_major_weight_gradient_applies(const ConvGeometry& g);
 void pixel_major_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y, const float* x,
                                         float* grad_weight);
 
-// Same contract as implicit_conv2d_weight_gradient, where thin_weight_gradient_applies
-// (cpu/thin_conv.h).
+// Same contract as implicit_conv2d_weight_gradient, where thin_conv_applies
+// (cpu/thin_conv.h), and grad_bias (Cout) = grad_y summed over images and pixels, or null.
 void thin_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y, const float* x,
-                                 float* grad_weight);
+                                 float* grad_weight, float* grad_bias);
 
 }  // namespace lethe::cpu

@@ -5,19 +5,13 @@
 namespace lethe::cpu {
 namespace {
 
-constexpr int64_t kMaxThinChannels = 4;
-
 bool is_thin_kernel_shape(const ConvGeometry& g) {
   return cpu_runs_avx512() && is_same_size_stride1(g) && g.kernel_h == 3 && g.kernel_w == 3;
 }
 
 }  // namespace
 
-bool thin_forward_applies(const ConvGeometry& g) {
-  return is_thin_kernel_shape(g) && g.out_channels <= kMaxThinChannels;
-}
-
-bool thin_weight_gradient_applies(const ConvGeometry& g) {
+bool thin_conv_applies(const ConvGeometry& g) {
   return is_thin_kernel_shape(g) &&
          (g.in_channels <= kMaxThinChannels || g.out_channels <= kMaxThinChannels);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cpu/scratch.h"
+#include "cpu/shifted_planes.h"
 #include "cpu/tap_plan_avx512.h"
 #include "cpu/thin_conv.h"
 
@@ -99,12 +100,30 @@ void gather_moved_vectors(const TapPlan& plan, const float* plane, bool backward
   }
 }
 
+// sums (16 lanes) += the centre tap's vectors of `moved` (as gathered above): the plane itself.
+void add_centre_taps(const TapPlan& plan, const float* moved, float* sums) {
+  constexpr int kCentreTap = 4;  // no shift
+  __m512 total[4] = {_mm512_loadu_ps(sums), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                     _mm512_setzero_ps()};  // four chains, not one of `vectors` dependent adds
+  for (int64_t j = 0; j < plan.vectors; ++j) {
+    total[j % 4] =
+        _mm512_add_ps(total[j % 4], _mm512_loadu_ps(moved + (j * kTaps + kCentreTap) * kLanes));
+  }
+  _mm512_storeu_ps(
+      sums, _mm512_add_ps(_mm512_add_ps(total[0], total[1]), _mm512_add_ps(total[2], total[3])));
+}
+
 // partial[c][tap] (NC x 9 vectors of 16 lanes) += over the pixels of one image, planes[c] (NC
-// planes of one image) lane by lane times the plane moved by the tap (`moved`, as gathered above).
-template <int NC>
+// planes of one image) lane by lane times the plane moved by the tap (`moved`, as gathered above);
+// with kPlaneSums also plane_sums[c] (NC vectors) += planes[c].
+template <int NC, bool kPlaneSums>
 void weight_gradient_block(const TapPlan& plan, const float* planes, const float* moved,
-                           float* partial) {
-  __m512 sum[NC][kTaps];
+                           float* partial, float* plane_sums) {
+  __m512 sum[NC][kTaps], plane_sum[NC];
+#pragma GCC unroll 16
+  for (int c = 0; c < NC; ++c) {
+    plane_sum[c] = kPlaneSums ? _mm512_loadu_ps(plane_sums + c * kLanes) : _mm512_setzero_ps();
+  }
 #pragma GCC unroll 16
   for (int c = 0; c < NC; ++c) {
 #pragma GCC unroll 16
@@ -119,6 +138,7 @@ void weight_gradient_block(const TapPlan& plan, const float* planes, const float
 #pragma GCC unroll 16
     for (int c = 0; c < NC; ++c) {
       lanes[c] = _mm512_maskz_loadu_ps(inside, planes + c * pixels + j * kLanes);
+      if (kPlaneSums) plane_sum[c] = _mm512_add_ps(plane_sum[c], lanes[c]);
     }
     const float* moved_j = moved + j * kTaps * kLanes;
 #pragma GCC unroll 16
@@ -134,6 +154,80 @@ void weight_gradient_block(const TapPlan& plan, const float* planes, const float
 #pragma GCC unroll 16
     for (int tap = 0; tap < kTaps; ++tap)
       _mm512_storeu_ps(partial + (c * kTaps + tap) * kLanes, sum[c][tap]);
+    if (kPlaneSums) _mm512_storeu_ps(plane_sums + c * kLanes, plane_sum[c]);
+  }
+}
+
+// Every plane of one image against the moved vectors, in blocks of 3, 2 and 1 planes.
+template <bool kPlaneSums>
+void weight_gradient_planes(const TapPlan& plan, const float* planes, int64_t count,
+                            const float* moved, float* partial, float* plane_sums) {
+  const int64_t pixels = plan.pixels;
+  int64_t c = 0;
+  for (; c + 3 <= count; c += 3) {
+    weight_gradient_block<3, kPlaneSums>(plan, planes + c * pixels, moved,
+                                         partial + c * kTaps * kLanes, plane_sums + c * kLanes);
+  }
+  if (c + 2 <= count) {
+    weight_gradient_block<2, kPlaneSums>(plan, planes + c * pixels, moved,
+                                         partial + c * kTaps * kLanes, plane_sums + c * kLanes);
+    c += 2;
+  }
+  if (c < count) {
+    weight_gradient_block<1, kPlaneSums>(plan, planes + c * pixels, moved,
+                                         partial + c * kTaps * kLanes, plane_sums + c * kLanes);
+  }
+}
+
+// y[co0 .. co0 + NC) at vectors [j0, j0 + J) = bias + weight rows (NC, K) times the im2col
+// rows (K, ld): J vectors of each row in registers, NC broadcast weights, NC x J FMAs per row.
+template <int NC, int J>
+void few_inputs_block(const TapPlan& plan, const float* col, int64_t ld, int64_t depth,
+                      const float* weight, const float* bias, float* y, int64_t co0, int64_t j0) {
+  __m512 sum[NC][J];
+#pragma GCC unroll 16
+  for (int c = 0; c < NC; ++c) {
+    const __m512 start = _mm512_set1_ps(bias != nullptr ? bias[co0 + c] : 0.0f);
+#pragma GCC unroll 16
+    for (int j = 0; j < J; ++j) sum[c][j] = start;
+  }
+  const float* rows = col + j0 * kLanes;
+  const float* weight_rows = weight + co0 * depth;
+  for (int64_t k = 0; k < depth; ++k) {
+    __m512 in[J];
+#pragma GCC unroll 16
+    for (int j = 0; j < J; ++j) {
+      in[j] = _mm512_loadu_ps(rows + k * ld + j * kLanes);
+      asm("" : "+v"(in[j]));  // one load in a register, not one folded into each of the NC FMAs
+    }
+#pragma GCC unroll 16
+    for (int c = 0; c < NC; ++c) {
+      const __m512 w = _mm512_set1_ps(weight_rows[c * depth + k]);
+#pragma GCC unroll 16
+      for (int j = 0; j < J; ++j) sum[c][j] = _mm512_fmadd_ps(w, in[j], sum[c][j]);
+    }
+  }
+  const __mmask16 tail = first_lanes(plan.pixels - (plan.vectors - 1) * kLanes);
+#pragma GCC unroll 16
+  for (int c = 0; c < NC; ++c) {
+    float* out = y + (co0 + c) * plan.pixels + j0 * kLanes;
+#pragma GCC unroll 16
+    for (int j = 0; j < J; ++j) {
+      _mm512_mask_storeu_ps(out + j * kLanes, j0 + j + 1 < plan.vectors ? 0xFFFF : tail, sum[c][j]);
+    }
+  }
+}
+
+// Output channels [co0, co0 + NC) of one image, J vectors at a time, then one at a time.
+template <int NC, int J>
+void few_inputs_channels(const TapPlan& plan, const float* col, int64_t ld, int64_t depth,
+                         const float* weight, const float* bias, float* y, int64_t co0) {
+  int64_t j0 = 0;
+  for (; j0 + J <= plan.vectors; j0 += J) {
+    few_inputs_block<NC, J>(plan, col, ld, depth, weight, bias, y, co0, j0);
+  }
+  for (; j0 < plan.vectors; ++j0) {
+    few_inputs_block<NC, 1>(plan, col, ld, depth, weight, bias, y, co0, j0);
   }
 }
 
@@ -142,6 +236,23 @@ void weight_gradient_block(const TapPlan& plan, const float* planes, const float
 void thin_forward_image_avx512(const ConvGeometry& g, const float* x, const float* weight,
                                const float* bias, float* y) {
   const TapPlan& plan = tap_plan_of(g);
+  if (g.out_channels > kMaxThinChannels) {
+    // Few inputs, many outputs (conv_in): y (Cout, P) = weight (Cout, Cin 9) . im2col (Cin 9, P)
+    // with the whole depth of at most 36 rows in one pass; 4 x 6 sums in registers.
+    const int64_t ld = plan.vectors * kLanes, depth = g.in_channels * kTaps;
+    float* col = thread_scratch<float, 0>(depth * ld);
+    shifted_im2col_avx512(g, x, col, ld);
+    int64_t co0 = 0;
+    for (; co0 + 4 <= g.out_channels; co0 += 4) {
+      few_inputs_channels<4, 6>(plan, col, ld, depth, weight, bias, y, co0);
+    }
+    for (; co0 < g.out_channels; ++co0) {
+      few_inputs_channels<1, 6>(plan, col, ld, depth, weight, bias, y, co0);
+    }
+    return;
+  }
+  // Few outputs (conv_out): per output channel, the nine tap sums over the input channels, then
+  // the moved sum planes.
   constexpr int J = 3;  // 27 accumulators, three loads of x per 27 FMAs
   float* sums = thread_scratch<float, 0>(kTaps * plan.vectors * kLanes);
   for (int64_t co = 0; co < g.out_channels; ++co) {
@@ -154,13 +265,15 @@ void thin_forward_image_avx512(const ConvGeometry& g, const float* x, const floa
 }
 
 void thin_weight_gradient_images_avx512(const ConvGeometry& g, const float* grad_y, const float* x,
-                                        int64_t count, float* gradient) {
+                                        int64_t count, float* gradient, float* bias_gradient) {
   const TapPlan& plan = tap_plan_of(g);
   const int64_t pixels = plan.pixels;
   const int64_t in_image = g.in_channels * pixels, out_image = g.out_channels * pixels;
   // gradient[co, tap, ci] = sum over pixels p of grad_y[co, p] x[ci, p + shift]. With few
   // inputs each input channel is moved forward and meets every output channel's gradient; with
   // few outputs each output channel's gradient is moved backward and meets every input channel.
+  // The bias gradient (the sums of grad_y's planes) comes from the same loads: with few inputs
+  // from the planes of the first pass, with few outputs from the untouched centre tap.
   const bool few_inputs = g.in_channels <= g.out_channels;
   const int64_t moved_channels = few_inputs ? g.in_channels : g.out_channels;
   const int64_t plane_channels = few_inputs ? g.out_channels : g.in_channels;
@@ -170,22 +283,23 @@ void thin_weight_gradient_images_avx512(const ConvGeometry& g, const float* grad
   const int64_t planes_image = few_inputs ? out_image : in_image;
   float* moved = thread_scratch<float, 0>(plan.vectors * kTaps * kLanes);
   // The sums stay vectors across the images (one lane sum each at the end), kept between the
-  // blocks of planes in `partial` (plane_channels, 9) vectors.
+  // blocks of planes in `partial` (plane_channels, 9) vectors and `bias_partial` (Cout) vectors.
   float* partial = thread_scratch<float, 1>(plane_channels * kTaps * kLanes);
+  float* bias_partial = thread_scratch<float, 3>(g.out_channels * kLanes);
+  std::fill(bias_partial, bias_partial + g.out_channels * kLanes, 0.0f);
   for (int64_t m = 0; m < moved_channels; ++m) {
     std::fill(partial, partial + plane_channels * kTaps * kLanes, 0.0f);
+    const bool planes_are_bias = few_inputs && m == 0;
     for (int64_t b = 0; b < count; ++b) {
       gather_moved_vectors(plan, moved_source + b * moved_image + m * pixels, !few_inputs, moved);
       const float* image_planes = planes + b * planes_image;
-      int64_t c0 = 0;
-      for (; c0 + 3 <= plane_channels; c0 += 3) {
-        weight_gradient_block<3>(plan, image_planes + c0 * pixels, moved,
-                                 partial + c0 * kTaps * kLanes);
+      if (planes_are_bias) {
+        weight_gradient_planes<true>(plan, image_planes, plane_channels, moved, partial,
+                                     bias_partial);
+      } else {
+        weight_gradient_planes<false>(plan, image_planes, plane_channels, moved, partial, nullptr);
       }
-      for (; c0 < plane_channels; ++c0) {
-        weight_gradient_block<1>(plan, image_planes + c0 * pixels, moved,
-                                 partial + c0 * kTaps * kLanes);
-      }
+      if (!few_inputs) add_centre_taps(plan, moved, bias_partial + m * kLanes);
     }
     for (int64_t c = 0; c < plane_channels; ++c) {
       const int64_t co = few_inputs ? c : m, ci = few_inputs ? m : c;
@@ -194,6 +308,9 @@ void thin_weight_gradient_images_avx512(const ConvGeometry& g, const float* grad
             lane_sum(_mm512_loadu_ps(partial + (c * kTaps + tap) * kLanes));
       }
     }
+  }
+  for (int64_t co = 0; co < g.out_channels; ++co) {
+    bias_gradient[co] += lane_sum(_mm512_loadu_ps(bias_partial + co * kLanes));
   }
 }
 
