@@ -103,14 +103,11 @@ void gather_moved_vectors(const TapPlan& plan, const float* plane, bool backward
 // sums (16 lanes) += the centre tap's vectors of `moved` (as gathered above): the plane itself.
 void add_centre_taps(const TapPlan& plan, const float* moved, float* sums) {
   constexpr int kCentreTap = 4;  // no shift
-  __m512 total[4] = {_mm512_loadu_ps(sums), _mm512_setzero_ps(), _mm512_setzero_ps(),
-                     _mm512_setzero_ps()};  // four chains, not one of `vectors` dependent adds
+  __m512 total = _mm512_loadu_ps(sums);
   for (int64_t j = 0; j < plan.vectors; ++j) {
-    total[j % 4] =
-        _mm512_add_ps(total[j % 4], _mm512_loadu_ps(moved + (j * kTaps + kCentreTap) * kLanes));
+    total = _mm512_add_ps(total, _mm512_loadu_ps(moved + (j * kTaps + kCentreTap) * kLanes));
   }
-  _mm512_storeu_ps(
-      sums, _mm512_add_ps(_mm512_add_ps(total[0], total[1]), _mm512_add_ps(total[2], total[3])));
+  _mm512_storeu_ps(sums, total);
 }
 
 // partial[c][tap] (NC x 9 vectors of 16 lanes) += over the pixels of one image, planes[c] (NC
