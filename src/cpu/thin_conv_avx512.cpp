@@ -1,8 +1,14 @@
-// AVX-512 kernels of cpu/thin_conv.h. Forward, per output channel: the nine tap sums over input
-// channels at each pixel (plain loads, nine FMAs per load), then the output as the sum of the
-// nine sum planes, each moved by its tap (masked shifted loads). Weight gradient: NC output
-// channels by the 9 taps of one input channel live in registers while the image's pixels stream
-// through. Compile with -mavx512f.
+// AVX-512 kernels of cpu/thin_conv.h.
+// - Forward with few outputs: per output channel, the nine tap sums over the input channels at
+//   each pixel (plain loads, nine FMAs per load), then the sum of the nine sum planes, each moved
+//   by its tap (masked shifted loads).
+// - Forward with few inputs: im2col rows (depth <= 36) times the weights, 4 output channels by 6
+//   vectors of sums in registers.
+// - Weight gradient: the few-channel side's plane moved by every tap (9 vectors per 16 pixels),
+//   then 3 planes of the other side by the 9 taps of sums in registers, kept as vectors across
+//   a block of images.
+// Every loop over an array of vector sums is unrolled by pragma: otherwise GCC keeps the array on
+// the stack and stores it on every iteration. Compile with -mavx512f.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -160,19 +166,20 @@ template <bool kPlaneSums>
 void weight_gradient_planes(const TapPlan& plan, const float* planes, int64_t count,
                             const float* moved, float* partial, float* plane_sums) {
   const int64_t pixels = plan.pixels;
+  const auto sums_of = [&](int64_t c) { return kPlaneSums ? plane_sums + c * kLanes : nullptr; };
   int64_t c = 0;
   for (; c + 3 <= count; c += 3) {
     weight_gradient_block<3, kPlaneSums>(plan, planes + c * pixels, moved,
-                                         partial + c * kTaps * kLanes, plane_sums + c * kLanes);
+                                         partial + c * kTaps * kLanes, sums_of(c));
   }
   if (c + 2 <= count) {
     weight_gradient_block<2, kPlaneSums>(plan, planes + c * pixels, moved,
-                                         partial + c * kTaps * kLanes, plane_sums + c * kLanes);
+                                         partial + c * kTaps * kLanes, sums_of(c));
     c += 2;
   }
   if (c < count) {
     weight_gradient_block<1, kPlaneSums>(plan, planes + c * pixels, moved,
-                                         partial + c * kTaps * kLanes, plane_sums + c * kLanes);
+                                         partial + c * kTaps * kLanes, sums_of(c));
   }
 }
 
