@@ -158,23 +158,23 @@ void accumulate_block(const ConvGeometry& g, const KernelFamily& family, const P
 template <class Accumulate>
 void sum_over_image_blocks(const ConvGeometry& g, int64_t images_per_block, Accumulate&& accumulate,
                            float* grad_weight, float* grad_bias = nullptr) {
-  const int64_t weight_count =
-      g.out_channels * g.patch() + (grad_bias != nullptr ? g.out_channels : 0);
+  const int64_t weight_count = g.out_channels * g.patch();
+  const int64_t partial_count = weight_count + (grad_bias != nullptr ? g.out_channels : 0);
   const int64_t blocks = (g.batch + images_per_block - 1) / images_per_block;
   const int threads = blocks > 1 ? omp_get_max_threads() : 1;
   const int64_t chunks = std::min<int64_t>(blocks, 4 * threads);
-  const std::unique_ptr<float[]> partials(new float[chunks * weight_count]());
+  const std::unique_ptr<float[]> partials(new float[chunks * partial_count]());
 #pragma omp parallel for num_threads(threads) schedule(dynamic)
   for (int64_t chunk = 0; chunk < chunks; ++chunk) {
     for (int64_t block = chunk * blocks / chunks; block < (chunk + 1) * blocks / chunks; ++block) {
       const int64_t first = block * images_per_block;
       accumulate(first, std::min(images_per_block, g.batch - first),
-                 partials.get() + chunk * weight_count);
+                 partials.get() + chunk * partial_count);
     }
   }
   for (int64_t chunk = 1; chunk < chunks; ++chunk) {
-    const float* partial = partials.get() + chunk * weight_count;
-    for (int64_t i = 0; i < weight_count; ++i) partials[i] += partial[i];
+    const float* partial = partials.get() + chunk * partial_count;
+    for (int64_t i = 0; i < partial_count; ++i) partials[i] += partial[i];
   }
   // (Cout, KH, KW, Cin) -> (Cout, Cin, KH, KW)
   const int64_t taps = g.kernel_h * g.kernel_w;
@@ -187,7 +187,7 @@ void sum_over_image_blocks(const ConvGeometry& g, int64_t images_per_block, Accu
     }
   }
   if (grad_bias != nullptr) {
-    std::copy_n(partials.get() + g.out_channels * g.patch(), g.out_channels, grad_bias);
+    std::copy_n(partials.get() + weight_count, g.out_channels, grad_bias);
   }
 }
 
