@@ -332,7 +332,7 @@ template <class T>
 void bias_gradient(const ConvGeometry& g, const T* grad_y, T* grad_bias) {
   if (grad_bias == nullptr) return;
   const int64_t pixels = g.out_h() * g.out_w(), planes = g.batch * g.out_channels;
-  std::vector<T> plane_sums(planes);
+  T* plane_sums = thread_scratch<T, 4>(planes);  // the calling thread's: no allocation per call
 #pragma omp parallel for if (planes * pixels > (1 << 14)) schedule(static)
   for (int64_t plane = 0; plane < planes; ++plane) {
     plane_sums[plane] = sum_values(grad_y + plane * pixels, pixels);
