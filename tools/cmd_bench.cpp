@@ -1,5 +1,6 @@
 // lethe bench ops: GFLOP/s of the CPU backend's GEMM and of the U-Net's convolutions (forward and
-// both backward passes), as a share of this machine's measured FMA peak.
+// both backward passes), as a share of this machine's measured FMA peak and of the roofline bound
+// (the lower of that peak and the pass's FLOPs per byte times the measured copy bandwidth).
 #include <omp.h>
 
 #include <algorithm>
@@ -39,20 +40,26 @@ double best_seconds(int repeats, const std::function<void()>& body) {
 
 struct BenchContext {
   int threads;
-  double peak_gflops;
+  double peak_gflops, copy_gbs;
 };
 
-void print_line(const BenchContext& context, const char* what, double flops, double seconds) {
+// `bytes`: what the pass must move at the least (every operand read once, every result written
+// once). A pass whose FLOPs per byte times the copy bandwidth is below the FMA peak is bound by
+// memory: "of bound" is its share of that lower figure.
+void print_line(const BenchContext& context, const char* what, double flops, double bytes,
+                double seconds) {
   const double gflops = flops / seconds * 1e-9;
-  std::printf("%-50s %9.2f ms %9.1f GFLOP/s %6.1f%% of peak\n", what, seconds * 1e3, gflops,
-              100 * gflops / context.peak_gflops);
+  const double bound_gflops = std::min(context.peak_gflops, flops / bytes * context.copy_gbs);
+  std::printf("%-44s %8.2f ms %7.1f GFLOP/s %5.1f%% of peak %6.1f GB/s %5.1f%% of bound\n", what,
+              seconds * 1e3, gflops, 100 * gflops / context.peak_gflops, bytes / seconds * 1e-9,
+              100 * gflops / bound_gflops);
 }
 
 void bench_gemm(const BenchContext& context, int64_t n) {
   Generator noise(1);
   const Tensor a = noise.normal({n, n}), b = noise.normal({n, n});
   Tensor c = Tensor::empty({n, n});
-  const double flops = 2.0 * n * n * n;
+  const double flops = 2.0 * n * n * n, bytes = 3.0 * n * n * sizeof(float);
   for (auto [ta, tb, name] : {std::tuple{false, false, "NN"}, std::tuple{false, true, "NT"},
                               std::tuple{true, false, "TN"}}) {
     const double seconds = best_seconds(5, [&] {
@@ -61,7 +68,7 @@ void bench_gemm(const BenchContext& context, int64_t n) {
     });
     char label[64];
     std::snprintf(label, sizeof label, "sgemm %s %lld^3", name, static_cast<long long>(n));
-    print_line(context, label, flops, seconds);
+    print_line(context, label, flops, bytes, seconds);
   }
 }
 
@@ -126,26 +133,37 @@ void bench_conv(const BenchContext& context, const ConvShape& shape, int64_t bat
   Tensor grad_x = Tensor::empty(x.shape()), grad_w = Tensor::empty(w.shape());
   Tensor grad_b = Tensor::empty(bias.shape());
   const double flops = 2.0 * batch * g.out_channels * g.patch() * g.out_h() * g.out_w();
+  // Each pass reads two of (x, w, grad_y) and writes the third (with the bias or its gradient).
+  const auto bytes_of = [](std::initializer_list<const Tensor*> tensors) {
+    double total = 0;
+    for (const Tensor* tensor : tensors)
+      total += static_cast<double>(tensor->numel()) * sizeof(float);
+    return total;
+  };
+  const double forward_bytes = bytes_of({&x, &w, &bias, &y});
+  const double input_bytes = bytes_of({&grad_y, &w, &grad_x});
+  const double weight_bytes = bytes_of({&grad_y, &x, &grad_w, &grad_b});
   char label[96];
   // Each pass timed on the path the backend picks; where that is the direct convolution, also on
   // the im2col + GEMM path it replaced, in the same run.
   const bool direct = cpu::direct_conv_applies(g);
-  const auto time_pass = [&](const char* pass, bool has_direct, const std::function<void()>& body) {
+  const auto time_pass = [&](const char* pass, double bytes, bool has_direct,
+                             const std::function<void()>& body) {
     std::snprintf(label, sizeof label, "conv %s %s", name.c_str(), pass);
-    print_line(context, label, flops, best_seconds(10, body));
+    print_line(context, label, flops, bytes, best_seconds(10, body));
     if (!has_direct) return;
     cpu::set_direct_conv_enabled(false);
     std::snprintf(label, sizeof label, "conv %s %s (im2col)", name.c_str(), pass);
-    print_line(context, label, flops, best_seconds(10, body));
+    print_line(context, label, flops, bytes, best_seconds(10, body));
     cpu::set_direct_conv_enabled(true);
   };
-  time_pass("forward", direct, [&] {
+  time_pass("forward", forward_bytes, direct, [&] {
     cpu::conv2d_forward(g, x.data<float>(), w.data<float>(), bias.data<float>(), y.data<float>());
   });
-  time_pass("backward-input", direct, [&] {
+  time_pass("backward-input", input_bytes, direct, [&] {
     cpu::conv2d_backward_input(g, grad_y.data<float>(), w.data<float>(), grad_x.data<float>());
   });
-  time_pass("backward-weight", false, [&] {
+  time_pass("backward-weight", weight_bytes, false, [&] {
     cpu::conv2d_backward_weight(g, grad_y.data<float>(), x.data<float>(), grad_w.data<float>(),
                                 grad_b.data<float>());
   });
@@ -173,10 +191,10 @@ void run_bench_ops(const BenchOpsOptions& options) {
   }
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
   omp_set_num_threads(threads);
-  const BenchContext context{threads, cpu::measure_fma_peak_gflops(threads)};
+  const BenchContext context{threads, cpu::measure_fma_peak_gflops(threads),
+                             cpu::measure_copy_bandwidth_gbs(threads)};
   std::printf("cpu: %s kernels, %d threads, measured FMA peak %.1f GFLOP/s, copy %.1f GB/s\n",
-              cpu::cpu_isa_name(), threads, context.peak_gflops,
-              cpu::measure_copy_bandwidth_gbs(threads));
+              cpu::cpu_isa_name(), threads, context.peak_gflops, context.copy_gbs);
   bench_gemm(context, options.gemm_size);
   std::printf("convolutions of %s at batch %lld:\n", options.config.c_str(),
               static_cast<long long>(options.batch));
