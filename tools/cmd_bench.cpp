@@ -136,8 +136,7 @@ void bench_conv(const BenchContext& context, const ConvShape& shape, int64_t bat
   // Each pass reads two of (x, w, grad_y) and writes the third (with the bias or its gradient).
   const auto bytes_of = [](std::initializer_list<const Tensor*> tensors) {
     double total = 0;
-    for (const Tensor* tensor : tensors)
-      total += static_cast<double>(tensor->numel()) * sizeof(float);
+    for (const Tensor* tensor : tensors) total += static_cast<double>(tensor->nbytes());
     return total;
   };
   const double forward_bytes = bytes_of({&x, &w, &bias, &y});

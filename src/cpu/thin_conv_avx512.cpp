@@ -29,10 +29,6 @@ constexpr int kTaps = 9;
 // 12 and 24).
 constexpr int kPrefetchVectors = 6;
 
-void prefetch_vector(const float* first) {
-  _mm_prefetch(reinterpret_cast<const char*>(first), _MM_HINT_T0);
-}
-
 // The 16 lanes of v summed in lane order (GCC 12's _mm512_reduce_add_ps reads an undefined
 // register and warns).
 float lane_sum(__m512 v) {
@@ -62,8 +58,7 @@ void tap_sums_block(const ConvGeometry& g, const TapPlan& plan, const float* x,
   const int64_t channels = g.in_channels, pixels = plan.pixels;
   for (int64_t ci = 0; ci < channels; ++ci) {
     const float* plane = x + ci * pixels + j0 * kLanes;
-#pragma GCC unroll 16
-    for (int j = 0; j < J; ++j) prefetch_vector(plane + (j + kPrefetchVectors) * kLanes);
+    prefetch_floats(plane + kPrefetchVectors * kLanes, J * kLanes);
     __m512 in[J];
 #pragma GCC unroll 16
     for (int j = 0; j < J; ++j) in[j] = _mm512_maskz_loadu_ps(inside[j], plane + j * kLanes);
