@@ -684,13 +684,16 @@ TEST_CASE("conv2d weight and bias gradients in f32 match the f64 kernels on U-Ne
       // fewer channels otherwise: im2col + GEMM
       {5, 3, 16, 9, 3, 2, 1, false},
       // at most 4 input or 4 output channels (cpu/thin_conv.cpp on AVX-512): conv_in, conv_out,
-      // odd sizes, channel counts that leave partial blocks of 3, and more than one block of 16
-      // images
+      // odd sizes, channel counts that leave partial blocks of 2 and 3 planes or fill less than
+      // one, and more than one block of 16 images
       {6, 1, 32, 28, 3, 1, 1, true},
       {6, 32, 1, 28, 3, 1, 1, true},
       {3, 4, 6, 11, 3, 1, 1, true},
       {19, 2, 7, 11, 3, 1, 1, true},
       {19, 7, 3, 9, 3, 1, 1, true},
+      {3, 1, 3, 10, 3, 1, 1, true},
+      {3, 1, 1, 9, 3, 1, 1, true},
+      {3, 2, 1, 10, 3, 1, 1, true},
   };
   uint64_t seed = 200;
   for (const Case& c : cases) {
