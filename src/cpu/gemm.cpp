@@ -17,12 +17,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <cstring>
-#include <memory>
-#include <new>
 
 #include "cpu/peak.h"
+#include "cpu/scratch.h"
 
 namespace lethe::cpu {
 namespace {
@@ -91,40 +89,6 @@ std::atomic<const KernelFamily*> forced_family{nullptr};
 const KernelFamily& active_family() {
   const KernelFamily* forced = forced_family.load(std::memory_order_acquire);
   return forced != nullptr ? *forced : best_family();
-}
-
-// ---- per-thread packing buffers -----------------------------------------------------------------
-
-struct FreeDeleter {
-  void operator()(float* data) const { std::free(data); }
-};
-
-// A 64-byte aligned float buffer that only grows, so steady-state calls never allocate.
-class PackBuffer {
- public:
-  float* reserve(int64_t floats) {
-    if (floats > capacity_) {
-      const size_t bytes = (static_cast<size_t>(floats) * sizeof(float) + 63) / 64 * 64;
-      data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-      if (!data_) throw std::bad_alloc();
-      capacity_ = floats;
-    }
-    return data_.get();
-  }
-
- private:
-  std::unique_ptr<float, FreeDeleter> data_;
-  int64_t capacity_ = 0;
-};
-
-struct PackBuffers {
-  PackBuffer a;
-  PackBuffer b;
-};
-
-PackBuffers& this_thread_pack_buffers() {
-  thread_local PackBuffers buffers;
-  return buffers;
 }
 
 // ---- problem description ------------------------------------------------------------------------
@@ -273,15 +237,18 @@ bool read_b_in_place(const GemmArgs& g) {
   return !g.trans_b && g.m <= kMaxRowsReadingBInPlace && g.ldb % kConflictingStrideFloats != 0;
 }
 
+// thread_scratch slots of the packed panels: the convolutions call the GEMM while they hold
+// slots 0 to 4.
+constexpr int kPackedASlot = 10, kPackedBSlot = 11;
+
 // The whole product g (with k > 0) on the calling thread, packing into its own buffers.
 void gemm_on_this_thread(const GemmArgs& g, const KernelFamily& family) {
   const int64_t mc = balanced_block(g.m, family.mc, family.mr);
   const int64_t nc = balanced_block(g.n, family.nc, family.nr);
   const int64_t kc = balanced_block(g.k, family.kc, kDepthGranule);
   const bool b_in_place = read_b_in_place(g);
-  PackBuffers& buffers = this_thread_pack_buffers();
-  float* packed_a = buffers.a.reserve(mc * kc);
-  float* packed_b = buffers.b.reserve(nc * kc);
+  float* packed_a = thread_scratch<float, kPackedASlot>(mc * kc);
+  float* packed_b = thread_scratch<float, kPackedBSlot>(nc * kc);
   for (int64_t col0 = 0; col0 < g.n; col0 += nc) {
     const int64_t cols = std::min(nc, g.n - col0);
     const int64_t in_place_cols = b_in_place ? cols / family.nr * family.nr : 0;
