@@ -189,16 +189,15 @@ void weight_gradient_planes(const TapPlan& plan, const float* planes, int64_t co
   const int64_t pixels = plan.pixels;
   const auto partial_of = [&](int64_t c) { return partial + c * kTaps * kLanes; };
   const auto sums_of = [&](int64_t c) { return kPlaneSums ? plane_sums + c * kLanes : nullptr; };
-  int64_t c = 0;
   if (count >= NC) {
     weight_gradient_block<NC, kPlaneSums, true>(plan, planes, source, moved, partial, sums_of(0));
-    for (c = NC; c + NC <= count; c += NC) {
-      weight_gradient_block<NC, kPlaneSums, false>(plan, planes + c * pixels, source, moved,
-                                                   partial_of(c), sums_of(c));
-    }
   } else {
     weight_gradient_block<1, kPlaneSums, true>(plan, planes, source, moved, partial, sums_of(0));
-    c = 1;
+  }
+  int64_t c = count >= NC ? NC : 1;
+  for (; c + NC <= count; c += NC) {
+    weight_gradient_block<NC, kPlaneSums, false>(plan, planes + c * pixels, source, moved,
+                                                 partial_of(c), sums_of(c));
   }
   for (; c < count; ++c) {
     weight_gradient_block<1, kPlaneSums, false>(plan, planes + c * pixels, source, moved,
