@@ -284,6 +284,33 @@ TEST_CASE("sgemm: the ISA test hook") {
   CHECK((best == "avx512" || best == "avx2" || best == "portable"));
 }
 
+TEST_CASE("sgemm: each family's transposing packer matches the portable one exactly") {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  const int64_t stride = 61;  // lines 61 floats apart, so loads start off the vector boundary
+  std::vector<float> source(48 * stride);
+  for (float& value : source) value = uniform(rng);
+  for_each_isa([&] {
+    const lethe::cpu::detail::KernelFamily& family = lethe::cpu::detail::active_kernel_family();
+    // The A and B panel widths, and the 8-wide and 16-wide edge panels of both.
+    for (const int panel_width : {family.mr, family.nr, 8, 16}) {
+      for (const int width : {1, 5, panel_width - 1, panel_width}) {
+        for (const int64_t depth : {1, 15, 16, 17, 32, 49}) {
+          if (width < 1 || width > panel_width) continue;
+          INFO(family.isa, " panel ", panel_width, " width ", width, " depth ", depth);
+          // One float past the panel must keep its sentinel: no packer writes beyond it.
+          std::vector<float> packed(depth * panel_width + 1, kPaddingSentinel);
+          std::vector<float> expected(depth * panel_width + 1, kPaddingSentinel);
+          family.pack_transposed(source.data(), stride, depth, width, panel_width, packed.data());
+          lethe::cpu::detail::pack_transposed_panel_portable(source.data(), stride, depth, width,
+                                                             panel_width, expected.data());
+          CHECK(packed == expected);
+        }
+      }
+    }
+  });
+}
+
 TEST_CASE("dgemm: every transpose combination with alpha, beta and padded rows") {
   std::mt19937 rng(5);
   std::uniform_real_distribution<double> uniform(-1.0, 1.0);

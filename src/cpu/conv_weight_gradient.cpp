@@ -74,9 +74,18 @@ void stack_images(const ConvGeometry& g, const KernelFamily& family, const Padde
     std::fill(body + s.positions(count) * position_floats, stacked + (rh + 1) * phase, 0.0f);
   }
   std::fill(stacked + g.stride * phase, stacked + g.stride * phase + slack, 0.0f);
+  // Each row h reads Cin lines a plane apart, too scattered for the hardware prefetcher: while
+  // image i is copied, image i + 1 is asked for, a 1 / H share per row (the downsample's weight
+  // gradient 2-4 % faster, five alternating rounds).
+  const int64_t image_floats = cin * plane, prefetch_per_row = image_floats / g.height;
+  constexpr int64_t kLineFloats = 16;
   for (int64_t i = 0; i < count; ++i) {
-    const float* image = x + (first + i) * cin * plane;
+    const float* image = x + (first + i) * image_floats;
     for (int64_t h = 0; h < g.height; ++h) {
+      if (i + 1 < count) {
+        const float* next = image + image_floats + h * prefetch_per_row;
+        for (int64_t f = 0; f < prefetch_per_row; f += kLineFloats) __builtin_prefetch(next + f);
+      }
       const int64_t u = h / g.stride, rh = h % g.stride;
       family.pack_transposed(
           image + h * g.width, plane, g.width, static_cast<int>(cin), static_cast<int>(cin),
