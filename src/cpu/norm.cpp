@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <type_traits>
 #include <vector>
 
 #include "cpu/activation.h"
+#include "cpu/peak.h"
 #include "cpu/scratch.h"
 
 namespace lethe::cpu {
@@ -90,14 +92,37 @@ void silu_backward_in_place(T* z, const T* grad_y, int64_t n) {
   }
 }
 
+// Whether the float kernels run on norm_avx512.cpp (the double ones never do).
+template <class T>
+bool uses_avx512() {
+  return std::is_same_v<T, float> && std::strcmp(cpu_isa_name(), "avx512") == 0;
+}
+
+// Group bg (sample bg / G, group bg % G) with its slices of weight and bias.
+detail::NormGroup group_slice(const GroupNormGeometry& g, int64_t bg, const float* weight,
+                              const float* bias) {
+  const int64_t first_channel = (bg % g.groups) * g.group_channels();
+  return {g.group_channels(), g.spatial, weight ? weight + first_channel : nullptr,
+          bias ? bias + first_channel : nullptr};
+}
+
 }  // namespace
 
 template <class T>
 void group_norm_forward(const GroupNormGeometry& g, const T* x, const T* weight, const T* bias,
                         double eps, T* y, T* mean, T* rstd, bool then_silu) {
   const int64_t group_size = g.group_channels() * g.spatial;
+  const bool on_avx512 = uses_avx512<T>();
 #pragma omp parallel for if (g.batch * g.channels * g.spatial > kParallelThreshold) schedule(static)
   for (int64_t bg = 0; bg < g.batch * g.groups; ++bg) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (on_avx512) {
+        detail::group_norm_forward_group_avx512(group_slice(g, bg, weight, bias),
+                                                x + bg * group_size, eps, then_silu,
+                                                y + bg * group_size, mean + bg, rstd + bg);
+        continue;
+      }
+    }
     const T* in = x + bg * group_size;
     double total, total_squares;
     sum_and_squares(in, group_size, total, total_squares);
@@ -127,12 +152,22 @@ void group_norm_backward(const GroupNormGeometry& g, const T* x, const T* weight
   const int64_t group_size = g.group_channels() * g.spatial;
   // Per (b, c): sum of grad_y and of grad_y * xhat, reused for the parameter gradients.
   std::vector<double> sum_dy(g.batch * g.channels), sum_dy_xhat(g.batch * g.channels);
+  const bool on_avx512 = uses_avx512<T>();
 #pragma omp parallel for if (g.batch * g.channels * g.spatial > kParallelThreshold) schedule(static)
   for (int64_t bg = 0; bg < g.batch * g.groups; ++bg) {
     const T* in = x + bg * group_size;
     const T* dy = grad_y + bg * group_size;
     const int64_t first_channel = (bg % g.groups) * g.group_channels();
     const int64_t b = bg / g.groups;
+    if constexpr (std::is_same_v<T, float>) {
+      if (on_avx512) {
+        const int64_t sums = b * g.channels + first_channel;
+        detail::group_norm_backward_group_avx512(group_slice(g, bg, weight, bias), in, mean[bg],
+                                                 rstd[bg], dy, then_silu, grad_x + bg * group_size,
+                                                 sum_dy.data() + sums, sum_dy_xhat.data() + sums);
+        continue;
+      }
+    }
     const T group_mean = mean[bg], group_rstd = rstd[bg];
     if (then_silu) {  // dy = grad_y * silu'(normalised x), the normalisation recomputed
       T* grad_norm = thread_scratch<T, 0>(group_size);

@@ -24,4 +24,26 @@ void group_norm_backward(const GroupNormGeometry& g, const T* x, const T* weight
                          const T* rstd, const T* grad_y, T* grad_x, T* grad_weight, T* grad_bias,
                          bool then_silu = false, const T* bias = nullptr);
 
+namespace detail {
+
+// One (sample, group) of a float GroupNorm: `channels` planes of `spatial` values, with the
+// group's slices of weight and bias (null: 1 and 0).
+struct NormGroup {
+  int64_t channels, spatial;
+  const float* weight;
+  const float* bias;
+};
+
+// Defined in norm_avx512.cpp; call only where the CPU has AVX-512. The forward of one group: y
+// (channels * spatial), and the group's mean and rstd.
+void group_norm_forward_group_avx512(const NormGroup& group, const float* x, double eps,
+                                     bool then_silu, float* y, float* mean, float* rstd);
+// The backward of one group given its mean and rstd: grad_x, and per channel k of the group the
+// sums over its pixels of dy and of dy * xhat in channel_dy[k] and channel_dy_xhat[k], where dy is
+// grad_y, or with then_silu grad_y times silu' of the recomputed normalisation.
+void group_norm_backward_group_avx512(const NormGroup& group, const float* x, float mean,
+                                      float rstd, const float* grad_y, bool then_silu,
+                                      float* grad_x, double* channel_dy, double* channel_dy_xhat);
+
+}  // namespace detail
 }  // namespace lethe::cpu

@@ -5,16 +5,10 @@
 #include <algorithm>
 
 #include "cpu/phase_rows.h"
+#include "cpu/vector_avx512.h"
 
 namespace lethe::cpu::detail {
 namespace {
-
-constexpr int64_t kLanes = 16;
-
-inline __mmask16 first_lanes(int64_t count) {
-  return count >= kLanes ? static_cast<__mmask16>(0xFFFF)
-                         : static_cast<__mmask16>((1u << std::max<int64_t>(count, 0)) - 1u);
-}
 
 // _mm512_permutex2var_ps indices (index i picks lane i of the first operand for i < 16, lane
 // i - 16 of the second otherwise). Split: lane j of the even / odd phase is float 2j / 2j + 1 of

@@ -10,23 +10,9 @@
 #include <vector>
 
 #include "cpu/shifted_planes.h"
+#include "cpu/vector_avx512.h"
 
 namespace lethe::cpu::detail {
-
-inline constexpr int64_t kLanes = 16;
-
-inline __mmask16 first_lanes(int64_t count) {
-  return count >= kLanes ? static_cast<__mmask16>(0xFFFF)
-                         : static_cast<__mmask16>((1u << std::max<int64_t>(count, 0)) - 1u);
-}
-
-// Asks for the cache lines of `count` floats from `first` (the next channel's, while this one
-// runs).
-inline void prefetch_floats(const float* first, int64_t count) {
-  for (int64_t i = 0; i < count; i += kLanes) {
-    _mm_prefetch(reinterpret_cast<const char*>(first + i), _MM_HINT_T0);
-  }
-}
 
 // The taps of one geometry over its OH x OW source planes, `plane_stride` floats apart (at stride
 // 2 one vector more than a plane, so that a full store of a plane's last row stays in the gap).
