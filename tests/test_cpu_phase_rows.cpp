@@ -33,6 +33,7 @@ std::vector<Shuffles> shuffles_this_cpu_runs() {
 }
 
 constexpr float kUntouched = -7.5f;
+constexpr int64_t kLanes = 16;  // untouched floats checked after the last row
 
 }  // namespace
 
@@ -41,43 +42,46 @@ TEST_CASE("split_row_pairs and merge_row_pairs: exact on every row length, pads 
   for (const Shuffles& shuffles : shuffles_this_cpu_runs()) {
     for (const int64_t n : {1, 7, 14, 16, 17, 31, 40}) {
       for (const int64_t pad : {0, 1, 2}) {
-        INFO(shuffles.isa, " n ", n, " pad ", pad);
-        // Source rows of 2n floats, 3 floats of gap between them; phase rows n + pad + 2 apart.
-        const int64_t source_stride = 2 * n + 3, phase_stride = n + pad + 2;
-        std::vector<float> source(rows * source_stride);
-        for (std::size_t i = 0; i < source.size(); ++i)
-          source[i] = 0.25f * static_cast<float>(i) - 3;
-        std::vector<float> even(rows * phase_stride, kUntouched), odd(even);
-        shuffles.split(source.data(), source_stride, rows, n, pad, even.data(), odd.data(),
-                       phase_stride);
-        bool exact = true;
-        for (int64_t r = 0; r < rows; ++r) {
-          for (int64_t v = 0; v < phase_stride; ++v) {
-            const float want_even = v < n         ? source[r * source_stride + 2 * v]
-                                    : v < n + pad ? 0.0f
-                                                  : kUntouched;
-            const float want_odd = v < n         ? source[r * source_stride + 2 * v + 1]
-                                   : v < n + pad ? 0.0f
-                                                 : kUntouched;
-            exact = exact && even[r * phase_stride + v] == want_even &&
-                    odd[r * phase_stride + v] == want_odd;
+        for (const int64_t gap : {2, 0}) {
+          INFO(shuffles.isa, " n ", n, " pad ", pad, " gap ", gap);
+          // Source rows of 2n floats, 3 floats of gap between them; phase rows n + pad + gap apart
+          // (back to back without a gap, where stores may run into the next row), and 16 floats
+          // after the last that must stay untouched.
+          const int64_t source_stride = 2 * n + 3, phase_stride = n + pad + gap;
+          std::vector<float> source(rows * source_stride);
+          for (std::size_t i = 0; i < source.size(); ++i)
+            source[i] = 0.25f * static_cast<float>(i) - 3;
+          std::vector<float> even(rows * phase_stride + kLanes, kUntouched), odd(even);
+          shuffles.split(source.data(), source_stride, rows, n, pad, even.data(), odd.data(),
+                         phase_stride);
+          bool exact = true;
+          for (int64_t i = 0; i < static_cast<int64_t>(even.size()); ++i) {
+            const int64_t r = i / phase_stride, v = i % phase_stride;
+            const bool in_row = r < rows && v < n + pad;
+            const float want_even = !in_row ? kUntouched
+                                    : v < n ? source[r * source_stride + 2 * v]
+                                            : 0.0f;
+            const float want_odd = !in_row ? kUntouched
+                                   : v < n ? source[r * source_stride + 2 * v + 1]
+                                           : 0.0f;
+            exact = exact && even[i] == want_even && odd[i] == want_odd;
           }
-        }
-        CHECK(exact);
-        // Back, with a shift, into rows 2n + 5 apart.
-        const float shift = 0.5f;
-        const int64_t target_stride = 2 * n + 5;
-        std::vector<float> target(rows * target_stride, kUntouched);
-        shuffles.merge(even.data(), odd.data(), phase_stride, rows, n, shift, target.data(),
-                       target_stride);
-        bool inverse = true;
-        for (int64_t r = 0; r < rows; ++r) {
-          for (int64_t j = 0; j < target_stride; ++j) {
-            const float want = j < 2 * n ? source[r * source_stride + j] + shift : kUntouched;
-            inverse = inverse && target[r * target_stride + j] == want;
+          CHECK(exact);
+          // Back, with a shift, into rows 2n + 5 apart.
+          const float shift = 0.5f;
+          const int64_t target_stride = 2 * n + 5;
+          std::vector<float> target(rows * target_stride, kUntouched);
+          shuffles.merge(even.data(), odd.data(), phase_stride, rows, n, shift, target.data(),
+                         target_stride);
+          bool inverse = true;
+          for (int64_t r = 0; r < rows; ++r) {
+            for (int64_t j = 0; j < target_stride; ++j) {
+              const float want = j < 2 * n ? source[r * source_stride + j] + shift : kUntouched;
+              inverse = inverse && target[r * target_stride + j] == want;
+            }
           }
+          CHECK(inverse);
         }
-        CHECK(inverse);
       }
     }
   }
@@ -88,24 +92,26 @@ TEST_CASE("copy_padded_rows: exact on every row length, pads zero, nothing else 
   for (const Shuffles& shuffles : shuffles_this_cpu_runs()) {
     for (const int64_t n : {1, 7, 14, 15, 16, 17, 28, 40}) {
       for (const int64_t pad : {0, 1, 2}) {
-        INFO(shuffles.isa, " n ", n, " pad ", pad);
-        // Source rows n + 3 apart; target rows n + pad + 2 apart (2 floats left untouched).
-        const int64_t source_stride = n + 3, target_stride = n + pad + 2;
-        std::vector<float> source(rows * source_stride);
-        for (std::size_t i = 0; i < source.size(); ++i)
-          source[i] = 0.25f * static_cast<float>(i) + 1;
-        std::vector<float> target(rows * target_stride, kUntouched);
-        shuffles.copy(source.data(), source_stride, rows, n, pad, target.data(), target_stride);
-        bool exact = true;
-        for (int64_t r = 0; r < rows; ++r) {
-          for (int64_t v = 0; v < target_stride; ++v) {
-            const float want = v < n         ? source[r * source_stride + v]
-                               : v < n + pad ? 0.0f
-                                             : kUntouched;
-            exact = exact && target[r * target_stride + v] == want;
+        for (const int64_t gap : {2, 0}) {
+          INFO(shuffles.isa, " n ", n, " pad ", pad, " gap ", gap);
+          // Source rows n + 3 apart; target rows n + pad + gap apart (the gap left untouched, or
+          // back to back), then 16 untouched floats.
+          const int64_t source_stride = n + 3, target_stride = n + pad + gap;
+          std::vector<float> source(rows * source_stride);
+          for (std::size_t i = 0; i < source.size(); ++i)
+            source[i] = 0.25f * static_cast<float>(i) + 1;
+          std::vector<float> target(rows * target_stride + kLanes, kUntouched);
+          shuffles.copy(source.data(), source_stride, rows, n, pad, target.data(), target_stride);
+          bool exact = true;
+          for (int64_t i = 0; i < static_cast<int64_t>(target.size()); ++i) {
+            const int64_t r = i / target_stride, v = i % target_stride;
+            const float want = r >= rows || v >= n + pad ? kUntouched
+                               : v < n                   ? source[r * source_stride + v]
+                                                         : 0.0f;
+            exact = exact && target[i] == want;
           }
+          CHECK(exact);
         }
-        CHECK(exact);
       }
     }
   }
