@@ -11,6 +11,7 @@
 #include "cpu/conv.h"
 #include "cpu/conv_direct.h"
 #include "cpu/conv_weight_gradient.h"
+#include "cpu/random.h"
 #include "gradcheck.h"
 #include "lethe/autograd.h"
 #include "lethe/ops.h"
@@ -493,17 +494,35 @@ TEST_CASE("gradcheck: dropout with a fixed generator seed") {
 }
 
 TEST_CASE("dropout on the CPU: the values of bernoulli(1 - p) * x / (1 - p) from the same blocks") {
-  // 3 * 5 * 67 * 71 values: several parallel chunks and a last partial Philox block.
+  // 3 * 5 * 67 * 71 values: several parallel chunks and a last partial Philox block. With
+  // p = 0.5 - 2^-24 the keep probability is itself a uniform the stream can draw (never kept).
   for (const DType dtype : {DType::f32, DType::f64}) {
-    Generator data(18);
-    const Tensor x = data.normal({3, 5, 67, 71}, 0, 1, dtype);
-    const double p = 0.1;
-    Generator fused_generator(5, 1000), reference_generator(5, 1000);
-    const Tensor fused = lethe::dropout(x, p, true, fused_generator);
-    const Tensor keep = reference_generator.bernoulli(x.shape(), 1 - p, dtype);
-    const Tensor reference = lethe::mul(x, lethe::mul(keep, 1 / (1 - p)));
-    CHECK(fused.to_double_vector() == reference.to_double_vector());
-    CHECK(fused_generator.offset() == reference_generator.offset());
+    for (const double p : {0.1, 0.5, 0.5 - std::ldexp(1.0, -24), 0.9}) {
+      INFO("p ", p);
+      Generator data(18);
+      const Tensor x = data.normal({3, 5, 67, 71}, 0, 1, dtype);
+      Generator fused_generator(5, 1000), reference_generator(5, 1000);
+      const Tensor fused = lethe::dropout(x, p, true, fused_generator);
+      const Tensor keep = reference_generator.bernoulli(x.shape(), 1 - p, dtype);
+      const Tensor reference = lethe::mul(x, lethe::mul(keep, 1 / (1 - p)));
+      CHECK(fused.to_double_vector() == reference.to_double_vector());
+      CHECK(fused_generator.offset() == reference_generator.offset());
+    }
+  }
+}
+
+TEST_CASE("uniform_threshold: (bits >> 9) below it exactly when philox_uniform(bits) < keep") {
+  const double tiny = std::ldexp(1.0, -24);  // half the spacing of the uniforms
+  for (const double keep : {0.0, 1.0, 0.9, 0.5, 0.5 + tiny, 0.5 - tiny, 0.5 + tiny / 3, 1e-9,
+                            1 - tiny, 0.7 + tiny / 7}) {
+    const uint32_t threshold = lethe::cpu::uniform_threshold(keep);
+    INFO("keep ", keep, " threshold ", threshold);
+    // Every mantissa within 3 of the threshold (and the ends of the range).
+    for (int64_t m = std::max<int64_t>(0, int64_t{threshold} - 3);
+         m <= std::min<int64_t>((1 << 23) - 1, int64_t{threshold} + 3); ++m) {
+      const float uniform = lethe::philox_uniform(static_cast<uint32_t>(m) << 9);
+      CHECK((uniform < keep) == (static_cast<uint32_t>(m) < threshold));
+    }
   }
 }
 

@@ -1,6 +1,8 @@
 #include "cpu/random.h"
 
 #include <algorithm>
+#include <cmath>
+#include <type_traits>
 
 #include "cpu/peak.h"
 #include "lethe/rng.h"
@@ -12,10 +14,28 @@ bool has_vector_philox() {
   return available;
 }
 
+uint32_t uniform_threshold(double keep) {
+  // (m + 0.5) 2^-23 < keep  <=>  m < keep 2^23 - 0.5 (exact in double)  <=>  m < ceil of it
+  const double bound = std::ceil(std::clamp(keep, 0.0, 1.0) * 8388608.0 - 0.5);
+  return static_cast<uint32_t>(std::max(bound, 0.0));
+}
+
 template <class T>
 void dropout_forward(const T* x, T* y, T* scaled_mask, int64_t n, uint64_t key, uint64_t block,
                      double keep, T scale) {
   constexpr int64_t kChunk = 4096;  // values per uniform draw, a multiple of 4 (one block)
+  if constexpr (std::is_same_v<T, float>) {
+    if (has_vector_philox()) {
+      const uint32_t threshold = uniform_threshold(keep);
+#pragma omp parallel for if (n > (1 << 16)) schedule(static)
+      for (int64_t first = 0; first < n; first += kChunk) {
+        detail::dropout_avx512(x + first, y + first, scaled_mask + first,
+                               std::min(kChunk, n - first), key,
+                               block + static_cast<uint64_t>(first / 4), threshold, scale);
+      }
+      return;
+    }
+  }
 #pragma omp parallel for if (n > (1 << 16)) schedule(static)
   for (int64_t first = 0; first < n; first += kChunk) {
     const int64_t count = std::min(kChunk, n - first);

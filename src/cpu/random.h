@@ -19,4 +19,16 @@ template <class T>
 void dropout_forward(const T* x, T* y, T* scaled_mask, int64_t n, uint64_t key, uint64_t block,
                      double keep, T scale);
 
+// The count of 23-bit mantissas m whose uniform (m + 0.5) 2^-23 (philox_uniform of bits with
+// bits >> 9 = m) lies below keep: philox_uniform(bits) < keep exactly when (bits >> 9) < it.
+uint32_t uniform_threshold(double keep);
+
+namespace detail {
+
+// dropout_forward in float on AVX-512 (random_avx512.cpp; call only when has_vector_philox()),
+// with value i kept where (bits_i >> 9) < threshold (uniform_threshold(keep)).
+void dropout_avx512(const float* x, float* y, float* scaled_mask, int64_t n, uint64_t key,
+                    uint64_t block, uint32_t threshold, float scale);
+
+}  // namespace detail
 }  // namespace lethe::cpu
