@@ -11,6 +11,7 @@
 #include "cpu/conv_direct.h"
 #include "cpu/conv_weight_gradient.h"
 #include "cpu/image_matrix.h"
+#include "cpu/interleaved_sum.h"
 #include "cpu/scratch.h"
 #include "cpu/shifted_planes.h"
 #include "cpu/thin_conv.h"
@@ -138,22 +139,6 @@ void gather_columns(const ConvGeometry& g, const T* x, int64_t first, int64_t co
       std::copy(image + c * pixels, image + (c + 1) * pixels, col + c * ld + i * pixels);
     }
   }
-}
-
-// Sum of n values in kLanes interleaved partial sums (fixed order, so deterministic), which the
-// compiler keeps in vector registers.
-template <class T>
-T sum_values(const T* values, int64_t n) {
-  constexpr int kLanes = 16;
-  T partial[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int lane = 0; lane < kLanes; ++lane) partial[lane] += values[i + lane];
-  }
-  T total = T(0);
-  for (; i < n; ++i) total += values[i];
-  for (int lane = 0; lane < kLanes; ++lane) total += partial[lane];
-  return total;
 }
 
 }  // namespace
@@ -335,7 +320,7 @@ void bias_gradient(const ConvGeometry& g, const T* grad_y, T* grad_bias) {
   T* plane_sums = thread_scratch<T, 4>(planes);  // the calling thread's: no allocation per call
 #pragma omp parallel for if (planes * pixels > (1 << 14)) schedule(static)
   for (int64_t plane = 0; plane < planes; ++plane) {
-    plane_sums[plane] = sum_values(grad_y + plane * pixels, pixels);
+    plane_sums[plane] = interleaved_sum<T>(grad_y + plane * pixels, pixels);
   }
   for (int64_t c = 0; c < g.out_channels; ++c) {
     T total = T(0);

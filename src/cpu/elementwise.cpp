@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cpu/activation.h"
+#include "cpu/interleaved_sum.h"
 #include "cpu/scratch.h"
 
 namespace lethe::cpu {
@@ -285,22 +286,6 @@ void binary_broadcast(BinaryOp op, const T* a, const Shape& a_shape, const T* b,
       });
 }
 
-// Sum of n values in double, in kLanes interleaved partial sums: a fixed order that the compiler
-// vectorises, where one running sum waits on each add.
-template <class T>
-double row_total(const T* row, int64_t n) {
-  constexpr int kLanes = 16;
-  double partial[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int lane = 0; lane < kLanes; ++lane) partial[lane] += row[i + lane];
-  }
-  double total = 0;
-  for (; i < n; ++i) total += row[i];
-  for (const double lane : partial) total += lane;
-  return total;
-}
-
 // in_shape and out_shape (which broadcasts to it) with the axes of extent 1 dropped and each run
 // of neighbouring axes that are all summed (extent 1 in out) or all kept merged into one: the same
 // sum over fewer, longer rows ((128, 32, 28, 28) -> (128, 32, 1, 1) is (4096, 784) -> (4096, 1)).
@@ -347,7 +332,8 @@ void sum_to_shape(const T* in, const Shape& in_shape, T* out, const Shape& out_s
     double* totals = thread_scratch<double, 0>(rows);
     double* sums = thread_scratch<double, 1>(out_count);
 #pragma omp parallel for if (rows * row_length > kParallelThreshold) schedule(static)
-    for (int64_t r = 0; r < rows; ++r) totals[r] = row_total(in + r * row_length, row_length);
+    for (int64_t r = 0; r < rows; ++r)
+      totals[r] = interleaved_sum<double>(in + r * row_length, row_length);
     std::fill(sums, sums + out_count, 0.0);
     for (int64_t r = 0; r < rows; ++r) sums[out_offset_of(r)] += totals[r];
     for (int64_t j = 0; j < out_count; ++j) out[j] = static_cast<T>(sums[j]);

@@ -120,15 +120,16 @@ constexpr TransposeIndexTable make_transpose_index_table() {
 
 constexpr TransposeIndexTable kTransposeIndex = make_transpose_index_table();
 
-// rows[i][j] becomes rows[j][i]: swapping off-diagonal blocks at every scale transposes.
-inline void transpose_16x16(__m512 (&rows)[16]) {
+// Stages [first_stage, 4) of the block swaps over the first Rows rows (Rows >= 16 >> first_stage).
+template <int Rows>
+inline void swap_blocks(__m512 (&rows)[Rows], int first_stage) {
 #pragma GCC unroll 4
-  for (int stage = 0; stage < 4; ++stage) {
+  for (int stage = first_stage; stage < 4; ++stage) {
     const int d = 8 >> stage;
     const __m512i upper_index = _mm512_load_si512(kTransposeIndex.upper[stage]);
     const __m512i lower_index = _mm512_load_si512(kTransposeIndex.lower[stage]);
 #pragma GCC unroll 16
-    for (int i = 0; i < 16; ++i) {
+    for (int i = 0; i < Rows; ++i) {
       if ((i & d) != 0) continue;
       const __m512 upper = _mm512_permutex2var_ps(rows[i], upper_index, rows[i + d]);
       const __m512 lower = _mm512_permutex2var_ps(rows[i], lower_index, rows[i + d]);
@@ -136,6 +137,11 @@ inline void transpose_16x16(__m512 (&rows)[16]) {
       rows[i + d] = lower;
     }
   }
+}
+
+// rows[i][j] becomes rows[j][i]: swapping off-diagonal blocks at every scale transposes.
+inline void transpose_16x16(__m512 (&rows)[16]) {
+  swap_blocks(rows, 0);
 }
 
 // dst[k * dst_k_stride + w] = src[w * src_w_stride + k] for a full 16 x 16 block.
@@ -180,20 +186,7 @@ void pack_eight_lines_block(const float* src, int64_t src_w_stride, int lines, f
   for (int w = 0; w < kLines; ++w) {
     rows[w] = w < lines ? _mm512_loadu_ps(src + w * src_w_stride) : _mm512_setzero_ps();
   }
-#pragma GCC unroll 3
-  for (int stage = 1; stage < 4; ++stage) {
-    const int d = 8 >> stage;
-    const __m512i upper_index = _mm512_load_si512(kTransposeIndex.upper[stage]);
-    const __m512i lower_index = _mm512_load_si512(kTransposeIndex.lower[stage]);
-#pragma GCC unroll 8
-    for (int i = 0; i < kLines; ++i) {
-      if ((i & d) != 0) continue;
-      const __m512 upper = _mm512_permutex2var_ps(rows[i], upper_index, rows[i + d]);
-      const __m512 lower = _mm512_permutex2var_ps(rows[i], lower_index, rows[i + d]);
-      rows[i] = upper;
-      rows[i + d] = lower;
-    }
-  }
+  swap_blocks(rows, 1);
   // (_mm512_shuffle_f32x4 would do, but GCC 12's reads an undefined register and warns.)
   const __m512i low_halves =
       _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
