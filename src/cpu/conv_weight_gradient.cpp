@@ -30,6 +30,7 @@
 #include "cpu/gemm.h"
 #include "cpu/image_matrix.h"
 #include "cpu/padded_grid.h"
+#include "cpu/prefetch.h"
 #include "cpu/scratch.h"
 #include "cpu/thin_conv.h"
 
@@ -78,13 +79,11 @@ void stack_images(const ConvGeometry& g, const KernelFamily& family, const Padde
   // image i is copied, image i + 1 is asked for, a 1 / H share per row (the downsample's weight
   // gradient 2-4 % faster, five alternating rounds).
   const int64_t image_floats = cin * plane, prefetch_per_row = image_floats / g.height;
-  constexpr int64_t kLineFloats = 16;
   for (int64_t i = 0; i < count; ++i) {
     const float* image = x + (first + i) * image_floats;
     for (int64_t h = 0; h < g.height; ++h) {
       if (i + 1 < count) {
-        const float* next = image + image_floats + h * prefetch_per_row;
-        for (int64_t f = 0; f < prefetch_per_row; f += kLineFloats) __builtin_prefetch(next + f);
+        prefetch_floats(image + image_floats + h * prefetch_per_row, prefetch_per_row);
       }
       const int64_t u = h / g.stride, rh = h % g.stride;
       family.pack_transposed(

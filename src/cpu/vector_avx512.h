@@ -1,13 +1,14 @@
-// What the AVX-512 kernels share: the lane count, the mask of a vector's first lanes, software
-// prefetch of a run of floats, and the 16-float vector as the `Vec` of activation_vector.h (static
-// inline wrappers: width, load, store, set1, add, sub, mul, div, fma, fnma, min, max, round,
-// exp2i) for the files that use its exp-based functions. Include only from files compiled with
-// -mavx512f.
+// What the AVX-512 kernels share: the lane count, the mask of a vector's first lanes, and the
+// 16-float vector as the `Vec` of activation_vector.h (static inline wrappers: width, load, store,
+// set1, add, sub, mul, div, fma, fnma, min, max, round, exp2i) for the files that use its exp-based
+// functions. Include only from files compiled with -mavx512f.
 #pragma once
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstdint>
+
+#include "cpu/prefetch.h"
 
 namespace lethe::cpu::detail {
 
@@ -16,14 +17,6 @@ inline constexpr int64_t kLanes = 16;
 inline __mmask16 first_lanes(int64_t count) {
   return count >= kLanes ? static_cast<__mmask16>(0xFFFF)
                          : static_cast<__mmask16>((1u << std::max<int64_t>(count, 0)) - 1u);
-}
-
-// Asks for the cache lines of `count` floats from `first` (the next channel's, while this one
-// runs).
-inline void prefetch_floats(const float* first, int64_t count) {
-  for (int64_t i = 0; i < count; i += kLanes) {
-    _mm_prefetch(reinterpret_cast<const char*>(first + i), _MM_HINT_T0);
-  }
 }
 
 struct Avx512 {
