@@ -12,6 +12,7 @@
 #include "cpu/conv_weight_gradient.h"
 #include "cpu/image_matrix.h"
 #include "cpu/interleaved_sum.h"
+#include "cpu/prefetch.h"
 #include "cpu/scratch.h"
 #include "cpu/shifted_planes.h"
 #include "cpu/thin_conv.h"
@@ -256,6 +257,7 @@ void phase_backward_input(const ConvGeometry& g, const T* grad_y, const T* weigh
         const T* image_phases = planes + ci * phases * columns + i * pixels;
         T* plane = grad_x + (first + i) * in_image + ci * g.height * g.width;
         if constexpr (std::is_same_v<T, float>) {
+          prefetch_floats_for_writing(plane + g.height * g.width, g.height * g.width);
           merge_phases_fast(g, image_phases, columns, plane);
         } else {
           merge_phases(g, image_phases, columns, plane);
