@@ -164,6 +164,29 @@ TEST_CASE("lethe train and sample --device cuda: run on a GPU, a clear error wit
   CHECK(largest_difference <= 1e-3);
 }
 
+TEST_CASE("lethe inpaint, reconstruct and bpd --device cuda: run on a GPU, a clear error without") {
+  const ModelFixture& f = fixture();
+  const std::string base = (f.dir / "zeroshot_cuda").string();
+  const std::string inpaint = "inpaint " + f.checkpoint + " --data " + f.data +
+                              " --count 2 --sampler em --steps 3 --mask centre --out " + base +
+                              ".png";
+  const std::string reconstruct = "reconstruct " + f.checkpoint + " --data " + f.data +
+                                  " --count 2 --ode heun --steps 2 --out " + base + "_r.png";
+  const std::string bpd =
+      "bpd " + f.checkpoint + " --data " + f.data + " --count 2 --rtol 1e-2 --atol 1e-2";
+  for (const std::string& command : {inpaint, reconstruct, bpd}) {
+    const CommandResult run = run_lethe(command + " --device cuda");
+    INFO(command, "\n", run.output);
+    if (!cuda_available()) {
+      CHECK(run.exit_code != 0);
+      CHECK(run.contains("--device cuda:"));
+      continue;
+    }
+    CHECK(run.exit_code == 0);
+    CHECK((run.contains("mean PSNR") || run.contains("bits/dim")));
+  }
+}
+
 TEST_CASE("lethe eval reports its figures as JSON and names a missing classifier") {
   const ModelFixture& f = fixture();
   Generator init(0);

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "image_selection.h"
 #include "json_report.h"
+#include "lethe/device.h"
 #include "lethe/score_model.h"
 
 namespace lethe::tools {
@@ -13,7 +14,7 @@ namespace {
 
 struct BpdOptions {
   std::string checkpoint, data_dir = "data/mnist", classes = "0,1,2,3,4,5,6,7,8,9";
-  std::string label = "null", json;
+  std::string label = "null", json, device = "cpu";
   LikelihoodConfig likelihood;
   int64_t count = 16;
   int64_t batch = 16;
@@ -21,7 +22,9 @@ struct BpdOptions {
 };
 
 void run_bpd(const BpdOptions& options) {
+  const Device device = parse_device(options.device);
   const auto model = ScoreModel::load(options.checkpoint);
+  model->to(device);
   const SelectedImages selected =
       select_test_images(options.data_dir, options.classes, options.count);
   const int64_t n = selected.images.dim(0);
@@ -31,9 +34,10 @@ void run_bpd(const BpdOptions& options) {
   for (int64_t first = 0; first < n; first += options.batch) {
     const int64_t last = std::min(n, first + options.batch);
     const ScoreFn score = single_label_score(*model, options.label, last - first);
-    const LikelihoodResult result = bits_per_dim(score, model->sde(), options.likelihood,
-                                                 selected.images.slice_batch(first, last), noise);
-    for (double v : result.bits_per_dim.to_double_vector()) values.push_back(v);
+    const LikelihoodResult result =
+        bits_per_dim(score, model->sde(), options.likelihood,
+                     selected.images.slice_batch(first, last).to(device), noise);
+    for (double v : result.bits_per_dim.to(Device::cpu).to_double_vector()) values.push_back(v);
     nfe += result.nfe;
     std::fprintf(stderr, "bpd: %lld/%lld images\n", static_cast<long long>(last),
                  static_cast<long long>(n));
@@ -81,6 +85,7 @@ void register_bpd(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--seed", options->seed, "Random seed (dequantisation, probes)")
       ->capture_default_str();
+  command->add_option("--device", options->device, "cpu or cuda")->capture_default_str();
   command->add_option("--json", options->json, "Also write the figures as JSON here");
   command->callback([options] { run_bpd(*options); });
 }

@@ -8,6 +8,7 @@
 #include "json_report.h"
 #include "lethe/autograd.h"
 #include "lethe/classifier.h"
+#include "lethe/device.h"
 #include "lethe/image_masks.h"
 #include "lethe/png.h"
 #include "lethe/score_model.h"
@@ -18,13 +19,16 @@ namespace {
 struct InpaintOptions {
   std::string checkpoint, data_dir = "data/mnist", classes = "0,1,2,3,4,5,6,7,8,9";
   std::string mask = "top", label = "null", classifier, json, out = "inpaint.png";
+  std::string device = "cpu";
   SamplerConfig sampler;
   int64_t count = 8;
   uint64_t seed = 0;
 };
 
 void run_inpaint(const InpaintOptions& options) {
+  const Device device = parse_device(options.device);
   const auto model = ScoreModel::load(options.checkpoint);
+  model->to(device);
   check_sampler(options.sampler, model->sde());
   const SelectedImages selected =
       select_test_images(options.data_dir, options.classes, options.count);
@@ -33,7 +37,9 @@ void run_inpaint(const InpaintOptions& options) {
   Generator noise(options.seed, 0);
   NoGrad no_grad;
   const ScoreFn score = single_label_score(*model, options.label, n);
-  const Tensor filled = inpaint(score, model->sde(), options.sampler, selected.images, mask, noise);
+  const Tensor filled =
+      inpaint(score, model->sde(), options.sampler, selected.images.to(device), mask, noise)
+          .to(Device::cpu);
   nlohmann::json report = report_results(selected, filled, options.classifier);
   const double mean_psnr = report["mean_psnr"];
   std::printf("mask %s, %s sampler %d steps: mean PSNR %.2f dB over %lld images\n",
@@ -78,6 +84,7 @@ void register_inpaint(CLI::App& app) {
   command->add_option("--classifier", options->classifier,
                       "Classify the results with these weights");
   command->add_option("--seed", options->seed, "Random seed")->capture_default_str();
+  command->add_option("--device", options->device, "cpu or cuda")->capture_default_str();
   command->add_option("--json", options->json, "Also write the figures as JSON here");
   command->add_option("--out", options->out, "PNG grid")->capture_default_str();
   command->callback([options] { run_inpaint(*options); });

@@ -7,6 +7,7 @@
 #include "json_report.h"
 #include "lethe/autograd.h"
 #include "lethe/classifier.h"
+#include "lethe/device.h"
 #include "lethe/image_masks.h"
 #include "lethe/png.h"
 #include "lethe/score_model.h"
@@ -17,20 +18,25 @@ namespace {
 struct ReconstructOptions {
   std::string checkpoint, data_dir = "data/mnist", classes = "0,1,2,3,4,5,6,7,8,9";
   std::string label = "null", classifier, json, out = "reconstruct.png";
+  std::string device = "cpu";
   SamplerConfig ode;
   int64_t count = 8;
   uint64_t seed = 0;
 };
 
 void run_reconstruct(const ReconstructOptions& options) {
+  const Device device = parse_device(options.device);
   const auto model = ScoreModel::load(options.checkpoint);
+  model->to(device);
   const SelectedImages selected =
       select_test_images(options.data_dir, options.classes, options.count);
   const int64_t n = selected.images.dim(0);
   Generator noise(options.seed, 0);
   NoGrad no_grad;
   const ScoreFn score = single_label_score(*model, options.label, n);
-  const Tensor result = reconstruct(score, model->sde(), options.ode, selected.images, noise);
+  const Tensor result =
+      reconstruct(score, model->sde(), options.ode, selected.images.to(device), noise)
+          .to(Device::cpu);
   nlohmann::json report = report_results(selected, result, options.classifier);
   const double mean_psnr = report["mean_psnr"];
   std::printf("%s PF-ODE: mean PSNR %.2f dB over %lld images\n", options.ode.name.c_str(),
@@ -73,6 +79,7 @@ void register_reconstruct(CLI::App& app) {
   command->add_option("--classifier", options->classifier,
                       "Classify the results with these weights");
   command->add_option("--seed", options->seed, "Random seed")->capture_default_str();
+  command->add_option("--device", options->device, "cpu or cuda")->capture_default_str();
   command->add_option("--json", options->json, "Also write the figures as JSON here");
   command->add_option("--out", options->out, "PNG grid")->capture_default_str();
   command->callback([options] { run_reconstruct(*options); });

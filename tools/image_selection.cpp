@@ -15,7 +15,8 @@ SelectedImages select_test_images(const std::string& data_dir, const std::string
 
 ScoreFn single_label_score(const ScoreModel& model, const std::string& label, int64_t count) {
   const int64_t value = parse_labels(label, model.null_label()).at(0);
-  const Tensor labels = Tensor::full({count}, static_cast<double>(value), DType::i64);
+  const Tensor labels =
+      Tensor::full({count}, static_cast<double>(value), DType::i64).to(model.device());
   return score_from_noise_model(model.noise_model(labels, 0), model.sde());
 }
 
