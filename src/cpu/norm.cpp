@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <type_traits>
 #include <vector>
 
@@ -95,7 +94,7 @@ void silu_backward_in_place(T* z, const T* grad_y, int64_t n) {
 // Whether the float kernels run on norm_avx512.cpp (the double ones never do).
 template <class T>
 bool uses_avx512() {
-  return std::is_same_v<T, float> && std::strcmp(cpu_isa_name(), "avx512") == 0;
+  return std::is_same_v<T, float> && cpu_runs_avx512();
 }
 
 // Group bg (sample bg / G, group bg % G) with its slices of weight and bias.

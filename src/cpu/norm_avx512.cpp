@@ -16,6 +16,7 @@
 
 #include "cpu/activation_vector.h"
 #include "cpu/norm.h"
+#include "cpu/prefetch.h"
 #include "cpu/scratch.h"
 #include "cpu/vector_avx512.h"
 
@@ -33,16 +34,6 @@ __m512d low_half(__m512 v) {
 }
 __m512d high_half(__m512 v) {
   return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-}
-
-// The 8 lanes of v summed in lane order (GCC 12's _mm512_reduce_add_pd reads an undefined
-// register and warns).
-double lane_sum(__m512d v) {
-  alignas(64) double lanes[8];
-  _mm512_store_pd(lanes, v);
-  double total = 0;
-  for (const double lane : lanes) total += lane;
-  return total;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <vector>
 
+#include "cpu/prefetch.h"
 #include "cpu/shifted_planes.h"
 #include "cpu/tap_plan_avx512.h"
 

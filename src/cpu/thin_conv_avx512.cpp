@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "cpu/prefetch.h"
 #include "cpu/scratch.h"
 #include "cpu/shifted_planes.h"
 #include "cpu/tap_plan_avx512.h"
@@ -28,16 +29,6 @@ constexpr int kTaps = 9;
 // vectors ahead: forward with few outputs 0.23-0.30 -> 0.22-0.23 ms at batch 128, the best of 6,
 // 12 and 24).
 constexpr int kPrefetchVectors = 6;
-
-// The 16 lanes of v summed in lane order (GCC 12's _mm512_reduce_add_ps reads an undefined
-// register and warns).
-float lane_sum(__m512 v) {
-  alignas(64) float lanes[kLanes];
-  _mm512_store_ps(lanes, v);
-  float total = 0.0f;
-  for (const float lane : lanes) total += lane;
-  return total;
-}
 
 // The vectors [j0, j0 + J) of the nine tap sums of one output channel:
 // sums[tap * stride + p] = sum over ci of channel_weight[ci, tap] * x[ci, p], where

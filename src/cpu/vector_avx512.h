@@ -1,14 +1,12 @@
-// What the AVX-512 kernels share: the lane count, the mask of a vector's first lanes, and the
-// 16-float vector as the `Vec` of activation_vector.h (static inline wrappers: width, load, store,
-// set1, add, sub, mul, div, fma, fnma, min, max, round, exp2i) for the files that use its exp-based
-// functions. Include only from files compiled with -mavx512f.
+// What the AVX-512 kernels share: the lane count, the mask of a vector's first lanes, lane sums,
+// and the 16-float vector as the `Vec` of activation_vector.h (static inline wrappers: width,
+// load, store, set1, add, sub, mul, div, fma, fnma, min, max, round, exp2i) for the files that
+// use its exp-based functions. Include only from files compiled with -mavx512f.
 #pragma once
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstdint>
-
-#include "cpu/prefetch.h"
 
 namespace lethe::cpu::detail {
 
@@ -17,6 +15,23 @@ inline constexpr int64_t kLanes = 16;
 inline __mmask16 first_lanes(int64_t count) {
   return count >= kLanes ? static_cast<__mmask16>(0xFFFF)
                          : static_cast<__mmask16>((1u << std::max<int64_t>(count, 0)) - 1u);
+}
+
+// The lanes of v summed in lane order (GCC 12's _mm512_reduce_add_ps / _pd read an undefined
+// register and warn).
+inline float lane_sum(__m512 v) {
+  alignas(64) float lanes[kLanes];
+  _mm512_store_ps(lanes, v);
+  float total = 0.0f;
+  for (const float lane : lanes) total += lane;
+  return total;
+}
+inline double lane_sum(__m512d v) {
+  alignas(64) double lanes[kLanes / 2];
+  _mm512_store_pd(lanes, v);
+  double total = 0;
+  for (const double lane : lanes) total += lane;
+  return total;
 }
 
 struct Avx512 {
