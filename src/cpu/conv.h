@@ -1,6 +1,7 @@
 // CPU kernels for 2-D convolution (NCHW, zero padding, square stride), parallel over the batch.
 // fp32 forward and input-gradient passes of the 3x3 U-Net shapes run directly on padded planes
-// (cpu/conv_direct.h), those with at most 4 output channels on the planes themselves
+// (same-size stride 1, cpu/conv_direct.h) or as implicit GEMMs (the stride-2 downsample,
+// cpu/conv_implicit.h), those with at most 4 output channels on the planes themselves
 // (cpu/thin_conv.h), fp32 weight gradients through cpu/conv_weight_gradient.h; everything else
 // through im2col + GEMM (the input gradient of a strided convolution phase by phase, with no
 // col2im). 1x1 stride-1 convolutions skip im2col (the image is the matrix).

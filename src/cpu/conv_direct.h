@@ -1,16 +1,14 @@
 // fp32 forward and input-gradient convolutions computed directly on zero-padded channel planes,
-// with no im2col matrix, for the U-Net's 3x3 shapes: same-size stride-1 convolutions and the
-// stride-2 downsample on even sizes (through its phase planes). See conv_direct.cpp.
+// with no im2col matrix, for the U-Net's same-size stride-1 3x3 shapes. See conv_direct.cpp.
 #pragma once
 #include "cpu/conv.h"
 
 namespace lethe::cpu {
 
 // Whether direct_conv2d_forward and direct_conv2d_backward_input handle g: a square odd kernel with
-// same-size stride-1 padding, or a phase-shiftable stride (3x3, stride 2, padding 1) on sizes the
-// stride divides; at least 16 input and 16 output channels (fewer make the per-tap products too
-// shallow, and those convolutions are cheap); outputs of 14x14 or more (the grid's padding costs
-// up to 20%; on smaller ones im2col + GEMM is faster).
+// same-size stride-1 padding; at least 16 input and 16 output channels (fewer make the per-tap
+// products too shallow, and those convolutions are cheap); outputs of 14x14 or more (the grid's
+// padding costs up to 20%; on smaller ones im2col + GEMM is faster).
 bool direct_conv_applies(const ConvGeometry& g);
 
 // x: (B, Cin, H, W), weight: (Cout, Cin, KH, KW), bias: (Cout) or null -> y: (B, Cout, OH, OW).

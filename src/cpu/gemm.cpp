@@ -41,6 +41,7 @@ void portable_micro_kernel(const MicroTile& tile) {
   const int segments = std::max(tile.segments, 1);
   for (int s = 0; s < segments; ++s) {
     const float* b = tile.b + (tile.b_segment_offsets != nullptr ? tile.b_segment_offsets[s] : 0);
+    if (tile.a_segment_offsets != nullptr) a = tile.a + tile.a_segment_offsets[s];
     for (int64_t k = 0; k < tile.depth; ++k) {
       for (int r = 0; r < kPortableRows; ++r) {
         const float a_value = a[r];

@@ -35,14 +35,16 @@ namespace detail {
 
 // One register tile of C, handed from the blocking driver (gemm.cpp) to a micro-kernel:
 //   C(rows, cols) = alpha * sum_k a(k, :) outer b(k, :) + beta * C
-// a(k, r) = a[k * a_k_stride + r] for r < rows; the panel is padded with zero rows up to mr;
+// a(k, r) = a[k * a_k_stride + r] for r < rows: the kernel may read up to mr rows (packed panels
+// are padded with zero rows; rows past `rows` only reach C entries that are not stored);
 // b(k, j) = b[k * b_k_stride + j] for j < nr: the kernel may read the full register width nr even
 // when cols < nr, so narrow edge panels are packed and padded by the driver.
 // C(r, j) = c[r * ldc + j]; only rows x cols elements are touched; beta == 0 never reads C.
-// Segments (the taps of a direct convolution, cpu/conv_direct.cpp): the sum runs over
-// max(segments, 1) * depth steps; a continues from one segment to the next, while segment s reads
+// Segments (the taps of the direct and implicit convolutions, cpu/conv_direct.cpp and
+// cpu/conv_implicit.cpp): the sum runs over max(segments, 1) * depth steps; segment s reads
 // b(k, j) = b[b_segment_offsets[s] + k * b_k_stride + j] (b[k * b_k_stride + j] when the table is
-// null, the plain tile).
+// null, the plain tile) and a(k, r) = a[a_segment_offsets[s] + k * a_k_stride + r] (when that
+// table is null, a continues from one segment to the next).
 struct MicroTile {
   int64_t depth;
   const float* a;
@@ -51,6 +53,7 @@ struct MicroTile {
   int64_t b_k_stride;
   int segments;
   const int64_t* b_segment_offsets;
+  const int64_t* a_segment_offsets;
   float* c;
   int64_t ldc;
   int rows;  // 1 .. mr

@@ -31,20 +31,6 @@ void split_row_pairs_portable(const float* source, int64_t source_stride, int64_
   }
 }
 
-void merge_row_pairs_portable(const float* even, const float* odd, int64_t phase_stride,
-                              int64_t rows, int64_t n, float shift, float* target,
-                              int64_t target_stride) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* even_row = even + r * phase_stride;
-    const float* odd_row = odd + r * phase_stride;
-    float* row = target + r * target_stride;
-    for (int64_t v = 0; v < n; ++v) {
-      row[2 * v] = even_row[v] + shift;
-      row[2 * v + 1] = odd_row[v] + shift;
-    }
-  }
-}
-
 }  // namespace detail
 
 namespace {
@@ -52,17 +38,14 @@ namespace {
 struct Kernels {
   decltype(&detail::copy_padded_rows_portable) copy;
   decltype(&detail::split_row_pairs_portable) split;
-  decltype(&detail::merge_row_pairs_portable) merge;
 };
 
 const Kernels& best_kernels() {
   static const Kernels kernels = [] {
     if (cpu_runs_avx512()) {
-      return Kernels{&detail::copy_padded_rows_avx512, &detail::split_row_pairs_avx512,
-                     &detail::merge_row_pairs_avx512};
+      return Kernels{&detail::copy_padded_rows_avx512, &detail::split_row_pairs_avx512};
     }
-    return Kernels{&detail::copy_padded_rows_portable, &detail::split_row_pairs_portable,
-                   &detail::merge_row_pairs_portable};
+    return Kernels{&detail::copy_padded_rows_portable, &detail::split_row_pairs_portable};
   }();
   return kernels;
 }
@@ -77,11 +60,6 @@ void copy_padded_rows(const float* source, int64_t source_stride, int64_t rows, 
 void split_row_pairs(const float* source, int64_t source_stride, int64_t rows, int64_t n,
                      int64_t pad, float* even, float* odd, int64_t phase_stride) {
   best_kernels().split(source, source_stride, rows, n, pad, even, odd, phase_stride);
-}
-
-void merge_row_pairs(const float* even, const float* odd, int64_t phase_stride, int64_t rows,
-                     int64_t n, float shift, float* target, int64_t target_stride) {
-  best_kernels().merge(even, odd, phase_stride, rows, n, shift, target, target_stride);
 }
 
 }  // namespace lethe::cpu

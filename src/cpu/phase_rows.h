@@ -1,7 +1,8 @@
-// The row moves of the direct convolutions onto their padded grids (cpu/conv_direct.cpp): rows
-// copied with zeros after each (stride 1), and the rows of an image split into their even and odd
-// pixels and the inverse (stride 2). Picked at run time: AVX-512 (one masked load and store, and a
-// permute for the shuffles, per 16 outputs) or portable C++.
+// The row moves onto the padded planes of the direct and implicit convolutions
+// (cpu/conv_direct.cpp, cpu/conv_implicit.cpp): rows copied with zeros after each, and the rows
+// of an image split into their even and odd pixels (the stride-2 phases). Picked at run time:
+// AVX-512 (one masked load and store, and a permute for the split, per 16 outputs) or portable
+// C++.
 #pragma once
 #include <cstdint>
 
@@ -18,11 +19,6 @@ void copy_padded_rows(const float* source, int64_t source_stride, int64_t rows, 
 void split_row_pairs(const float* source, int64_t source_stride, int64_t rows, int64_t n,
                      int64_t pad, float* even, float* odd, int64_t phase_stride);
 
-// For r < rows, the inverse plus a shift: with even, odd at r * phase_stride and target at
-// r * target_stride, target[2 v] = even[v] + shift, target[2 v + 1] = odd[v] + shift for v < n.
-void merge_row_pairs(const float* even, const float* odd, int64_t phase_stride, int64_t rows,
-                     int64_t n, float shift, float* target, int64_t target_stride);
-
 namespace detail {
 void copy_padded_rows_portable(const float* source, int64_t source_stride, int64_t rows, int64_t n,
                                int64_t pad, float* target, int64_t target_stride);
@@ -30,12 +26,7 @@ void copy_padded_rows_avx512(const float* source, int64_t source_stride, int64_t
                              int64_t pad, float* target, int64_t target_stride);
 void split_row_pairs_portable(const float* source, int64_t source_stride, int64_t rows, int64_t n,
                               int64_t pad, float* even, float* odd, int64_t phase_stride);
-void merge_row_pairs_portable(const float* even, const float* odd, int64_t phase_stride,
-                              int64_t rows, int64_t n, float shift, float* target,
-                              int64_t target_stride);
 void split_row_pairs_avx512(const float* source, int64_t source_stride, int64_t rows, int64_t n,
                             int64_t pad, float* even, float* odd, int64_t phase_stride);
-void merge_row_pairs_avx512(const float* even, const float* odd, int64_t phase_stride, int64_t rows,
-                            int64_t n, float shift, float* target, int64_t target_stride);
 }  // namespace detail
 }  // namespace lethe::cpu

@@ -11,14 +11,11 @@ namespace lethe::cpu::detail {
 namespace {
 
 // _mm512_permutex2var_ps indices (index i picks lane i of the first operand for i < 16, lane
-// i - 16 of the second otherwise). Split: lane j of the even / odd phase is float 2j / 2j + 1 of
-// the 32 read. Merge: output lane j of the low half is even[j / 2] (j even) or odd[j / 2] (j odd);
-// the high half continues at pixel 8.
+// i - 16 of the second otherwise): lane j of the even / odd phase is float 2j / 2j + 1 of the 32
+// read.
 struct ShuffleIndexTable {
   alignas(64) int32_t even[kLanes];
   alignas(64) int32_t odd[kLanes];
-  alignas(64) int32_t low[kLanes];
-  alignas(64) int32_t high[kLanes];
 };
 
 constexpr ShuffleIndexTable make_shuffle_index_table() {
@@ -26,8 +23,6 @@ constexpr ShuffleIndexTable make_shuffle_index_table() {
   for (int j = 0; j < kLanes; ++j) {
     table.even[j] = 2 * j;
     table.odd[j] = 2 * j + 1;
-    table.low[j] = (j % 2) * kLanes + j / 2;
-    table.high[j] = (j % 2) * kLanes + kLanes / 2 + j / 2;
   }
   return table;
 }
@@ -66,28 +61,6 @@ void split_row_pairs_avx512(const float* source, int64_t source_stride, int64_t 
       const __mmask16 store = first_lanes(total - v);
       _mm512_mask_storeu_ps(even_row + v, store, _mm512_permutex2var_ps(low, even_lanes, high));
       _mm512_mask_storeu_ps(odd_row + v, store, _mm512_permutex2var_ps(low, odd_lanes, high));
-    }
-  }
-}
-
-void merge_row_pairs_avx512(const float* even, const float* odd, int64_t phase_stride, int64_t rows,
-                            int64_t n, float shift, float* target, int64_t target_stride) {
-  const __m512i low_lanes = _mm512_load_si512(kShuffleIndex.low);
-  const __m512i high_lanes = _mm512_load_si512(kShuffleIndex.high);
-  const __m512 offset = _mm512_set1_ps(shift);
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* even_row = even + r * phase_stride;
-    const float* odd_row = odd + r * phase_stride;
-    float* row = target + r * target_stride;
-    for (int64_t v = 0; v < n; v += kLanes) {
-      const __mmask16 load = first_lanes(n - v);
-      const __m512 e = _mm512_add_ps(_mm512_maskz_loadu_ps(load, even_row + v), offset);
-      const __m512 o = _mm512_add_ps(_mm512_maskz_loadu_ps(load, odd_row + v), offset);
-      const int64_t floats = 2 * (n - v);
-      _mm512_mask_storeu_ps(row + 2 * v, first_lanes(floats),
-                            _mm512_permutex2var_ps(e, low_lanes, o));
-      _mm512_mask_storeu_ps(row + 2 * v + kLanes, first_lanes(floats - kLanes),
-                            _mm512_permutex2var_ps(e, high_lanes, o));
     }
   }
 }

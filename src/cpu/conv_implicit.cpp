@@ -1,0 +1,292 @@
+// Implicit-GEMM passes of a phase-shiftable convolution (conv.h), one image at a time.
+//
+// Phase (rh, rw) of an image holds the pixels x[s u + rh, s v + rw] as an OH x OW plane, and tap
+// (kh, kw) of the kernel (phase_tap: kh - p = s sh + rh, sh in {-1, 0}) links output pixel (a, b)
+// with pixel (a + sh, b + sw) of phase (rh, rw).
+//
+// Both passes copy one image's planes into zero-padded planes of (OH + 1) x (OW + 1) floats, so
+// that every tap reads them at one offset, and sum tap products (sum_tap_rows) whose A rows are
+// pixels of one output row, read in place and broadcast, and whose B rows are the packed weights:
+//   out(pixel (a, b), n) = sum over taps t, k < depth of planes_t[k, a, b] . by_tap[t, k, n]
+// A tile is a run of pixels of one row, so no padding position is ever computed (a direct
+// convolution on the 7 x 7 grid of the 64 -> 64 downsample computes 31 % more). The sums come
+// out channels last and the family's packer transposes them into the NCHW result.
+// - Forward: depth Cin, n = co; the planes are the s^2 phases of the image with a zero row and
+//   column before their first, tap t reads phase (rh, rw) moved by (sh, sw); by_tap[t, ci, co] =
+//   w[co, ci, t]. The sums are y (OH, OW, Cout).
+// - Input gradient: depth Cout, n = ci; the planes are grad_y with a zero row and column after
+//   its last. Pixel (a, b) of phase (rh, rw) of grad_x is the sum over the phase's taps of grad_y
+//   at (a - sh, b - sw) (taps_by_phase); by_tap[t, co, ci] = w[co, ci, t]. Each phase's sums are
+//   written straight to their pixels of grad_x (H, W, Cin), s pixels apart.
+// Against the paths they replace (im2col + GEMM at 7x7, whose GEMM packs the moved copies of the
+// planes, 9 per channel; the direct grid at 14x14): the 64 -> 64 downsample's input gradient went
+// from 60 to 74 % of peak and its forward from 62 to 67 %, the 32 -> 32 downsample's from 63 to
+// 71 % and 62 to 69 % (bench ops, medians of five alternating rounds).
+#include "cpu/conv_implicit.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "cpu/gemm.h"
+#include "cpu/phase_rows.h"
+#include "cpu/prefetch.h"
+#include "cpu/scratch.h"
+#include "cpu/shifted_planes.h"
+
+namespace lethe::cpu {
+namespace {
+
+using detail::KernelFamily;
+using detail::MicroTile;
+
+// The B rows are padded to a multiple of this many floats, the widest register (AVX-512).
+constexpr int64_t kRowAlign = 16;
+// Floats the micro-kernels may read past the last A row of the planes (the portable kernel reads
+// whole 4-row panels) and past the last B row (whole nr-wide rows).
+constexpr int64_t kReadSlack = 16;
+// Images a thread takes at a time: while one is computed, the next one's input is prefetched.
+constexpr int64_t kImagesPerBlock = 4;
+
+int64_t round_up(int64_t n, int64_t multiple) {
+  return (n + multiple - 1) / multiple * multiple;
+}
+
+// The padded planes: (OH + 1) x (OW + 1) floats each.
+struct PaddedPlanes {
+  int64_t row_floats, plane_floats;
+};
+
+PaddedPlanes padded_planes(const ConvGeometry& g) {
+  return {g.out_w() + 1, (g.out_h() + 1) * (g.out_w() + 1)};
+}
+
+// The weights of `taps` (kernel tap indices) packed as B rows, (taps, depth, ldb):
+// by_tap[j, d, n] = w[co, ci, taps[j]] with (d, n) = (ci, co) for the forward (depth Cin) and
+// (co, ci) for the input gradient (`transposed`, depth Cout); zero for n past the width, then
+// slack.
+std::vector<float> pack_by_tap(const ConvGeometry& g, const float* weight,
+                               const std::vector<int64_t>& taps, bool transposed, int64_t ldb,
+                               const KernelFamily& family) {
+  const int64_t depth = transposed ? g.out_channels : g.in_channels;
+  const int64_t width = transposed ? g.in_channels : g.out_channels;
+  const int64_t tap_count = static_cast<int64_t>(taps.size()),
+                kernel_taps = g.kernel_h * g.kernel_w;
+  std::vector<float> by_tap(tap_count * depth * ldb + family.nr + kReadSlack, 0.0f);
+  for (int64_t j = 0; j < tap_count; ++j) {
+    for (int64_t d = 0; d < depth; ++d) {
+      for (int64_t n = 0; n < width; ++n) {
+        const int64_t co = transposed ? d : n, ci = transposed ? n : d;
+        by_tap[(j * depth + d) * ldb + n] =
+            weight[(co * g.in_channels + ci) * kernel_taps + taps[j]];
+      }
+    }
+  }
+  return by_tap;
+}
+
+// Tap products over one image's padded planes: for a < rows, b < cols, n < width,
+//   out[a * row_stride + b * pixel_stride + n] = sum over taps j < tap_count, k < depth of
+//     planes[a * row_floats + b + a_offsets[j] + k * plane_floats] . by_tap[b_offsets[j] + k ldb +
+//     n]
+// (zero without taps). A tile is up to mr pixels of one row by up to nr of the width.
+struct TapProducts {
+  const float* planes;
+  int64_t row_floats, plane_floats, depth;
+  const float* by_tap;
+  int64_t ldb, width;
+  const int64_t* a_offsets;
+  const int64_t* b_offsets;
+  int64_t tap_count;
+};
+
+void sum_tap_rows(const KernelFamily& family, const TapProducts& p, int64_t rows, int64_t cols,
+                  float* out, int64_t row_stride, int64_t pixel_stride) {
+  if (p.tap_count == 0) {
+    for (int64_t a = 0; a < rows; ++a) {
+      for (int64_t b = 0; b < cols; ++b) {
+        std::fill_n(out + a * row_stride + b * pixel_stride, p.width, 0.0f);
+      }
+    }
+    return;
+  }
+  // The width in equal chunks of whole registers, at most nr (64 on AVX-512: two 32-wide tiles
+  // rather than 48 + 16, whose 16-wide tile has too few accumulators to hide the FMA latency);
+  // a row in equal pieces of at most mr pixels.
+  const int64_t chunks = (p.width + family.nr - 1) / family.nr;
+  const int64_t chunk_width =
+      std::min<int64_t>(family.nr, round_up((p.width + chunks - 1) / chunks, kRowAlign));
+  const int64_t pieces = (cols + family.mr - 1) / family.mr;
+  MicroTile tile{};
+  tile.depth = p.depth;
+  tile.a_k_stride = p.plane_floats;
+  tile.b_k_stride = p.ldb;
+  tile.segments = static_cast<int>(p.tap_count);
+  tile.a_segment_offsets = p.a_offsets;
+  tile.b_segment_offsets = p.b_offsets;
+  tile.ldc = pixel_stride;
+  tile.alpha = 1.0f;
+  tile.beta = 0.0f;
+  for (int64_t a = 0; a < rows; ++a) {
+    for (int64_t n = 0; n < p.width; n += chunk_width) {
+      tile.b = p.by_tap + n;
+      tile.cols = static_cast<int>(std::min(chunk_width, p.width - n));
+      for (int64_t piece = 0; piece < pieces; ++piece) {
+        const int64_t first = piece * cols / pieces, last = (piece + 1) * cols / pieces;
+        tile.a = p.planes + a * p.row_floats + first;
+        tile.rows = static_cast<int>(last - first);
+        tile.c = out + a * row_stride + first * pixel_stride + n;
+        family.kernel(tile);
+      }
+    }
+  }
+}
+
+// Runs body(image, next) for every image in parallel, blocks of kImagesPerBlock images to a
+// thread; next is the image the same thread takes after it, or -1.
+template <class Body>
+void for_each_image(int64_t batch, Body&& body) {
+  const int64_t blocks = (batch + kImagesPerBlock - 1) / kImagesPerBlock;
+#pragma omp parallel for schedule(dynamic)
+  for (int64_t block = 0; block < blocks; ++block) {
+    const int64_t end = std::min(batch, (block + 1) * kImagesPerBlock);
+    for (int64_t image = block * kImagesPerBlock; image < end; ++image) {
+      body(image, image + 1 < end ? image + 1 : int64_t{-1});
+    }
+  }
+}
+
+// The s^2 phases of one image's C planes (H, W) as padded planes with a zero row and column
+// before their first: phases[(phase * C + c) * plane_floats + (u + 1) * row_floats + v + 1] =
+// image[c, s u + rh, s v + rw]; then kReadSlack zeros.
+void split_into_padded_phases(const ConvGeometry& g, const PaddedPlanes& padded, const float* image,
+                              int64_t channels, float* phases) {
+  const int64_t s = g.stride, oh = g.out_h(), ow = g.out_w(), plane = g.height * g.width;
+  const int64_t phase_floats = channels * padded.plane_floats, planes = s * s * channels;
+  for (int64_t p = 0; p < planes; ++p) {
+    std::fill_n(phases + p * padded.plane_floats, padded.row_floats + 1, 0.0f);
+  }
+  std::fill_n(phases + planes * padded.plane_floats, kReadSlack, 0.0f);
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t rh = 0; rh < s; ++rh) {
+      // Rows s u + rh to rows u of phases (rh, 0 .. s-1); the zero after each row is the column
+      // before the next (and, after the last, the next plane's first, or the slack).
+      const float* source = image + c * plane + rh * g.width;
+      float* target =
+          phases + (rh * s * channels + c) * padded.plane_floats + padded.row_floats + 1;
+      if (s == 2) {
+        split_row_pairs(source, 2 * g.width, oh, ow, 1, target, target + phase_floats,
+                        padded.row_floats);
+        continue;
+      }
+      for (int64_t u = 0; u < oh; ++u) {
+        for (int64_t rw = 0; rw < s; ++rw) {
+          float* row = target + rw * phase_floats + u * padded.row_floats;
+          for (int64_t v = 0; v < ow; ++v) row[v] = source[u * s * g.width + s * v + rw];
+          row[ow] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+bool implicit_conv_applies(const ConvGeometry& g) {
+  return is_phase_shiftable(g) && g.height == g.stride * g.out_h() &&
+         g.width == g.stride * g.out_w();
+}
+
+void implicit_conv2d_forward(const ConvGeometry& g, const float* x, const float* weight,
+                             const float* bias, float* y) {
+  const KernelFamily& family = detail::active_kernel_family();
+  const PaddedPlanes padded = padded_planes(g);
+  const int64_t cin = g.in_channels, cout = g.out_channels, s = g.stride;
+  const int64_t pixels = g.out_h() * g.out_w(), image_floats = cin * g.height * g.width;
+  const int64_t taps = g.kernel_h * g.kernel_w, ldb = round_up(cout, kRowAlign);
+  std::vector<int64_t> order(taps), a_offsets(taps), b_offsets(taps);
+  for (int64_t t = 0; t < taps; ++t) {
+    const PhaseTap th = phase_tap(g, t / g.kernel_w), tw = phase_tap(g, t % g.kernel_w);
+    order[t] = t;
+    a_offsets[t] = (th.residue * s + tw.residue) * cin * padded.plane_floats +
+                   (1 + th.shift) * padded.row_floats + 1 + tw.shift;
+    b_offsets[t] = t * cin * ldb;
+  }
+  const std::vector<float> by_tap = pack_by_tap(g, weight, order, false, ldb, family);
+  for_each_image(g.batch, [&](int64_t image, int64_t next) {
+    // The next image is asked for while this one is computed.
+    if (next >= 0) prefetch_floats(x + next * image_floats, image_floats);
+    float* phases = thread_scratch<float, 0>(s * s * cin * padded.plane_floats + kReadSlack);
+    split_into_padded_phases(g, padded, x + image * image_floats, cin, phases);
+    float* sums = thread_scratch<float, 1>(pixels * cout);  // (OH, OW, Cout)
+    const TapProducts products{
+        phases, padded.row_floats, padded.plane_floats, cin, by_tap.data(), ldb,
+        cout,   a_offsets.data(),  b_offsets.data(),    taps};
+    sum_tap_rows(family, products, g.out_h(), g.out_w(), sums, g.out_w() * cout, cout);
+    float* out = y + image * cout * pixels;
+    family.pack_transposed(sums, cout, cout, static_cast<int>(pixels), static_cast<int>(pixels),
+                           out);
+    if (bias != nullptr) {
+      for (int64_t co = 0; co < cout; ++co) {
+        for (int64_t p = 0; p < pixels; ++p) out[co * pixels + p] += bias[co];
+      }
+    }
+  });
+}
+
+void implicit_conv2d_backward_input(const ConvGeometry& g, const float* grad_y, const float* weight,
+                                    float* grad_x) {
+  const KernelFamily& family = detail::active_kernel_family();
+  const PaddedPlanes padded = padded_planes(g);
+  const TapsByPhase taps = taps_by_phase(g);
+  const int64_t tap_count = static_cast<int64_t>(taps.order.size());
+  const int64_t cin = g.in_channels, cout = g.out_channels, s = g.stride;
+  const int64_t oh = g.out_h(), ow = g.out_w(), pixels = oh * ow;
+  const int64_t in_floats = cout * pixels, out_floats = cin * g.height * g.width;
+  const int64_t ldb = round_up(cin, kRowAlign);
+  std::vector<int64_t> a_offsets(tap_count), b_offsets(tap_count);
+  for (int64_t j = 0; j < tap_count; ++j) {
+    const int64_t tap = taps.order[j];
+    const PhaseTap th = phase_tap(g, tap / g.kernel_w), tw = phase_tap(g, tap % g.kernel_w);
+    a_offsets[j] = -th.shift * padded.row_floats - tw.shift;
+    b_offsets[j] = j * cout * ldb;
+  }
+  const std::vector<float> by_tap = pack_by_tap(g, weight, taps.order, true, ldb, family);
+  for_each_image(g.batch, [&](int64_t image, int64_t next) {
+    // The next image's grad_y is asked for while this one is computed, and its grad_x for
+    // writing, a phase's share at a time.
+    if (next >= 0) prefetch_floats(grad_y + next * in_floats, in_floats);
+    // (Cout, OH + 1, OW + 1): grad_y with a zero row and column after its last
+    float* planes = thread_scratch<float, 0>(cout * padded.plane_floats + kReadSlack);
+    for (int64_t co = 0; co < cout; ++co) {
+      float* plane = planes + co * padded.plane_floats;
+      copy_padded_rows(grad_y + image * in_floats + co * pixels, ow, oh, ow, 1, plane,
+                       padded.row_floats);
+      std::fill(plane + oh * padded.row_floats, plane + padded.plane_floats, 0.0f);
+    }
+    std::fill_n(planes + cout * padded.plane_floats, kReadSlack, 0.0f);
+    float* sums = thread_scratch<float, 1>(out_floats);  // (H, W, Cin)
+    const int64_t out_share = out_floats / (s * s);
+    for (int64_t r = 0; r < s * s; ++r) {
+      if (next >= 0) {
+        prefetch_floats_for_writing(grad_x + next * out_floats + r * out_share, out_share);
+      }
+      const int64_t begin = taps.begin[r], rh = r / s, rw = r % s;
+      const TapProducts products{planes,
+                                 padded.row_floats,
+                                 padded.plane_floats,
+                                 cout,
+                                 by_tap.data(),
+                                 ldb,
+                                 cin,
+                                 a_offsets.data() + begin,
+                                 b_offsets.data() + begin,
+                                 taps.begin[r + 1] - begin};
+      sum_tap_rows(family, products, oh, ow, sums + (rh * g.width + rw) * cin, s * g.width * cin,
+                   s * cin);
+    }
+    const int image_pixels = static_cast<int>(g.height * g.width);
+    family.pack_transposed(sums, cin, cin, image_pixels, image_pixels, grad_x + image * out_floats);
+  });
+}
+
+}  // namespace lethe::cpu
