@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "cpu/conv.h"
 #include "cpu/conv_direct.h"
+#include "cpu/conv_implicit.h"
 #include "cpu/gemm.h"
 #include "cpu/peak.h"
 #include "lethe/autograd.h"
@@ -54,7 +55,7 @@ void print_line(const BenchContext& context, const char* what, double flops, dou
                 double seconds) {
   const double gflops = flops / seconds * 1e-9;
   const double bound_gflops = std::min(context.peak_gflops, flops / bytes * context.copy_gbs);
-  std::printf("%-44s %8.2f ms %7.1f GFLOP/s %5.1f%% of peak %6.1f GB/s %5.1f%% of bound\n", what,
+  std::printf("%-48s %8.2f ms %7.1f GFLOP/s %5.1f%% of peak %6.1f GB/s %5.1f%% of bound\n", what,
               seconds * 1e3, gflops, 100 * gflops / context.peak_gflops, bytes / seconds * 1e-9,
               100 * gflops / bound_gflops);
 }
@@ -147,9 +148,9 @@ void bench_conv(const BenchContext& context, const ConvShape& shape, int64_t bat
   const double input_bytes = bytes_of({&grad_y, &w, &grad_x});
   const double weight_bytes = bytes_of({&grad_y, &x, &grad_w, &grad_b});
   char label[96];
-  // Each pass timed on the path the backend picks; where that is the direct convolution, also on
-  // the im2col + GEMM path it replaced, in the same run.
-  const bool direct = cpu::direct_conv_applies(g);
+  // Each pass timed on the path the backend picks; where that is the direct or the implicit
+  // convolution, also on the im2col + GEMM path they replaced, in the same run.
+  const bool direct = cpu::direct_conv_applies(g) || cpu::implicit_conv_applies(g);
   const auto time_pass = [&](const char* pass, double bytes, bool has_direct,
                              const std::function<void()>& body) {
     std::snprintf(label, sizeof label, "conv %s %s", name.c_str(), pass);

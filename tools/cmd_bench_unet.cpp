@@ -213,7 +213,8 @@ void register_bench_unet(CLI::App& bench) {
   unet->add_option("--top", options->top, "Rows of the per-shape table")->capture_default_str();
   unet->add_flag(
       "--im2col", options->im2col,
-      "Forward and input-gradient convolutions on im2col + GEMM (the direct kernels' baseline)");
+      "Forward and input-gradient convolutions on im2col + GEMM (the direct and implicit "
+      "kernels' baseline)");
   unet->callback([options] { run_bench_unet(*options); });
 }
 

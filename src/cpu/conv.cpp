@@ -148,7 +148,7 @@ void gather_columns(const ConvGeometry& g, const T* x, int64_t first, int64_t co
 template <class T>
 void conv2d_forward(const ConvGeometry& g, const T* x, const T* weight, const T* bias, T* y) {
   if constexpr (std::is_same_v<T, float>) {
-    if (implicit_conv_applies(g)) {
+    if (direct_conv_enabled() && implicit_conv_applies(g)) {
       implicit_conv2d_forward(g, x, weight, bias, y);
       return;
     }
@@ -277,7 +277,7 @@ void phase_backward_input(const ConvGeometry& g, const T* grad_y, const T* weigh
 template <class T>
 void conv2d_backward_input(const ConvGeometry& g, const T* grad_y, const T* weight, T* grad_x) {
   if constexpr (std::is_same_v<T, float>) {
-    if (implicit_conv_applies(g)) {
+    if (direct_conv_enabled() && implicit_conv_applies(g)) {
       implicit_conv2d_backward_input(g, grad_y, weight, grad_x);
       return;
     }
