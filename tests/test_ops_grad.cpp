@@ -656,7 +656,7 @@ TEST_CASE("conv2d forward f32 matches a naive double reference on U-Net shapes")
       // the implicit path (cpu/conv_implicit.cpp)
       {5, 32, 48, 28, 3, 2, 1},
       {4, 24, 20, 30, 3, 2, 1},
-      {2, 16, 16, 60, 3, 3, 1},  // stride 3: nine phases
+      {2, 16, 16, 60, 3, 3, 1},  // stride 3 (im2col): nine phases
       // conv_in and conv_out; at most 4 input or output channels (cpu/thin_conv.cpp on AVX-512),
       // odd sizes, partial blocks of 4 channels and of 6 vectors
       {3, 1, 32, 28, 3, 1, 1},

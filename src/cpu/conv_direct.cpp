@@ -21,7 +21,7 @@
 
 #include "cpu/gemm.h"
 #include "cpu/padded_grid.h"
-#include "cpu/phase_rows.h"
+#include "cpu/padded_rows.h"
 #include "cpu/prefetch.h"
 #include "cpu/scratch.h"
 

@@ -1,34 +1,34 @@
-// Implicit-GEMM passes of a phase-shiftable convolution (conv.h), one image at a time.
+// Implicit-GEMM passes of the stride-2 downsample (conv.h: phase-shiftable, stride 2, even
+// sizes), one image at a time.
 //
-// Phase (rh, rw) of an image holds the pixels x[s u + rh, s v + rw] as an OH x OW plane, and tap
-// (kh, kw) of the kernel (phase_tap: kh - p = s sh + rh, sh in {-1, 0}) links output pixel (a, b)
-// with pixel (a + sh, b + sw) of phase (rh, rw).
-//
-// Both passes copy one image's planes into zero-padded planes of (OH + 1) x (OW + 1) floats, so
-// that every tap reads them at one offset, and sum tap products (sum_tap_rows) whose A rows are
-// pixels of one output row, read in place and broadcast, and whose B rows are the packed weights:
-//   out(pixel (a, b), n) = sum over taps t, k < depth of planes_t[k, a, b] . by_tap[t, k, n]
+// Both passes copy one image's planes into zero-padded planes, so that every tap reads them at one
+// offset, and sum tap products (sum_tap_rows) whose A rows are pixels of one output row, read in
+// place and broadcast, and whose B rows are the packed weights:
+//   out(pixel (a, b), n) = sum over taps t, k < depth of planes[k, tap t's pixel of (a, b)]
+//                                                        . by_tap[t, k, n]
 // A tile is a run of pixels of one row, so no padding position is ever computed (a direct
 // convolution on the 7 x 7 grid of the 64 -> 64 downsample computes 31 % more). The sums come
 // out channels last and the family's packer transposes them into the NCHW result.
-// - Forward: depth Cin, n = co; the planes are the s^2 phases of the image with a zero row and
-//   column before their first, tap t reads phase (rh, rw) moved by (sh, sw); by_tap[t, ci, co] =
-//   w[co, ci, t]. The sums are y (OH, OW, Cout).
-// - Input gradient: depth Cout, n = ci; the planes are grad_y with a zero row and column after
-//   its last. Pixel (a, b) of phase (rh, rw) of grad_x is the sum over the phase's taps of grad_y
-//   at (a - sh, b - sw) (taps_by_phase); by_tap[t, co, ci] = w[co, ci, t]. Each phase's sums are
-//   written straight to their pixels of grad_x (H, W, Cin), s pixels apart.
+// - Forward: depth Cin, n = co, by_tap[t, ci, co] = w[co, ci, t]. The planes are the image after
+//   p zero rows and columns; tap (kh, kw) of output pixel (a, b) reads padded pixel
+//   (2 a + kh, 2 b + kw), so a tile's A rows are every other float (the family's
+//   strided_a_kernel). The sums are y (OH, OW, Cout).
+// - Input gradient: depth Cout, n = ci, by_tap[t, co, ci] = w[co, ci, t]. Phase (rh, rw) of grad_x
+//   holds the pixels (2 u + rh, 2 v + rw) as an OH x OW plane, and tap (kh, kw) (phase_tap:
+//   kh - p = 2 sh + rh, sh in {-1, 0}) adds grad_y at (a - sh, b - sw) to pixel (a, b) of its
+//   phase (taps_by_phase). The planes are grad_y with a zero row and column after its last; each
+//   phase's sums are written straight to their pixels of grad_x (H, W, Cin), 2 pixels apart.
 // Against the paths they replace (im2col + GEMM at 7x7, whose GEMM packs the moved copies of the
-// planes, 9 per channel; the direct grid at 14x14): the 64 -> 64 downsample's input gradient went
-// from 60 to 74 % of peak and its forward from 62 to 67 %, the 32 -> 32 downsample's from 63 to
-// 71 % and 62 to 69 % (bench ops, medians of five alternating rounds).
+// planes, 9 per channel; the direct grid at 14x14), bench ops medians of five alternating rounds:
+// the 64 -> 64 downsample's input gradient went from 60 to 74 % of peak and its forward from 55-62
+// to 69 %, the 32 -> 32 downsample's from 63 to 71 % and 62 to 69 %.
 #include "cpu/conv_implicit.h"
 
 #include <algorithm>
 #include <vector>
 
 #include "cpu/gemm.h"
-#include "cpu/phase_rows.h"
+#include "cpu/padded_rows.h"
 #include "cpu/prefetch.h"
 #include "cpu/scratch.h"
 #include "cpu/shifted_planes.h"
@@ -91,7 +91,7 @@ std::vector<float> pack_by_tap(const ConvGeometry& g, const float* weight,
 // (zero without taps). A tile is up to mr pixels of one row by up to nr of the width.
 struct TapProducts {
   const float* planes;
-  int64_t row_floats, plane_floats, depth;
+  int64_t row_floats, pixel_step, plane_floats, depth;
   const float* by_tap;
   int64_t ldb, width;
   const int64_t* a_offsets;
@@ -132,10 +132,10 @@ void sum_tap_rows(const KernelFamily& family, const TapProducts& p, int64_t rows
       tile.cols = static_cast<int>(std::min(chunk_width, p.width - n));
       for (int64_t piece = 0; piece < pieces; ++piece) {
         const int64_t first = piece * cols / pieces, last = (piece + 1) * cols / pieces;
-        tile.a = p.planes + a * p.row_floats + first;
+        tile.a = p.planes + a * p.row_floats + first * p.pixel_step;
         tile.rows = static_cast<int>(last - first);
         tile.c = out + a * row_stride + first * pixel_stride + n;
-        family.kernel(tile);
+        (p.pixel_step == 2 ? family.strided_a_kernel : family.kernel)(tile);
       }
     }
   }
@@ -155,79 +155,53 @@ void for_each_image(int64_t batch, Body&& body) {
   }
 }
 
-// The s^2 phases of one image's C planes (H, W) as padded planes with a zero row and column
-// before their first: phases[(phase * C + c) * plane_floats + (u + 1) * row_floats + v + 1] =
-// image[c, s u + rh, s v + rw]; then kReadSlack zeros.
-void split_into_padded_phases(const ConvGeometry& g, const PaddedPlanes& padded, const float* image,
-                              int64_t channels, float* phases) {
-  const int64_t s = g.stride, oh = g.out_h(), ow = g.out_w(), plane = g.height * g.width;
-  const int64_t phase_floats = channels * padded.plane_floats, planes = s * s * channels;
-  for (int64_t p = 0; p < planes; ++p) {
-    std::fill_n(phases + p * padded.plane_floats, padded.row_floats + 1, 0.0f);
-  }
-  std::fill_n(phases + planes * padded.plane_floats, kReadSlack, 0.0f);
-  for (int64_t c = 0; c < channels; ++c) {
-    for (int64_t rh = 0; rh < s; ++rh) {
-      // Rows s u + rh to rows u of phases (rh, 0 .. s-1); the zero after each row is the column
-      // before the next (and, after the last, the next plane's first, or the slack).
-      const float* source = image + c * plane + rh * g.width;
-      float* target =
-          phases + (rh * s * channels + c) * padded.plane_floats + padded.row_floats + 1;
-      if (s == 2) {
-        split_row_pairs(source, 2 * g.width, oh, ow, 1, target, target + phase_floats,
-                        padded.row_floats);
-        continue;
-      }
-      for (int64_t u = 0; u < oh; ++u) {
-        for (int64_t rw = 0; rw < s; ++rw) {
-          float* row = target + rw * phase_floats + u * padded.row_floats;
-          for (int64_t v = 0; v < ow; ++v) row[v] = source[u * s * g.width + s * v + rw];
-          row[ow] = 0.0f;
-        }
-      }
-    }
-  }
-}
-
 }  // namespace
 
 bool implicit_conv_applies(const ConvGeometry& g) {
-  return is_phase_shiftable(g) && g.height == g.stride * g.out_h() &&
-         g.width == g.stride * g.out_w();
+  return g.stride == 2 && is_phase_shiftable(g) && g.height == 2 * g.out_h() &&
+         g.width == 2 * g.out_w();
 }
 
 void implicit_conv2d_forward(const ConvGeometry& g, const float* x, const float* weight,
                              const float* bias, float* y) {
   const KernelFamily& family = detail::active_kernel_family();
-  const PaddedPlanes padded = padded_planes(g);
-  const int64_t cin = g.in_channels, cout = g.out_channels, s = g.stride;
+  const int64_t cin = g.in_channels, cout = g.out_channels, p = g.padding;
   const int64_t pixels = g.out_h() * g.out_w(), image_floats = cin * g.height * g.width;
+  // padded (Cin, H + p, W + p): the image after p zero rows and p zero columns
+  const int64_t row_floats = g.width + p, plane_floats = (g.height + p) * row_floats;
   const int64_t taps = g.kernel_h * g.kernel_w, ldb = round_up(cout, kRowAlign);
   std::vector<int64_t> order(taps), a_offsets(taps), b_offsets(taps);
   for (int64_t t = 0; t < taps; ++t) {
-    const PhaseTap th = phase_tap(g, t / g.kernel_w), tw = phase_tap(g, t % g.kernel_w);
     order[t] = t;
-    a_offsets[t] = (th.residue * s + tw.residue) * cin * padded.plane_floats +
-                   (1 + th.shift) * padded.row_floats + 1 + tw.shift;
+    a_offsets[t] = (t / g.kernel_w) * row_floats + t % g.kernel_w;
     b_offsets[t] = t * cin * ldb;
   }
   const std::vector<float> by_tap = pack_by_tap(g, weight, order, false, ldb, family);
   for_each_image(g.batch, [&](int64_t image, int64_t next) {
     // The next image is asked for while this one is computed.
     if (next >= 0) prefetch_floats(x + next * image_floats, image_floats);
-    float* phases = thread_scratch<float, 0>(s * s * cin * padded.plane_floats + kReadSlack);
-    split_into_padded_phases(g, padded, x + image * image_floats, cin, phases);
+    float* planes = thread_scratch<float, 0>(cin * plane_floats + kReadSlack);
+    const float* source = x + image * image_floats;
+    for (int64_t c = 0; c < cin; ++c) {
+      float* plane = planes + c * plane_floats;
+      std::fill_n(plane, p * row_floats + p, 0.0f);
+      // The p zeros after each row are the columns before the next (after the last row, the
+      // next plane's first or the slack).
+      copy_padded_rows(source + c * g.height * g.width, g.width, g.height, g.width, p,
+                       plane + p * row_floats + p, row_floats);
+    }
+    std::fill_n(planes + cin * plane_floats + p, kReadSlack - p, 0.0f);
     float* sums = thread_scratch<float, 1>(pixels * cout);  // (OH, OW, Cout)
     const TapProducts products{
-        phases, padded.row_floats, padded.plane_floats, cin, by_tap.data(), ldb,
-        cout,   a_offsets.data(),  b_offsets.data(),    taps};
+        planes, g.stride * row_floats, g.stride,         plane_floats, cin, by_tap.data(), ldb,
+        cout,   a_offsets.data(),      b_offsets.data(), taps};
     sum_tap_rows(family, products, g.out_h(), g.out_w(), sums, g.out_w() * cout, cout);
     float* out = y + image * cout * pixels;
     family.pack_transposed(sums, cout, cout, static_cast<int>(pixels), static_cast<int>(pixels),
                            out);
     if (bias != nullptr) {
       for (int64_t co = 0; co < cout; ++co) {
-        for (int64_t p = 0; p < pixels; ++p) out[co * pixels + p] += bias[co];
+        for (int64_t q = 0; q < pixels; ++q) out[co * pixels + q] += bias[co];
       }
     }
   });
@@ -273,6 +247,7 @@ void implicit_conv2d_backward_input(const ConvGeometry& g, const float* grad_y, 
       const int64_t begin = taps.begin[r], rh = r / s, rw = r % s;
       const TapProducts products{planes,
                                  padded.row_floats,
+                                 1,
                                  padded.plane_floats,
                                  cout,
                                  by_tap.data(),

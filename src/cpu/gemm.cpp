@@ -34,7 +34,9 @@ constexpr int kPortableRows = 4;
 constexpr int kPortableCols = 8;
 
 // Plain loops over a full 4 x 8 tile (A panels are padded to 4 rows), which the compiler keeps in
-// vector registers of the baseline ISA; only the rows x cols corner is stored.
+// vector registers of the baseline ISA; only the rows x cols corner is stored. A's rows are
+// A_STEP floats apart.
+template <int A_STEP>
 void portable_micro_kernel(const MicroTile& tile) {
   float acc[kPortableRows][kPortableCols] = {};
   const float* a = tile.a;
@@ -44,7 +46,7 @@ void portable_micro_kernel(const MicroTile& tile) {
     if (tile.a_segment_offsets != nullptr) a = tile.a + tile.a_segment_offsets[s];
     for (int64_t k = 0; k < tile.depth; ++k) {
       for (int r = 0; r < kPortableRows; ++r) {
-        const float a_value = a[r];
+        const float a_value = a[r * A_STEP];
         for (int j = 0; j < kPortableCols; ++j) acc[r][j] += a_value * b[j];
       }
       a += tile.a_k_stride;
@@ -64,9 +66,15 @@ const KernelFamily& portable_kernel_family() {
   constexpr int64_t kRowBlock = 128;
   constexpr int64_t kDepthBlock = 256;
   constexpr int64_t kColumnBlock = 1024;
-  static const KernelFamily family{
-      "portable",  kPortableRows, kPortableCols,          kRowBlock,
-      kDepthBlock, kColumnBlock,  &portable_micro_kernel, &detail::pack_transposed_panel_portable};
+  static const KernelFamily family{"portable",
+                                   kPortableRows,
+                                   kPortableCols,
+                                   kRowBlock,
+                                   kDepthBlock,
+                                   kColumnBlock,
+                                   &portable_micro_kernel<1>,
+                                   &portable_micro_kernel<2>,
+                                   &detail::pack_transposed_panel_portable};
   return family;
 }
 

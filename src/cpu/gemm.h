@@ -76,6 +76,8 @@ void pack_transposed_panel_portable(const float* src, int64_t src_w_stride, int6
 
 // A micro-kernel family with its register tile (mr x nr) and the cache blocks it was tuned for:
 // packed A blocks are mc x kc, packed B blocks kc x nc (mc a multiple of mr, nc of nr).
+// strided_a_kernel is the same product with a's rows two floats apart, a(k, r) =
+// a[k * a_k_stride + 2 r] (a stride-2 convolution's pixels read in place, cpu/conv_implicit.cpp).
 struct KernelFamily {
   const char* isa;
   int mr;
@@ -84,6 +86,7 @@ struct KernelFamily {
   int64_t kc;
   int64_t nc;
   MicroKernel kernel;
+  MicroKernel strided_a_kernel;
   TransposingPacker pack_transposed;
 };
 

@@ -46,7 +46,7 @@ inline void store_tile(const MicroTile& tile, const __m512 (&acc)[ROWS][VECTORS]
 }
 
 // acc(ROWS x 16*VECTORS) = sum over k of a(k, 0..ROWS) outer b(k, 0..16*VECTORS).
-template <int ROWS, int VECTORS>
+template <int ROWS, int VECTORS, int A_STEP>
 void tile_kernel(const MicroTile& tile) {
   __m512 acc[ROWS][VECTORS];
 #pragma GCC unroll 16
@@ -65,7 +65,7 @@ void tile_kernel(const MicroTile& tile) {
       for (int v = 0; v < VECTORS; ++v) b_row[v] = _mm512_loadu_ps(b + kLanes * v);
 #pragma GCC unroll 16
       for (int r = 0; r < ROWS; ++r) {
-        const __m512 a_value = _mm512_set1_ps(a[r]);
+        const __m512 a_value = _mm512_set1_ps(a[r * A_STEP]);
 #pragma GCC unroll 4
         for (int v = 0; v < VECTORS; ++v) acc[r][v] = _mm512_fmadd_ps(a_value, b_row[v], acc[r][v]);
       }
@@ -79,22 +79,31 @@ void tile_kernel(const MicroTile& tile) {
 using KernelRow = std::array<MicroKernel, kTileVectors>;
 using KernelTable = std::array<KernelRow, kTileRows>;
 
-template <int ROWS, int... VECTOR_INDEX>
+template <int A_STEP, int ROWS, int... VECTOR_INDEX>
 constexpr KernelRow kernels_for_rows(std::integer_sequence<int, VECTOR_INDEX...>) {
-  return {&tile_kernel<ROWS, VECTOR_INDEX + 1>...};
+  return {&tile_kernel<ROWS, VECTOR_INDEX + 1, A_STEP>...};
 }
 
-template <int... ROW_INDEX>
+template <int A_STEP, int... ROW_INDEX>
 constexpr KernelTable make_kernel_table(std::integer_sequence<int, ROW_INDEX...>) {
-  return {kernels_for_rows<ROW_INDEX + 1>(std::make_integer_sequence<int, kTileVectors>{})...};
+  return {
+      kernels_for_rows<A_STEP, ROW_INDEX + 1>(std::make_integer_sequence<int, kTileVectors>{})...};
 }
 
-// kTable[rows - 1][vectors - 1] is the kernel specialised for that edge tile.
-constexpr KernelTable kTable = make_kernel_table(std::make_integer_sequence<int, kTileRows>{});
+// kTable[rows - 1][vectors - 1] is the kernel specialised for that edge tile, kStridedTable the
+// same with A's rows two floats apart.
+constexpr KernelTable kTable = make_kernel_table<1>(std::make_integer_sequence<int, kTileRows>{});
+constexpr KernelTable kStridedTable =
+    make_kernel_table<2>(std::make_integer_sequence<int, kTileRows>{});
 
 void avx512_micro_kernel(const MicroTile& tile) {
   const int vectors = (tile.cols + kLanes - 1) / kLanes;
   kTable[tile.rows - 1][vectors - 1](tile);
+}
+
+void avx512_strided_a_micro_kernel(const MicroTile& tile) {
+  const int vectors = (tile.cols + kLanes - 1) / kLanes;
+  kStridedTable[tile.rows - 1][vectors - 1](tile);
 }
 
 // Lane indices for _mm512_permutex2var_ps that swap the off-diagonal d x d blocks of every
@@ -235,9 +244,15 @@ const KernelFamily& avx512_kernel_family() {
   constexpr int64_t kRowBlock = 192;
   constexpr int64_t kDepthBlock = 640;
   constexpr int64_t kColumnBlock = 1536;
-  static const KernelFamily family{
-      "avx512",    kTileRows,    kTileVectors * kLanes, kRowBlock,
-      kDepthBlock, kColumnBlock, &avx512_micro_kernel,  &avx512_pack_transposed};
+  static const KernelFamily family{"avx512",
+                                   kTileRows,
+                                   kTileVectors * kLanes,
+                                   kRowBlock,
+                                   kDepthBlock,
+                                   kColumnBlock,
+                                   &avx512_micro_kernel,
+                                   &avx512_strided_a_micro_kernel,
+                                   &avx512_pack_transposed};
   return family;
 }
 
