@@ -51,15 +51,6 @@ int64_t round_up(int64_t n, int64_t multiple) {
   return (n + multiple - 1) / multiple * multiple;
 }
 
-// The padded planes: (OH + 1) x (OW + 1) floats each.
-struct PaddedPlanes {
-  int64_t row_floats, plane_floats;
-};
-
-PaddedPlanes padded_planes(const ConvGeometry& g) {
-  return {g.out_w() + 1, (g.out_h() + 1) * (g.out_w() + 1)};
-}
-
 // The weights of `taps` (kernel tap indices) packed as B rows, (taps, depth, ldb):
 // by_tap[j, d, n] = w[co, ci, taps[j]] with (d, n) = (ci, co) for the forward (depth Cin) and
 // (co, ci) for the input gradient (`transposed`, depth Cout); zero for n past the width, then
@@ -86,9 +77,10 @@ std::vector<float> pack_by_tap(const ConvGeometry& g, const float* weight,
 
 // Tap products over one image's padded planes: for a < rows, b < cols, n < width,
 //   out[a * row_stride + b * pixel_stride + n] = sum over taps j < tap_count, k < depth of
-//     planes[a * row_floats + b + a_offsets[j] + k * plane_floats] . by_tap[b_offsets[j] + k ldb +
-//     n]
-// (zero without taps). A tile is up to mr pixels of one row by up to nr of the width.
+//     planes[a * row_floats + b * pixel_step + a_offsets[j] + k * plane_floats]
+//     * by_tap[b_offsets[j] + k * ldb + n]
+// (zero without taps). A tile is up to mr pixels of one row by up to nr of the width; a pixel
+// step of 2 runs the family's strided_a_kernel.
 struct TapProducts {
   const float* planes;
   int64_t row_floats, pixel_step, plane_floats, depth;
@@ -190,7 +182,7 @@ void implicit_conv2d_forward(const ConvGeometry& g, const float* x, const float*
       copy_padded_rows(source + c * g.height * g.width, g.width, g.height, g.width, p,
                        plane + p * row_floats + p, row_floats);
     }
-    std::fill_n(planes + cin * plane_floats + p, kReadSlack - p, 0.0f);
+    std::fill_n(planes + cin * plane_floats, kReadSlack, 0.0f);
     float* sums = thread_scratch<float, 1>(pixels * cout);  // (OH, OW, Cout)
     const TapProducts products{
         planes, g.stride * row_floats, g.stride,         plane_floats, cin, by_tap.data(), ldb,
@@ -210,18 +202,19 @@ void implicit_conv2d_forward(const ConvGeometry& g, const float* x, const float*
 void implicit_conv2d_backward_input(const ConvGeometry& g, const float* grad_y, const float* weight,
                                     float* grad_x) {
   const KernelFamily& family = detail::active_kernel_family();
-  const PaddedPlanes padded = padded_planes(g);
   const TapsByPhase taps = taps_by_phase(g);
   const int64_t tap_count = static_cast<int64_t>(taps.order.size());
   const int64_t cin = g.in_channels, cout = g.out_channels, s = g.stride;
   const int64_t oh = g.out_h(), ow = g.out_w(), pixels = oh * ow;
   const int64_t in_floats = cout * pixels, out_floats = cin * g.height * g.width;
+  // padded (Cout, OH + 1, OW + 1): grad_y with a zero row and column after its last
+  const int64_t row_floats = ow + 1, plane_floats = (oh + 1) * row_floats;
   const int64_t ldb = round_up(cin, kRowAlign);
   std::vector<int64_t> a_offsets(tap_count), b_offsets(tap_count);
   for (int64_t j = 0; j < tap_count; ++j) {
     const int64_t tap = taps.order[j];
     const PhaseTap th = phase_tap(g, tap / g.kernel_w), tw = phase_tap(g, tap % g.kernel_w);
-    a_offsets[j] = -th.shift * padded.row_floats - tw.shift;
+    a_offsets[j] = -th.shift * row_floats - tw.shift;
     b_offsets[j] = j * cout * ldb;
   }
   const std::vector<float> by_tap = pack_by_tap(g, weight, taps.order, true, ldb, family);
@@ -229,15 +222,13 @@ void implicit_conv2d_backward_input(const ConvGeometry& g, const float* grad_y, 
     // The next image's grad_y is asked for while this one is computed, and its grad_x for
     // writing, a phase's share at a time.
     if (next >= 0) prefetch_floats(grad_y + next * in_floats, in_floats);
-    // (Cout, OH + 1, OW + 1): grad_y with a zero row and column after its last
-    float* planes = thread_scratch<float, 0>(cout * padded.plane_floats + kReadSlack);
+    float* planes = thread_scratch<float, 0>(cout * plane_floats + kReadSlack);
     for (int64_t co = 0; co < cout; ++co) {
-      float* plane = planes + co * padded.plane_floats;
-      copy_padded_rows(grad_y + image * in_floats + co * pixels, ow, oh, ow, 1, plane,
-                       padded.row_floats);
-      std::fill(plane + oh * padded.row_floats, plane + padded.plane_floats, 0.0f);
+      float* plane = planes + co * plane_floats;
+      copy_padded_rows(grad_y + image * in_floats + co * pixels, ow, oh, ow, 1, plane, row_floats);
+      std::fill(plane + oh * row_floats, plane + plane_floats, 0.0f);
     }
-    std::fill_n(planes + cout * padded.plane_floats, kReadSlack, 0.0f);
+    std::fill_n(planes + cout * plane_floats, kReadSlack, 0.0f);
     float* sums = thread_scratch<float, 1>(out_floats);  // (H, W, Cin)
     const int64_t out_share = out_floats / (s * s);
     for (int64_t r = 0; r < s * s; ++r) {
@@ -246,9 +237,9 @@ void implicit_conv2d_backward_input(const ConvGeometry& g, const float* grad_y, 
       }
       const int64_t begin = taps.begin[r], rh = r / s, rw = r % s;
       const TapProducts products{planes,
-                                 padded.row_floats,
+                                 row_floats,
                                  1,
-                                 padded.plane_floats,
+                                 plane_floats,
                                  cout,
                                  by_tap.data(),
                                  ldb,
