@@ -1,8 +1,8 @@
-// The implicit-GEMM passes of the stride-2 downsample (cpu/conv_implicit.cpp) on every
-// micro-kernel family this CPU runs, against the f64 kernels (im2col and the phase-by-phase input
-// gradient): the forward with its bias and the input gradient, on the U-Net's downsamples, widths
-// that are not a multiple of a register or wider than a tile, output rows longer than a tile's
-// rows, and a 2x2 kernel without padding (one tap per phase).
+// The implicit-GEMM passes (cpu/conv_implicit.cpp) on every micro-kernel family this CPU runs,
+// against the f64 kernels (im2col and the phase-by-phase input gradient): the forward with its
+// bias and the input gradient, on the U-Net's downsamples and 7x7 convolutions, widths that are not
+// a multiple of a register or wider than a tile, output rows longer than a tile's rows, a 2x2
+// kernel without padding (one tap per phase) and a 5x5 one (two rows of padding).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -58,8 +58,9 @@ struct BestIsaOnExit {
 
 }  // namespace
 
-TEST_CASE("implicit conv passes of the downsample match the f64 kernels on every family") {
+TEST_CASE("implicit conv passes match the f64 kernels on every family") {
   const std::vector<Case> cases = {
+      // the stride-2 downsample, forward and input gradient
       {7, 64, 64, 14, 3, 2, 1},  // the 64 -> 64 downsample: two 32-wide tiles, rows of 7
       {5, 32, 32, 28, 3, 2, 1},  // the 32 -> 32 downsample: rows of 14, two tiles each
       {5, 32, 48, 28, 3, 2, 1},  // 48 output channels: one 48-wide tile
@@ -67,13 +68,20 @@ TEST_CASE("implicit conv passes of the downsample match the f64 kernels on every
       {3, 96, 40, 8, 3, 2, 1},   // 96 input channels: 2 x 48
       {2, 3, 5, 12, 3, 2, 1},    // a few channels
       {2, 16, 24, 30, 2, 2, 0},  // 2x2 without padding: every phase has one tap
+      // same-size stride 1, forward (the input gradient runs the forward, conv.cpp)
+      {6, 64, 64, 7, 3, 1, 1},   // the U-Net's 7x7 convolutions
+      {3, 128, 64, 7, 3, 1, 1},  //
+      {3, 32, 48, 14, 3, 1, 1},  // rows of 14: two tiles
+      {2, 20, 24, 9, 5, 1, 2},   // 5x5: two rows and columns of padding
   };
   const BestIsaOnExit restore;
   uint32_t seed = 40;
   for (const Case& c : cases) {
     const ConvGeometry g{c.batch,  c.in_channels, c.size,   c.size,   c.out_channels,
                          c.kernel, c.kernel,      c.stride, c.padding};
-    REQUIRE(lethe::cpu::implicit_conv_applies(g));
+    REQUIRE(lethe::cpu::implicit_forward_applies(g));
+    const bool input_gradient = lethe::cpu::implicit_input_gradient_applies(g);
+    CHECK(input_gradient == (c.stride == 2));
     const int64_t in_count = c.batch * c.in_channels * c.size * c.size;
     const int64_t out_count = c.batch * c.out_channels * g.out_h() * g.out_w();
     const std::vector<double> x = normal_values(in_count, seed++);
@@ -94,27 +102,47 @@ TEST_CASE("implicit conv passes of the downsample match the f64 kernels on every
     for (const char* isa : {"avx512", "avx2", "portable"}) {
       if (!lethe::cpu::set_gemm_isa_for_testing(isa)) continue;
       INFO("isa ", std::string(isa), " Cin ", c.in_channels, " Cout ", c.out_channels, " size ",
-           c.size, " stride ", c.stride);
+           c.size, " kernel ", c.kernel, " stride ", c.stride);
       std::vector<float> yf(out_count, NAN), grad_xf(in_count, NAN);
       lethe::cpu::implicit_conv2d_forward(g, xf.data(), wf.data(), bf.data(), yf.data());
       CHECK(relative_error(yf, y, y_magnitude) <= 1e-5);
-      lethe::cpu::implicit_conv2d_backward_input(g, gf.data(), wf.data(), grad_xf.data());
+      if (input_gradient) {
+        lethe::cpu::implicit_conv2d_backward_input(g, gf.data(), wf.data(), grad_xf.data());
+      } else {
+        lethe::cpu::conv2d_backward_input<float>(g, gf.data(), wf.data(), grad_xf.data());
+      }
       CHECK(relative_error(grad_xf, grad_x, grad_x_magnitude) <= 1e-5);
     }
   }
 }
 
-TEST_CASE("implicit conv passes apply to phase-shiftable stride 2 on even sizes") {
-  const auto applies = [](int64_t size, int64_t kernel, int64_t stride, int64_t padding) {
-    return lethe::cpu::implicit_conv_applies(
-        ConvGeometry{2, 8, size, size, 8, kernel, kernel, stride, padding});
+TEST_CASE("implicit conv passes: the downsample, and same-size stride 1 with 16 channels or more") {
+  const auto geometry = [](int64_t channels, int64_t size, int64_t kernel, int64_t stride,
+                           int64_t padding) {
+    return ConvGeometry{2, channels, size, size, channels, kernel, kernel, stride, padding};
   };
-  CHECK(applies(28, 3, 2, 1));
-  CHECK(applies(14, 3, 2, 1));
-  CHECK(applies(30, 2, 2, 0));
-  CHECK_FALSE(applies(30, 3, 3, 1));  // stride 3
-  CHECK_FALSE(applies(9, 3, 2, 1));   // odd size: the phases differ in size
-  CHECK_FALSE(applies(14, 3, 1, 1));  // stride 1
-  CHECK_FALSE(applies(14, 5, 2, 2));  // a tap two pixels back: not phase-shiftable
-  CHECK_FALSE(applies(14, 3, 2, 0));  // no padding: the output is not half the image
+  const auto forward = [&](int64_t channels, int64_t size, int64_t kernel, int64_t stride,
+                           int64_t padding) {
+    return lethe::cpu::implicit_forward_applies(geometry(channels, size, kernel, stride, padding));
+  };
+  const auto input_gradient = [&](int64_t channels, int64_t size, int64_t kernel, int64_t stride,
+                                  int64_t padding) {
+    return lethe::cpu::implicit_input_gradient_applies(
+        geometry(channels, size, kernel, stride, padding));
+  };
+  CHECK(input_gradient(8, 28, 3, 2, 1));
+  CHECK(input_gradient(8, 14, 3, 2, 1));
+  CHECK(input_gradient(8, 30, 2, 2, 0));
+  CHECK_FALSE(input_gradient(8, 30, 3, 3, 1));  // stride 3
+  CHECK_FALSE(input_gradient(8, 9, 3, 2, 1));   // odd size: the phases differ in size
+  CHECK_FALSE(input_gradient(8, 14, 5, 2, 2));  // a tap two pixels back: not phase-shiftable
+  CHECK_FALSE(input_gradient(8, 14, 3, 2, 0));  // no padding: the output is not half the image
+  CHECK_FALSE(input_gradient(16, 7, 3, 1, 1));  // stride 1: conv.cpp runs it as a forward
+  CHECK(forward(8, 14, 3, 2, 1));
+  CHECK_FALSE(forward(8, 9, 3, 2, 1));
+  CHECK(forward(16, 7, 3, 1, 1));
+  CHECK(forward(16, 28, 5, 1, 2));
+  CHECK_FALSE(forward(8, 7, 3, 1, 1));   // fewer than 16 channels
+  CHECK_FALSE(forward(16, 7, 3, 1, 0));  // not same-size
+  CHECK_FALSE(forward(16, 7, 1, 1, 0));  // 1x1
 }

@@ -150,7 +150,7 @@ void bench_conv(const BenchContext& context, const ConvShape& shape, int64_t bat
   char label[96];
   // Each pass timed on the path the backend picks; where that is the direct or the implicit
   // convolution, also on the im2col + GEMM path they replaced, in the same run.
-  const bool direct = cpu::direct_conv_applies(g) || cpu::implicit_conv_applies(g);
+  const bool direct = cpu::direct_conv_applies(g) || cpu::implicit_forward_applies(g);
   const auto time_pass = [&](const char* pass, double bytes, bool has_direct,
                              const std::function<void()>& body) {
     std::snprintf(label, sizeof label, "conv %s %s", name.c_str(), pass);

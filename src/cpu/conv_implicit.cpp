@@ -1,27 +1,30 @@
-// Implicit-GEMM passes of the stride-2 downsample (conv.h: phase-shiftable, stride 2, even
-// sizes), one image at a time.
+// Implicit-GEMM convolution passes, one image at a time: the forward of the stride-2 downsample
+// (conv.h: phase-shiftable, stride 2, even sizes) and of same-size stride-1 convolutions, and the
+// downsample's input gradient.
 //
 // Both passes copy one image's planes into zero-padded planes, so that every tap reads them at one
 // offset, and sum tap products (sum_tap_rows) whose A rows are pixels of one output row, read in
 // place and broadcast, and whose B rows are the packed weights:
 //   out(pixel (a, b), n) = sum over taps t, k < depth of planes[k, tap t's pixel of (a, b)]
 //                                                        . by_tap[t, k, n]
-// A tile is a run of pixels of one row, so no padding position is ever computed (a direct
-// convolution on the 7 x 7 grid of the 64 -> 64 downsample computes 31 % more). The sums come
-// out channels last and the family's packer transposes them into the NCHW result.
+// A tile is a run of pixels of one row, so no padding position is ever computed (the direct
+// grid of a 7x7 output computes 31 % more). The sums come out channels last and the family's
+// packer transposes them into the NCHW result.
 // - Forward: depth Cin, n = co, by_tap[t, ci, co] = w[co, ci, t]. The planes are the image after
-//   p zero rows and columns; tap (kh, kw) of output pixel (a, b) reads padded pixel
-//   (2 a + kh, 2 b + kw), so a tile's A rows are every other float (the family's
-//   strided_a_kernel). The sums are y (OH, OW, Cout).
-// - Input gradient: depth Cout, n = ci, by_tap[t, co, ci] = w[co, ci, t]. Phase (rh, rw) of grad_x
-//   holds the pixels (2 u + rh, 2 v + rw) as an OH x OW plane, and tap (kh, kw) (phase_tap:
-//   kh - p = 2 sh + rh, sh in {-1, 0}) adds grad_y at (a - sh, b - sw) to pixel (a, b) of its
-//   phase (taps_by_phase). The planes are grad_y with a zero row and column after its last; each
-//   phase's sums are written straight to their pixels of grad_x (H, W, Cin), 2 pixels apart.
+//   p zero rows and columns, and zero rows down to the last one a tap reads; tap (kh, kw) of
+//   output pixel (a, b) reads padded pixel (s a + kh, s b + kw), so at stride 2 a tile's A rows
+//   are every other float (the family's strided_a_kernel). The sums are y (OH, OW, Cout).
+// - Input gradient of the downsample: depth Cout, n = ci, by_tap[t, co, ci] = w[co, ci, t]. Phase
+//   (rh, rw) of grad_x holds the pixels (2 u + rh, 2 v + rw) as an OH x OW plane, and tap
+//   (kh, kw) (phase_tap: kh - p = 2 sh + rh, sh in {-1, 0}) adds grad_y at (a - sh, b - sw) to
+//   pixel (a, b) of its phase (taps_by_phase). The planes are grad_y with a zero row and column
+//   after its last; each phase's sums are written straight to their pixels of grad_x
+//   (H, W, Cin), 2 pixels apart.
 // Against the paths they replace (im2col + GEMM at 7x7, whose GEMM packs the moved copies of the
 // planes, 9 per channel; the direct grid at 14x14), bench ops medians of five alternating rounds:
 // the 64 -> 64 downsample's input gradient went from 60 to 74 % of peak and its forward from 55-62
-// to 69 %, the 32 -> 32 downsample's from 63 to 71 % and 62 to 69 %.
+// to 69 %, the 32 -> 32 downsample's from 63 to 71 % and 62 to 69 %; the 7x7 stride-1 forward
+// passes from 69-73 to 79 %, their input gradients from 72-74 to 80-84 %.
 #include "cpu/conv_implicit.h"
 
 #include <algorithm>
@@ -46,6 +49,9 @@ constexpr int64_t kRowAlign = 16;
 constexpr int64_t kReadSlack = 16;
 // Images a thread takes at a time: while one is computed, the next one's input is prefetched.
 constexpr int64_t kImagesPerBlock = 4;
+// Fewer channels make the tap products too shallow or too narrow (im2col + GEMM does better, and
+// those convolutions are cheap).
+constexpr int64_t kMinSameSizeChannels = 16;
 
 int64_t round_up(int64_t n, int64_t multiple) {
   return (n + multiple - 1) / multiple * multiple;
@@ -149,9 +155,15 @@ void for_each_image(int64_t batch, Body&& body) {
 
 }  // namespace
 
-bool implicit_conv_applies(const ConvGeometry& g) {
+bool implicit_input_gradient_applies(const ConvGeometry& g) {
   return g.stride == 2 && is_phase_shiftable(g) && g.height == 2 * g.out_h() &&
          g.width == 2 * g.out_w();
+}
+
+bool implicit_forward_applies(const ConvGeometry& g) {
+  if (g.stride != 1) return implicit_input_gradient_applies(g);
+  return is_same_size_stride1(g) && g.kernel_h == g.kernel_w && g.kernel_h > 1 &&
+         g.in_channels >= kMinSameSizeChannels && g.out_channels >= kMinSameSizeChannels;
 }
 
 void implicit_conv2d_forward(const ConvGeometry& g, const float* x, const float* weight,
@@ -159,8 +171,10 @@ void implicit_conv2d_forward(const ConvGeometry& g, const float* x, const float*
   const KernelFamily& family = detail::active_kernel_family();
   const int64_t cin = g.in_channels, cout = g.out_channels, p = g.padding;
   const int64_t pixels = g.out_h() * g.out_w(), image_floats = cin * g.height * g.width;
-  // padded (Cin, H + p, W + p): the image after p zero rows and p zero columns
-  const int64_t row_floats = g.width + p, plane_floats = (g.height + p) * row_floats;
+  // padded (Cin, rows, W + p): the image after p zero rows and p zero columns, then zero rows down
+  // to the last one a tap reads
+  const int64_t rows = std::max(g.height + p, (g.out_h() - 1) * g.stride + g.kernel_h);
+  const int64_t row_floats = g.width + p, plane_floats = rows * row_floats;
   const int64_t taps = g.kernel_h * g.kernel_w, ldb = round_up(cout, kRowAlign);
   std::vector<int64_t> order(taps), a_offsets(taps), b_offsets(taps);
   for (int64_t t = 0; t < taps; ++t) {
@@ -181,6 +195,7 @@ void implicit_conv2d_forward(const ConvGeometry& g, const float* x, const float*
       // next plane's first or the slack).
       copy_padded_rows(source + c * g.height * g.width, g.width, g.height, g.width, p,
                        plane + p * row_floats + p, row_floats);
+      std::fill(plane + (g.height + p) * row_floats, plane + plane_floats, 0.0f);
     }
     std::fill_n(planes + cin * plane_floats, kReadSlack, 0.0f);
     float* sums = thread_scratch<float, 1>(pixels * cout);  // (OH, OW, Cout)
