@@ -651,9 +651,11 @@ TEST_CASE("conv2d forward f32 matches a naive double reference on U-Net shapes")
       {2, 3, 8, 9, 5, 1, 2},     // odd size, 5x5 pad 2
       // the direct path (cpu/conv_direct.cpp): several image blocks, partial row panels, q = 2
       {9, 32, 32, 28, 3, 1, 1},
-      {11, 64, 64, 14, 3, 1, 1},
-      {2, 16, 17, 28, 5, 1, 2},
+      {2, 16, 17, 48, 5, 1, 2},
       // the implicit path (cpu/conv_implicit.cpp)
+      {11, 64, 64, 14, 3, 1, 1},
+      {3, 64, 64, 7, 3, 1, 1},
+      {2, 16, 17, 28, 5, 1, 2},
       {5, 32, 48, 28, 3, 2, 1},
       {4, 24, 20, 30, 3, 2, 1},
       {2, 16, 16, 60, 3, 3, 1},  // stride 3 (im2col): nine phases
@@ -771,11 +773,11 @@ TEST_CASE("conv2d input gradient in f32 matches the f64 kernels, direct and im2c
     bool direct;
   };
   const std::vector<Case> cases = {
-      {9, 32, 32, 28, 3, 1, true},  {5, 32, 48, 28, 3, 2, false}, {4, 24, 20, 30, 3, 2, false},
-      {11, 64, 64, 14, 3, 1, true}, {2, 16, 17, 28, 5, 1, true},  {3, 16, 8, 9, 3, 2, false},
-      {5, 3, 16, 7, 3, 1, false},   {6, 64, 64, 7, 3, 1, false},  {2, 16, 16, 60, 3, 3, false},
-      {7, 64, 64, 14, 3, 2, false}, {3, 16, 8, 11, 3, 2, false},  {4, 1, 32, 28, 3, 1, false},
-      {4, 32, 1, 28, 3, 1, false},  {3, 9, 2, 13, 3, 1, false},
+      {9, 32, 32, 28, 3, 1, true},   {5, 32, 48, 28, 3, 2, false}, {4, 24, 20, 30, 3, 2, false},
+      {11, 64, 64, 14, 3, 1, false}, {2, 16, 17, 48, 5, 1, true},  {3, 16, 8, 9, 3, 2, false},
+      {5, 3, 16, 7, 3, 1, false},    {6, 64, 64, 7, 3, 1, false},  {2, 16, 16, 60, 3, 3, false},
+      {7, 64, 64, 14, 3, 2, false},  {3, 16, 8, 11, 3, 2, false},  {4, 1, 32, 28, 3, 1, false},
+      {4, 32, 1, 28, 3, 1, false},   {3, 9, 2, 13, 3, 1, false},
   };
   uint64_t seed = 300;
   for (const Case& c : cases) {

@@ -2,7 +2,7 @@
 // (input gradient) in place from zero-padded copies of their planes, a tile's rows being the
 // pixels of one output row, so no im2col matrix is built and no padding position is computed.
 // They serve the stride-2 downsample (a phase-shiftable convolution, conv.h), both passes, and
-// the same-size stride-1 convolutions the direct grid would pad too much (7x7 outputs), whose
+// the same-size stride-1 convolutions the direct grid would pad too much (14x14, 7x7), whose
 // input gradient is itself such a convolution (conv.cpp). See conv_implicit.cpp.
 #pragma once
 #include "cpu/conv.h"
