@@ -669,16 +669,16 @@ TEST_CASE("conv2d forward f32 matches a naive double reference on U-Net shapes")
   };
   uint64_t seed = 100;
   for (const ConvShape& s : shapes) {
-    for (const bool direct : {true, false}) {  // the direct path where it applies, and im2col
-      lethe::cpu::set_direct_conv_enabled(direct);
+    for (const bool baseline : {false, true}) {  // the direct / implicit paths, then im2col
+      lethe::cpu::set_im2col_baseline(baseline);
       const double error = conv2d_error_vs_naive(s, seed);
       INFO("Cin ", s.in_channels, " Cout ", s.out_channels, " size ", s.size, " kernel ", s.kernel,
-           " stride ", s.stride, " direct path enabled ", direct);
+           " stride ", s.stride, " im2col baseline ", baseline);
       CHECK(error <= 1e-5);
     }
     ++seed;
   }
-  lethe::cpu::set_direct_conv_enabled(true);
+  lethe::cpu::set_im2col_baseline(false);
 }
 
 TEST_CASE("conv2d weight and bias gradients in f32 match the f64 kernels on U-Net shapes") {
@@ -799,8 +799,8 @@ TEST_CASE("conv2d input gradient in f32 matches the f64 kernels, direct and im2c
     };
     const std::vector<double> reference = backward_f64(grad_y, weight);
     const std::vector<double> magnitude = backward_f64(lethe::abs(grad_y), lethe::abs(weight));
-    for (const bool direct : {true, false}) {
-      lethe::cpu::set_direct_conv_enabled(direct);
+    for (const bool baseline : {false, true}) {
+      lethe::cpu::set_im2col_baseline(baseline);
       std::vector<float> grad_x(reference.size());
       lethe::cpu::conv2d_backward_input<float>(g, grad_y.data<float>(), weight.data<float>(),
                                                grad_x.data());
@@ -808,10 +808,10 @@ TEST_CASE("conv2d input gradient in f32 matches the f64 kernels, direct and im2c
       for (size_t i = 0; i < reference.size(); ++i) {
         max_error = std::max(max_error, std::abs(grad_x[i] - reference[i]) / magnitude[i]);
       }
-      INFO("direct path enabled: ", direct);
+      INFO("im2col baseline: ", baseline);
       CHECK(max_error <= 1e-5);
     }
-    lethe::cpu::set_direct_conv_enabled(true);
+    lethe::cpu::set_im2col_baseline(false);
   }
 }
 

@@ -150,21 +150,21 @@ void bench_conv(const BenchContext& context, const ConvShape& shape, int64_t bat
   char label[96];
   // Each pass timed on the path the backend picks; where that is the direct or the implicit
   // convolution, also on the im2col + GEMM path they replaced, in the same run.
-  const bool direct = cpu::direct_conv_applies(g) || cpu::implicit_forward_applies(g);
-  const auto time_pass = [&](const char* pass, double bytes, bool has_direct,
+  const bool replaced = cpu::direct_conv_applies(g) || cpu::implicit_forward_applies(g);
+  const auto time_pass = [&](const char* pass, double bytes, bool has_baseline,
                              const std::function<void()>& body) {
     std::snprintf(label, sizeof label, "conv %s %s", name.c_str(), pass);
     print_line(context, label, flops, bytes, best_seconds(10, body));
-    if (!has_direct) return;
-    cpu::set_direct_conv_enabled(false);
+    if (!has_baseline) return;
+    cpu::set_im2col_baseline(true);
     std::snprintf(label, sizeof label, "conv %s %s (im2col)", name.c_str(), pass);
     print_line(context, label, flops, bytes, best_seconds(10, body));
-    cpu::set_direct_conv_enabled(true);
+    cpu::set_im2col_baseline(false);
   };
-  time_pass("forward", forward_bytes, direct, [&] {
+  time_pass("forward", forward_bytes, replaced, [&] {
     cpu::conv2d_forward(g, x.data<float>(), w.data<float>(), bias.data<float>(), y.data<float>());
   });
-  time_pass("backward-input", input_bytes, direct, [&] {
+  time_pass("backward-input", input_bytes, replaced, [&] {
     cpu::conv2d_backward_input(g, grad_y.data<float>(), w.data<float>(), grad_x.data<float>());
   });
   time_pass("backward-weight", weight_bytes, false, [&] {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "commands.h"
-#include "cpu/conv_direct.h"
+#include "cpu/conv.h"
 #include "cpu/peak.h"
 #include "lethe/allocator.h"
 #include "lethe/autograd.h"
@@ -142,7 +142,7 @@ void print_layer_table(const std::vector<profile::OpRecord>& records, double ste
 void run_bench_unet(const BenchUnetOptions& options) {
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
   omp_set_num_threads(threads);
-  cpu::set_direct_conv_enabled(!options.im2col);
+  cpu::set_im2col_baseline(options.im2col);
   UnetStep step(options);
   const double resident_before = peak_resident_mib();
   // Two warm-up steps: the first fills the allocator's free lists, packing buffers and Adam's

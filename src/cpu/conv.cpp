@@ -21,6 +21,8 @@
 namespace lethe::cpu {
 namespace {
 
+bool im2col_baseline = false;  // set_im2col_baseline
+
 struct ColumnRange {
   int64_t first, last, shift;
 };
@@ -145,14 +147,18 @@ void gather_columns(const ConvGeometry& g, const T* x, int64_t first, int64_t co
 
 }  // namespace
 
+void set_im2col_baseline(bool on) {
+  im2col_baseline = on;
+}
+
 template <class T>
 void conv2d_forward(const ConvGeometry& g, const T* x, const T* weight, const T* bias, T* y) {
   if constexpr (std::is_same_v<T, float>) {
-    if (direct_conv_enabled() && direct_conv_applies(g)) {
+    if (!im2col_baseline && direct_conv_applies(g)) {
       direct_conv2d_forward(g, x, weight, bias, y);
       return;
     }
-    if (direct_conv_enabled() && implicit_forward_applies(g)) {
+    if (!im2col_baseline && implicit_forward_applies(g)) {
       implicit_conv2d_forward(g, x, weight, bias, y);
       return;
     }
@@ -277,11 +283,11 @@ void phase_backward_input(const ConvGeometry& g, const T* grad_y, const T* weigh
 template <class T>
 void conv2d_backward_input(const ConvGeometry& g, const T* grad_y, const T* weight, T* grad_x) {
   if constexpr (std::is_same_v<T, float>) {
-    if (direct_conv_enabled() && direct_conv_applies(g)) {
+    if (!im2col_baseline && direct_conv_applies(g)) {
       direct_conv2d_backward_input(g, grad_y, weight, grad_x);
       return;
     }
-    if (direct_conv_enabled() && implicit_input_gradient_applies(g)) {
+    if (!im2col_baseline && implicit_input_gradient_applies(g)) {
       implicit_conv2d_backward_input(g, grad_y, weight, grad_x);
       return;
     }

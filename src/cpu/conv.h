@@ -51,6 +51,12 @@ inline PhaseTap phase_tap(const ConvGeometry& g, int64_t k) {
   return {shift, t - g.stride * shift};
 }
 
+// Benchmark and test hook: true sends every fp32 forward and input-gradient convolution through
+// im2col + GEMM, the baseline the direct (cpu/conv_direct.h) and implicit (cpu/conv_implicit.h)
+// passes replaced; false (the default) lets them run where they apply. Not meant to be called
+// while convolutions run.
+void set_im2col_baseline(bool on);
+
 // x: (B, Cin, H, W), weight: (Cout, Cin, KH, KW), bias: (Cout) or null -> y: (B, Cout, OH, OW).
 template <class T>
 void conv2d_forward(const ConvGeometry& g, const T* x, const T* weight, const T* bias, T* y);

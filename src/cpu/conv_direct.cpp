@@ -191,16 +191,7 @@ void run_blocks(const ConvGeometry& g, bool transposed, const float* weight, con
   }
 }
 
-bool direct_path_enabled = true;
-
 }  // namespace
-
-void set_direct_conv_enabled(bool enabled) {
-  direct_path_enabled = enabled;
-}
-bool direct_conv_enabled() {
-  return direct_path_enabled;
-}
 
 bool direct_conv_applies(const ConvGeometry& g) {
   if (g.in_channels < kMinChannels || g.out_channels < kMinChannels) return false;

@@ -20,11 +20,4 @@ void direct_conv2d_forward(const ConvGeometry& g, const float* x, const float* w
 void direct_conv2d_backward_input(const ConvGeometry& g, const float* grad_y, const float* weight,
                                   float* grad_x);
 
-// Benchmark and test hook: false sends every fp32 forward and input-gradient convolution through
-// im2col + GEMM (the path before the direct and implicit ones), true (the default) lets
-// conv2d_forward / conv2d_backward_input use the direct path (and cpu/conv_implicit.h's) where it
-// applies. Not meant to be called while convolutions run.
-void set_direct_conv_enabled(bool enabled);
-bool direct_conv_enabled();
-
 }  // namespace lethe::cpu
