@@ -1,5 +1,7 @@
-// 2-D convolution (fp32, NCHW, zero padding, square stride) as implicit GEMM: the im2col matrix is
-// never stored; its tiles are gathered straight into shared memory (kernels/gemm_tile.cuh).
+// 2-D convolution (fp32 tensors, NCHW, zero padding, square stride) as implicit GEMM: the im2col
+// matrix is never stored; its tiles are gathered straight into shared memory
+// (kernels/gemm_tile.cuh) and multiplied in fp32 or, with kTf32, on the tensor cores in TF32
+// (kernels/tensor_core_tile.cuh).
 //   forward:          y(co, n)      = sum_k  W(co, k)        col(k, n)     n = (b, oh, ow)
 //   backward-data:    gx(ci, n')    = sum_k' W^T(ci, k')     gy(k', n')    n' = (b, h, w),
 //                                                                          k' = (co, kh, kw)
@@ -11,6 +13,7 @@
 #include "kernels/block_reduce.cuh"
 #include "kernels/gemm_tile.cuh"
 #include "kernels/simt.cuh"
+#include "kernels/tensor_core_tile.cuh"
 
 namespace lethe::kernels {
 inline namespace LETHE_SIMT_TARGET {
@@ -190,30 +193,24 @@ struct Im2colRowsSource : TileShare<Config::kCols, Config::kDepth, Config::kThre
   }
 };
 
-// Stores this thread's register block of a (channels x (B * pixels)) result tile into an NCHW
-// tensor, adding bias[channel] when bias is not null.
-template <class Config>
-__device__ __forceinline__ void store_nchw(const RegisterBlock<Config>& acc, int m0, int n0,
-                                           int channels, int batch, int pixels,
+// Stores this thread's share of a (channels x (B * pixels)) result tile into an NCHW tensor,
+// adding bias[channel] when bias is not null.
+template <class Config, class Accumulators>
+__device__ __forceinline__ void store_nchw(const Accumulators& acc, DoubleTiles<Config>& tiles,
+                                           int m0, int n0, int channels, int batch, int pixels,
                                            const float* __restrict__ bias,
                                            float* __restrict__ out) {
-  LETHE_UNROLL
-  for (int i = 0; i < Config::kThreadRows; ++i) {
-    const int channel = m0 + tile_row_of<Config>(threadIdx.x, i);
-    if (channel >= channels) continue;
+  for_each_result(acc, tiles, [&](int tile_row, int tile_col, float value) {
+    const int channel = m0 + tile_row, n = n0 + tile_col;
+    if (channel >= channels || n >= batch * pixels) return;
     const float shift = bias != nullptr ? bias[channel] : 0.0f;
-    LETHE_UNROLL
-    for (int j = 0; j < Config::kThreadCols; ++j) {
-      const int n = n0 + tile_col_of<Config>(threadIdx.x, j);
-      if (n >= batch * pixels) continue;
-      out[((n / pixels) * channels + channel) * pixels + n % pixels] = acc.value[i][j] + shift;
-    }
-  }
+    out[((n / pixels) * channels + channel) * pixels + n % pixels] = value + shift;
+  });
 }
 
 // x: (B, Cin, H, W), weight: (Cout, Cin, KH, KW), bias: (Cout) or null -> y: (B, Cout, OH, OW).
 // grid: (ceil(B * OH * OW / Config::kCols), ceil(Cout / Config::kRows)), block: Config::kThreads.
-template <class Config>
+template <class Config, bool kTf32>
 __global__ void __launch_bounds__(Config::kThreads)
     conv2d_forward_kernel(ConvShape s, const float* __restrict__ x,
                           const float* __restrict__ weight, const float* __restrict__ bias,
@@ -223,14 +220,14 @@ __global__ void __launch_bounds__(Config::kThreads)
   const DepthContiguousSource<Config::kRows, Config::kDepth, Config::kThreads> weights{
       {}, weight, s.patch(), s.out_channels, s.patch(), m0, weight_vectorised};
   const Im2colSource<Config> columns(s, x, n0);
-  RegisterBlock<Config> acc = {};
+  Accumulators<Config, kTf32> acc{};
   accumulate_tiles(weights, columns, 0, s.patch(), tiles, acc);
-  store_nchw(acc, m0, n0, s.out_channels, s.batch, s.out_pixels(), bias, y);
+  store_nchw(acc, tiles, m0, n0, s.out_channels, s.batch, s.out_pixels(), bias, y);
 }
 
 // grad_y: (B, Cout, OH, OW), weight: (Cout, Cin, KH, KW) -> grad_x: (B, Cin, H, W), overwritten.
 // grid: (ceil(B * H * W / Config::kCols), ceil(Cin / Config::kRows)), block: Config::kThreads.
-template <class Config>
+template <class Config, bool kTf32>
 __global__ void __launch_bounds__(Config::kThreads)
     conv2d_backward_data_kernel(ConvShape s, const float* __restrict__ grad_y,
                                 const float* __restrict__ weight, float* __restrict__ grad_x) {
@@ -238,16 +235,16 @@ __global__ void __launch_bounds__(Config::kThreads)
   const int m0 = blockIdx.y * Config::kRows, n0 = blockIdx.x * Config::kCols;
   const TransposedWeightSource<Config> weights{{}, s, weight, m0};
   const OutputGradientGatherSource<Config> gradients(s, grad_y, n0);
-  RegisterBlock<Config> acc = {};
+  Accumulators<Config, kTf32> acc{};
   accumulate_tiles(weights, gradients, 0, s.out_channels * s.taps(), tiles, acc);
-  store_nchw(acc, m0, n0, s.in_channels, s.batch, s.in_pixels(), nullptr, grad_x);
+  store_nchw(acc, tiles, m0, n0, s.in_channels, s.batch, s.in_pixels(), nullptr, grad_x);
 }
 
 // grad_y: (B, Cout, OH, OW), x: (B, Cin, H, W) -> partial weight gradients over one chunk of the
 // depth n = (b, oh, ow): partials[z] (Cout, Cin * KH * KW) sums n in [z * chunk, (z + 1) * chunk).
 // grid: (ceil(Cin * KH * KW / Config::kCols), ceil(Cout / Config::kRows), splits),
 // block: Config::kThreads; chunk is a multiple of Config::kDepth.
-template <class Config>
+template <class Config, bool kTf32>
 __global__ void __launch_bounds__(Config::kThreads)
     conv2d_backward_weight_kernel(ConvShape s, const float* __restrict__ grad_y,
                                   const float* __restrict__ x, int chunk,
@@ -258,18 +255,13 @@ __global__ void __launch_bounds__(Config::kThreads)
   const int k_end = k_begin + chunk < depth ? k_begin + chunk : depth;
   const OutputGradientRowsSource<Config> gradients{{}, s, grad_y, m0};
   const Im2colRowsSource<Config> columns(s, x, n0);
-  RegisterBlock<Config> acc = {};
+  Accumulators<Config, kTf32> acc{};
   accumulate_tiles(gradients, columns, k_begin, k_end, tiles, acc);
   float* out = partials + static_cast<long long>(blockIdx.z) * s.out_channels * s.patch();
-  LETHE_UNROLL
-  for (int i = 0; i < Config::kThreadRows; ++i) {
-    const int co = m0 + tile_row_of<Config>(threadIdx.x, i);
-    LETHE_UNROLL
-    for (int j = 0; j < Config::kThreadCols; ++j) {
-      const int k = n0 + tile_col_of<Config>(threadIdx.x, j);
-      if (co < s.out_channels && k < s.patch()) out[co * s.patch() + k] = acc.value[i][j];
-    }
-  }
+  for_each_result(acc, tiles, [&](int tile_row, int tile_col, float value) {
+    const int co = m0 + tile_row, k = n0 + tile_col;
+    if (co < s.out_channels && k < s.patch()) out[co * s.patch() + k] = value;
+  });
 }
 
 // grad_y: (B, Cout, OH * OW) -> partials[z * Cout + co] = sum of grad_y[b, co, :] over the

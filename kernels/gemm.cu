@@ -1,10 +1,12 @@
-// Tiled SGEMM (fp32): C = alpha * op(A) op(B) + beta * C, row-major, any transpose combination,
-// any leading dimensions. See kernels/gemm_tile.cuh for the tiling.
+// Tiled SGEMM: C = alpha * op(A) op(B) + beta * C, row-major, any transpose combination, any
+// leading dimensions, fp32 in and out; the products in fp32 or TF32. See kernels/gemm_tile.cuh for
+// the tiling.
 #pragma once
 #include <type_traits>
 
 #include "kernels/gemm_tile.cuh"
 #include "kernels/simt.cuh"
+#include "kernels/tensor_core_tile.cuh"
 
 namespace lethe::kernels {
 inline namespace LETHE_SIMT_TARGET {
@@ -21,26 +23,6 @@ struct GemmProblem {
   bool a_vectorised, b_vectorised;  // base 16-byte aligned and leading dimension a multiple of 4
 };
 
-// Writes alpha * acc + beta * C for this thread's register block of the block's tile at (m0, n0);
-// beta == 0 never reads C.
-template <class Config>
-__device__ __forceinline__ void store_register_block(const GemmProblem& p, int m0, int n0,
-                                                     const RegisterBlock<Config>& acc) {
-  LETHE_UNROLL
-  for (int i = 0; i < Config::kThreadRows; ++i) {
-    const int row = m0 + tile_row_of<Config>(threadIdx.x, i);
-    if (row >= p.m) continue;
-    float* line = p.c + row * p.ldc;
-    LETHE_UNROLL
-    for (int j = 0; j < Config::kThreadCols; ++j) {
-      const int col = n0 + tile_col_of<Config>(threadIdx.x, j);
-      if (col >= p.n) continue;
-      const float scaled = p.alpha * acc.value[i][j];
-      line[col] = p.beta == 0.0f ? scaled : fmaf(p.beta, line[col], scaled);
-    }
-  }
-}
-
 // op(A) as a tile source: rows of A are depth-contiguous unless A is transposed.
 template <class Config, bool kTransA>
 using GemmSourceA =
@@ -54,16 +36,23 @@ using GemmSourceB =
                        DepthContiguousSource<Config::kCols, Config::kDepth, Config::kThreads>,
                        RowsContiguousSource<Config::kCols, Config::kDepth, Config::kThreads>>;
 
-// grid: (ceil(N / Config::kCols), ceil(M / Config::kRows)), block: Config::kThreads.
-template <class Config, bool kTransA, bool kTransB>
+// grid: (ceil(N / Config::kCols), ceil(M / Config::kRows)), block: Config::kThreads. kTf32
+// multiplies on the tensor cores (kernels/tensor_core_tile.cuh). beta == 0 never reads C.
+template <class Config, bool kTf32, bool kTransA, bool kTransB>
 __global__ void __launch_bounds__(Config::kThreads) sgemm_kernel(GemmProblem p) {
   __shared__ DoubleTiles<Config> tiles;
   const int m0 = blockIdx.y * Config::kRows, n0 = blockIdx.x * Config::kCols;
   const GemmSourceA<Config, kTransA> a{{}, p.a, p.lda, p.m, p.k, m0, p.a_vectorised};
   const GemmSourceB<Config, kTransB> b{{}, p.b, p.ldb, p.n, p.k, n0, p.b_vectorised};
-  RegisterBlock<Config> acc = {};
+  Accumulators<Config, kTf32> acc{};
   accumulate_tiles(a, b, 0, p.k, tiles, acc);
-  store_register_block(p, m0, n0, acc);
+  for_each_result(acc, tiles, [&](int tile_row, int tile_col, float value) {
+    const int row = m0 + tile_row, col = n0 + tile_col;
+    if (row >= p.m || col >= p.n) return;
+    float& out = p.c[row * p.ldc + col];
+    const float scaled = p.alpha * value;
+    out = p.beta == 0.0f ? scaled : fmaf(p.beta, out, scaled);
+  });
 }
 
 }  // namespace LETHE_SIMT_TARGET

@@ -14,6 +14,10 @@
 // Operands reach the tiles through "sources": objects with fetch(k0, Fragment&), which reads this
 // thread's share of the step at depth k0 into registers (zero outside the matrix), and
 // store(const Fragment&, tile), which writes it to shared memory.
+//
+// The staged tiles are multiplied either in fp32 on the FMA units (RegisterBlock, here) or in TF32
+// on the tensor cores (TensorCoreBlock, kernels/tensor_core_tile.cuh); kernels read their results
+// through for_each_result, which hands each (tile row, tile column, value) to an epilogue.
 #pragma once
 #include "kernels/simt.cuh"
 
@@ -39,8 +43,9 @@ using SmallTiles = TileConfig<64, 64, 16, 4, 4>;
 using Channels32Tiles = TileConfig<32, 256, 8, 4, 8>;
 using Channels64Tiles = TileConfig<64, 128, 8, 4, 8>;
 
+// 32-byte aligned: the tensor cores' fragment loads need it.
 template <class Config>
-struct alignas(16) DoubleTiles {
+struct alignas(32) DoubleTiles {
   float a[2][Config::kDepth][Config::kRows];  // a[stage][k][m] = op(A)(m0 + m, k0 + k)
   float b[2][Config::kDepth][Config::kCols];  // b[stage][k][n] = op(B)(k0 + k, n0 + n)
 };
@@ -199,12 +204,27 @@ __device__ __forceinline__ void multiply_tiles(const float (*a)[Config::kRows],
   }
 }
 
-// acc = sum over k in [k_begin, k_end) of op(A)(m, k) op(B)(k, n) for this thread's register
-// block, double-buffered as described at the top. k_begin is a multiple of kDepth.
-template <class Config, class SourceA, class SourceB>
+// visit(tile row, tile column, value) for each entry of this thread's register block.
+template <class Config, class Visit>
+__device__ __forceinline__ void for_each_result(const RegisterBlock<Config>& acc,
+                                                DoubleTiles<Config>&, Visit visit) {
+  LETHE_UNROLL
+  for (int i = 0; i < Config::kThreadRows; ++i) {
+    LETHE_UNROLL
+    for (int j = 0; j < Config::kThreadCols; ++j) {
+      visit(tile_row_of<Config>(threadIdx.x, i), tile_col_of<Config>(threadIdx.x, j),
+            acc.value[i][j]);
+    }
+  }
+}
+
+// acc = sum over k in [k_begin, k_end) of op(A)(m, k) op(B)(k, n) for this thread's share of the
+// tile (a RegisterBlock or a TensorCoreBlock), double-buffered as described at the top. k_begin
+// is a multiple of kDepth. Ends with a barrier, so the tiles are free for the epilogue.
+template <class Config, class SourceA, class SourceB, class Accumulators>
 __device__ __forceinline__ void accumulate_tiles(const SourceA& a, const SourceB& b, int k_begin,
                                                  int k_end, DoubleTiles<Config>& tiles,
-                                                 RegisterBlock<Config>& acc) {
+                                                 Accumulators& acc) {
   typename SourceA::Fragment a_next;
   typename SourceB::Fragment b_next;
   a.fetch(k_begin, a_next);

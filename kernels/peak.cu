@@ -1,7 +1,9 @@
 // Micro-kernels that measure the device's own peaks for `lethe bench kernels`: fp32 FMA
-// throughput and copy bandwidth. Native only (nothing here is worth emulating).
+// throughput, TF32 tensor-core throughput and copy bandwidth. Native only (nothing here is worth
+// emulating).
 #pragma once
 #include "kernels/simt.cuh"
+#include "kernels/tensor_core_tile.cuh"
 
 namespace lethe::kernels {
 inline namespace LETHE_SIMT_TARGET {
@@ -22,6 +24,38 @@ __global__ void __launch_bounds__(256) fma_peak_kernel(float* out, int iteration
   float total = 0.0f;
   LETHE_UNROLL
   for (int c = 0; c < kFmaChains; ++c) total += chains[c];
+  if (total == -1.0f) out[0] = total;
+}
+
+constexpr int kMmaChains = 8;  // independent accumulators per warp
+constexpr int kMmaFlops = 2 * kTensorCoreSide * kTensorCoreSide * kTensorCoreDepth;
+
+// Each warp runs kMmaChains chains of `iterations` TF32 m16n16k8 products: kMmaFlops * kMmaChains
+// * iterations FLOPs per warp. out: written only in a case that never happens. grid: any, block:
+// 256.
+__global__ void __launch_bounds__(256) tf32_peak_kernel(float* out, int iterations) {
+  namespace wmma = nvcuda::wmma;
+  wmma::fragment<wmma::matrix_a, kTensorCoreSide, kTensorCoreSide, kTensorCoreDepth,
+                 wmma::precision::tf32, wmma::row_major>
+      a;
+  wmma::fragment<wmma::matrix_b, kTensorCoreSide, kTensorCoreSide, kTensorCoreDepth,
+                 wmma::precision::tf32, wmma::row_major>
+      b;
+  wmma::fill_fragment(a, wmma::__float_to_tf32(1e-3f));
+  wmma::fill_fragment(b, wmma::__float_to_tf32(threadIdx.x * 1e-6f));
+  TensorCoreAccumulator chains[kMmaChains];
+  LETHE_UNROLL
+  for (int c = 0; c < kMmaChains; ++c) wmma::fill_fragment(chains[c], static_cast<float>(c));
+  for (int i = 0; i < iterations; ++i) {
+    LETHE_UNROLL
+    for (int c = 0; c < kMmaChains; ++c) wmma::mma_sync(chains[c], a, b, chains[c]);
+  }
+  float total = 0.0f;
+  LETHE_UNROLL
+  for (int c = 0; c < kMmaChains; ++c) {
+    LETHE_UNROLL
+    for (int e = 0; e < chains[c].num_elements; ++e) total += chains[c].x[e];
+  }
   if (total == -1.0f) out[0] = total;
 }
 

@@ -2,7 +2,8 @@
 // either from nvcc or from the host-side SIMT emulator, and one launch function whose call site is
 // the same for both. Device code lives in namespace lethe::kernels inside the inline namespace
 // LETHE_SIMT_TARGET, so the emulated and native copies of a kernel never share a symbol. Loops to
-// unroll are marked LETHE_UNROLL (nvcc's #pragma unroll; nothing on the host).
+// unroll are marked LETHE_UNROLL (nvcc's #pragma unroll; nothing on the host). The tensor-core API
+// nvcuda::wmma comes from <mma.h> or from kernels/simt_wmma_emulator.h.
 #pragma once
 #include <cstddef>
 
@@ -11,11 +12,13 @@
 
 #ifdef __CUDACC__
 #include <cuda_runtime.h>
+#include <mma.h>
 #define LETHE_SIMT_TARGET native
 #define LETHE_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
 #define LETHE_UNROLL _Pragma("unroll")
 #else
 #include "kernels/simt_emulator.h"
+#include "kernels/simt_wmma_emulator.h"
 #define LETHE_SIMT_TARGET emulated
 #endif
 

@@ -140,5 +140,35 @@ TEST_CASE("cuda native: --kernels hand, vendor and auto all give the CPU's answe
   lethe::cuda::set_kernel_source(previous);
 }
 
+// cuBLAS and cuDNN round TF32 operands their own way (not necessarily to nearest), so they are
+// held to the TF32 bound against the fp32 answer (test_cuda_tf32.cpp explains it) and must differ
+// from it, which shows the tensor cores ran.
+TEST_CASE("cuda native: --precision tf32 runs cuBLAS and cuDNN on the tensor cores") {
+  CHECK(lethe::cuda::parse_float32_math("tf32") == lethe::cuda::Float32Math::tf32);
+  CHECK_THROWS_AS(lethe::cuda::parse_float32_math("fp16"), lethe::Error);
+  LETHE_REQUIRE_GPU();
+  constexpr double kTf32Tolerance = 2e-6, kRoundingVisible = 1e-10;
+  std::mt19937 rng(44);
+  const ConvGeometry g{2, 32, 14, 14, 64, 3, 3, 1, 1};
+  const auto x = random_values(g.batch * g.in_channels * g.height * g.width, rng);
+  const auto weight = random_values(g.out_channels * g.patch(), rng);
+  const auto a = random_values(200 * 300, rng), b = random_values(300 * 100, rng);
+  std::vector<float> y(g.batch * g.out_channels * g.out_h() * g.out_w()), c(200 * 100);
+  lethe::cpu::conv2d_forward<float>(g, x.data(), weight.data(), nullptr, y.data());
+  lethe::cpu::sgemm(false, false, 200, 100, 300, 1.0f, a.data(), 300, b.data(), 100, 0.0f, c.data(),
+                    100);
+  Buffer x_t(x), weight_t(weight), y_t(y.size()), a_t(a), b_t(b), c_t(c.size());
+  lethe::cuda::cudnn_conv2d_forward(g, x_t.data(), weight_t.data(), nullptr, y_t.data(),
+                                    lethe::cuda::Float32Math::tf32);
+  lethe::cuda::cublas_sgemm(false, false, 200, 100, 300, 1.0f, a_t.data(), 300, b_t.data(), 100,
+                            0.0f, c_t.data(), 100, lethe::cuda::Float32Math::tf32);
+  const double conv_error = normalised_mse(y_t.download(), y);
+  const double gemm_error = normalised_mse(c_t.download(), c);
+  MESSAGE("cuDNN tf32 normalised MSE ", conv_error, ", cuBLAS tf32 ", gemm_error);
+  CHECK(conv_error <= kTf32Tolerance);
+  CHECK(gemm_error <= kTf32Tolerance);
+  CHECK(gemm_error > kRoundingVisible);
+}
+
 }  // namespace
 #endif

@@ -1,8 +1,9 @@
 // lethe bench kernels: the CUDA kernels on the GPU. Per kernel: GPU time (CUDA events, L2 flushed
 // before every run, best of --repeats), TFLOP/s or GB/s, the share of this device's measured peak
 // (an FMA micro-kernel, a 1 GiB copy), and for the GEMM and the convolutions the ratio of the
-// hand-written kernel's time to cuBLAS / cuDNN's on the U-Net's shapes. Without a GPU it says so
-// and exits non-zero.
+// hand-written kernel's time to cuBLAS / cuDNN's on the U-Net's shapes, both in the math that
+// --precision names (fp32 against the FMA peak, tf32 against the tensor-core peak). Without a GPU
+// it says so and exits non-zero.
 #include <CLI/CLI.hpp>
 
 #include <memory>
@@ -38,6 +39,7 @@ struct BenchKernelsOptions {
   int repeats = 10;
   int64_t batch = 128;
   std::string kernels = "auto";
+  std::string precision = "fp32";
 };
 
 #ifdef LETHE_WITH_CUDA
@@ -68,6 +70,12 @@ class DeviceFloats {
 struct Bench {
   cuda::DevicePeaks peaks;
   int repeats;
+  cuda::Float32Math math;
+  // The GEMM and convolution lines' peak: fp32 FMA, or TF32 tensor cores.
+  double compute_peak_tflops() const {
+    return math == cuda::Float32Math::tf32 ? peaks.tf32_tflops : peaks.fma_tflops;
+  }
+  std::string math_suffix() const { return math == cuda::Float32Math::tf32 ? " tf32" : ""; }
   double milliseconds(const std::function<void()>& body) const {
     return cuda::best_gpu_milliseconds(repeats, true, body);
   }
@@ -80,19 +88,20 @@ void print_compute(const Bench& bench, const std::string& what, double flops, do
   std::printf(
       "%-34s hand %8.3f ms %6.2f TFLOP/s %5.1f%% | %-6s %8.3f ms %6.2f TFLOP/s %5.1f%% | "
       "hand/%s %5.2fx\n",
-      what.c_str(), hand_ms, tflops(hand_ms), 100 * tflops(hand_ms) / bench.peaks.fma_tflops,
-      vendor, vendor_ms, tflops(vendor_ms), 100 * tflops(vendor_ms) / bench.peaks.fma_tflops,
-      vendor, hand_ms / vendor_ms);
+      (what + bench.math_suffix()).c_str(), hand_ms, tflops(hand_ms),
+      100 * tflops(hand_ms) / bench.compute_peak_tflops(), vendor, vendor_ms, tflops(vendor_ms),
+      100 * tflops(vendor_ms) / bench.compute_peak_tflops(), vendor, hand_ms / vendor_ms);
 }
 
 void bench_gemm(const Bench& bench, int64_t n) {
   DeviceFloats a(n * n, 1), b(n * n, 2), c(n * n, 3);
   const double hand = bench.milliseconds([&] {
     cuda::sgemm<Target::native>(false, false, n, n, n, 1.0f, a.get(), n, b.get(), n, 0.0f, c.get(),
-                                n);
+                                n, cuda::GemmTiling::automatic, bench.math);
   });
   const double vendor = bench.milliseconds([&] {
-    cuda::cublas_sgemm(false, false, n, n, n, 1.0f, a.get(), n, b.get(), n, 0.0f, c.get(), n);
+    cuda::cublas_sgemm(false, false, n, n, n, 1.0f, a.get(), n, b.get(), n, 0.0f, c.get(), n,
+                       bench.math);
   });
   print_compute(bench, "sgemm NN " + std::to_string(n) + "^3", 2.0 * n * n * n, hand, vendor,
                 "cuBLAS");
@@ -115,25 +124,28 @@ void bench_conv(const Bench& bench, const ConvCase& shape, int64_t batch) {
   const double flops = 2.0 * batch * g.out_channels * g.patch() * g.out_h() * g.out_w();
   const std::string name = std::string("conv ") + shape.name;
   print_compute(bench, name + " fwd", flops, bench.milliseconds([&] {
-    cuda::conv2d_forward<Target::native>(g, x.get(), weight.get(), bias.get(), y.get());
+    cuda::conv2d_forward<Target::native>(g, x.get(), weight.get(), bias.get(), y.get(), bench.math);
   }),
                 bench.milliseconds([&] {
-                  cuda::cudnn_conv2d_forward(g, x.get(), weight.get(), bias.get(), y.get());
+                  cuda::cudnn_conv2d_forward(g, x.get(), weight.get(), bias.get(), y.get(),
+                                             bench.math);
                 }),
                 "cuDNN");
   print_compute(bench, name + " bwd-data", flops, bench.milliseconds([&] {
-    cuda::conv2d_backward_input<Target::native>(g, y.get(), weight.get(), grad_x.get());
+    cuda::conv2d_backward_input<Target::native>(g, y.get(), weight.get(), grad_x.get(), bench.math);
   }),
                 bench.milliseconds([&] {
-                  cuda::cudnn_conv2d_backward_input(g, y.get(), weight.get(), grad_x.get());
+                  cuda::cudnn_conv2d_backward_input(g, y.get(), weight.get(), grad_x.get(),
+                                                    bench.math);
                 }),
                 "cuDNN");
   print_compute(bench, name + " bwd-weight", flops, bench.milliseconds([&] {
-    cuda::conv2d_backward_weight<Target::native>(g, y.get(), x.get(), grad_w.get(), grad_b.get());
+    cuda::conv2d_backward_weight<Target::native>(g, y.get(), x.get(), grad_w.get(), grad_b.get(),
+                                                 bench.math);
   }),
                 bench.milliseconds([&] {
                   cuda::cudnn_conv2d_backward_weight(g, y.get(), x.get(), grad_w.get(),
-                                                     grad_b.get());
+                                                     grad_b.get(), bench.math);
                 }),
                 "cuDNN");
 }
@@ -190,7 +202,9 @@ const ConvCase kUnetConvs[] = {
 // what it measured and picked per shape.
 void bench_selected(const Bench& bench, const BenchKernelsOptions& options) {
   cuda::set_kernel_source(cuda::parse_kernel_source(options.kernels));
-  std::printf("selected implementations (--kernels %s):\n", options.kernels.c_str());
+  cuda::set_float32_math(bench.math);
+  std::printf("selected implementations (--kernels %s --precision %s):\n", options.kernels.c_str(),
+              options.precision.c_str());
   for (int64_t n : {512, 1024, 4096}) {
     DeviceFloats a(n * n, 1), b(n * n, 2), c(n * n, 3);
     const double ms = bench.milliseconds([&] {
@@ -222,15 +236,16 @@ void bench_selected(const Bench& bench, const BenchKernelsOptions& options) {
 
 void run_bench_kernels(const BenchKernelsOptions& options) {
   cuda::parse_kernel_source(options.kernels);
+  const cuda::Float32Math math = cuda::parse_float32_math(options.precision);
   LETHE_CHECK(cuda::device_count() > 0,
               "lethe bench kernels: no CUDA device is visible (driver missing or no GPU); the "
               "kernels can only be timed on a GPU");
-  const Bench bench{cuda::measure_device_peaks(), options.repeats};
+  const Bench bench{cuda::measure_device_peaks(), options.repeats, math};
   std::printf(
-      "device: %s, %d SMs; measured fp32 FMA peak %.1f TFLOP/s, copy %.0f GB/s "
-      "(theoretical %.0f GB/s); times: best of %d, L2 flushed\n",
+      "device: %s, %d SMs; measured fp32 FMA peak %.1f TFLOP/s, TF32 tensor-core peak %.1f "
+      "TFLOP/s, copy %.0f GB/s (theoretical %.0f GB/s); times: best of %d, L2 flushed\n",
       bench.peaks.name.c_str(), bench.peaks.multiprocessors, bench.peaks.fma_tflops,
-      bench.peaks.copy_gbs, bench.peaks.theoretical_gbs, bench.repeats);
+      bench.peaks.tf32_tflops, bench.peaks.copy_gbs, bench.peaks.theoretical_gbs, bench.repeats);
   for (int64_t n : {512, 1024, 4096}) bench_gemm(bench, n);
   std::printf("convolutions at batch %lld (FLOPs of the direct convolution):\n",
               static_cast<long long>(options.batch));
@@ -265,6 +280,11 @@ void register_bench_kernels(CLI::App& bench) {
   kernels->add_option("--kernels", options->kernels, "GEMM/conv implementation: hand|vendor|auto")
       ->capture_default_str()
       ->check(CLI::IsMember({"hand", "vendor", "auto"}));
+  kernels
+      ->add_option("--precision", options->precision,
+                   "GEMM/conv math of both sides: fp32, or tf32 (tensor cores)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fp32", "tf32"}));
   kernels->callback([options] { run_bench_kernels(*options); });
 }
 

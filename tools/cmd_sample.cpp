@@ -23,6 +23,7 @@ struct SampleOptions {
   std::string out = "samples.png";
   std::string device = "cpu";
   std::string kernels = "auto";
+  std::string precision = "fp32";
 };
 
 bool ends_with(const std::string& text, const std::string& suffix) {
@@ -43,7 +44,7 @@ void run_sample(const SampleOptions& options) {
   LETHE_CHECK(ends_with(options.out, ".png") || ends_with(options.out, ".safetensors"), "--out ",
               options.out, ": expected a .png or .safetensors file name");
   const Device device = parse_device(options.device);
-  set_gpu_kernels(options.kernels);
+  set_gpu_kernels(options.kernels, options.precision);
   const auto model = ScoreModel::load(options.checkpoint);
   model->to(device);
   GenerationRequest request;
@@ -119,6 +120,10 @@ void register_sample(CLI::App& app) {
   command
       ->add_option("--kernels", options->kernels,
                    "GPU GEMM/conv: hand, vendor or auto (the faster measured)")
+      ->capture_default_str();
+  command
+      ->add_option("--precision", options->precision,
+                   "GPU GEMM/conv math: fp32, or tf32 (tensor cores, operands rounded to TF32)")
       ->capture_default_str();
   command->callback([options] { run_sample(*options); });
 }

@@ -39,7 +39,7 @@ void run_toy_msgm(const MsgmRun& run, const CLI::App& command) {
   if (command.count("--clip")) config.grad_clip = given.grad_clip;
   if (command.count("--ema")) config.ema_rate = given.ema_rate;
   for (const char* unet_only :
-       {"--config", "--data", "--classes", "--p-uncond", "--device", "--kernels",
+       {"--config", "--data", "--classes", "--p-uncond", "--device", "--kernels", "--precision",
         "--likelihood-weighting", "--resume", "--undesirable-p-uncond"})
     LETHE_CHECK(command.count(unet_only) == 0, unet_only, " applies to the U-Net, not to --toy");
   std::filesystem::create_directories(run.training.out_dir);

@@ -57,13 +57,17 @@ void add_score_training_flags(CLI::App& command, ScoreTrainingRun& run) {
       .add_option("--kernels", run.kernels,
                   "GPU GEMM/conv: hand, vendor or auto (the faster measured)")
       ->capture_default_str();
+  command
+      .add_option("--precision", run.precision,
+                  "GPU GEMM/conv math: fp32, or tf32 (tensor cores, operands rounded to TF32)")
+      ->capture_default_str();
   command.add_option("--init", run.config.init_checkpoint,
                      "Fine-tune: start from this checkpoint's EMA weights");
 }
 
 void run_score_training(ScoreTrainingRun options) {
   options.config.device = parse_device(options.device);
-  set_gpu_kernels(options.kernels);
+  set_gpu_kernels(options.kernels, options.precision);
   options.config.classes = parse_digits(options.classes, "--classes");
   LETHE_CHECK(!options.config.classes.empty(), "--classes: no class given");
   UNetConfig::preset(options.config.unet);  // reject a bad flag before reading any data

@@ -16,6 +16,7 @@ struct ScoreTrainingRun {
   std::string out_dir = "runs/train";
   std::string device = "cpu";
   std::string kernels = "auto";
+  std::string precision = "fp32";
   int64_t steps = 20000;
   int64_t checkpoint_every = 1000;
   bool resume = false;

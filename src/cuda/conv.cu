@@ -45,22 +45,24 @@ dim3 tile_grid(int64_t rows, int64_t columns) {
 
 template <class Config>
 void launch_forward(const cpu::ConvGeometry& g, const float* x, const float* weight,
-                    const float* bias, float* y) {
+                    const float* bias, float* y, Float32Math math) {
   static_assert(Config::kThreads == block_threads_of("conv2d_forward_kernel"));
   const bool weight_vectorised =
       reinterpret_cast<uintptr_t>(weight) % 16 == 0 && g.patch() % 4 == 0;
-  simt::launch(kernels::conv2d_forward_kernel<Config>,
-               tile_grid<Config>(g.out_channels, g.batch * g.out_h() * g.out_w()), Config::kThreads,
-               0, conv_shape(g), x, weight, bias, y, weight_vectorised);
+  auto kernel = math == Float32Math::tf32 ? kernels::conv2d_forward_kernel<Config, true>
+                                          : kernels::conv2d_forward_kernel<Config, false>;
+  simt::launch(kernel, tile_grid<Config>(g.out_channels, g.batch * g.out_h() * g.out_w()),
+               Config::kThreads, 0, conv_shape(g), x, weight, bias, y, weight_vectorised);
 }
 
 template <class Config>
 void launch_backward_data(const cpu::ConvGeometry& g, const float* grad_y, const float* weight,
-                          float* grad_x) {
+                          float* grad_x, Float32Math math) {
   static_assert(Config::kThreads == block_threads_of("conv2d_backward_data_kernel"));
-  simt::launch(kernels::conv2d_backward_data_kernel<Config>,
-               tile_grid<Config>(g.in_channels, g.batch * g.height * g.width), Config::kThreads, 0,
-               conv_shape(g), grad_y, weight, grad_x);
+  auto kernel = math == Float32Math::tf32 ? kernels::conv2d_backward_data_kernel<Config, true>
+                                          : kernels::conv2d_backward_data_kernel<Config, false>;
+  simt::launch(kernel, tile_grid<Config>(g.in_channels, g.batch * g.height * g.width),
+               Config::kThreads, 0, conv_shape(g), grad_y, weight, grad_x);
 }
 
 // grad_bias[co] = sum of grad_y[:, co, :, :]: per-channel partial sums over groups of batches
@@ -83,21 +85,21 @@ void bias_gradient(const cpu::ConvGeometry& g, const float* grad_y, float* grad_
 // Channel tiles 32 tall for 32 channels or fewer, 64 tall otherwise.
 template <>
 void conv2d_forward<simt::kTarget>(const cpu::ConvGeometry& g, const float* x, const float* weight,
-                                   const float* bias, float* y) {
+                                   const float* bias, float* y, Float32Math math) {
   if (g.out_channels <= kernels::Channels32Tiles::kRows) {
-    launch_forward<kernels::Channels32Tiles>(g, x, weight, bias, y);
+    launch_forward<kernels::Channels32Tiles>(g, x, weight, bias, y, math);
   } else {
-    launch_forward<kernels::Channels64Tiles>(g, x, weight, bias, y);
+    launch_forward<kernels::Channels64Tiles>(g, x, weight, bias, y, math);
   }
 }
 
 template <>
 void conv2d_backward_input<simt::kTarget>(const cpu::ConvGeometry& g, const float* grad_y,
-                                          const float* weight, float* grad_x) {
+                                          const float* weight, float* grad_x, Float32Math math) {
   if (g.in_channels <= kernels::Channels32Tiles::kRows) {
-    launch_backward_data<kernels::Channels32Tiles>(g, grad_y, weight, grad_x);
+    launch_backward_data<kernels::Channels32Tiles>(g, grad_y, weight, grad_x, math);
   } else {
-    launch_backward_data<kernels::Channels64Tiles>(g, grad_y, weight, grad_x);
+    launch_backward_data<kernels::Channels64Tiles>(g, grad_y, weight, grad_x, math);
   }
 }
 
@@ -105,7 +107,8 @@ void conv2d_backward_input<simt::kTarget>(const cpu::ConvGeometry& g, const floa
 // in a fixed order, so the result does not depend on scheduling.
 template <>
 void conv2d_backward_weight<simt::kTarget>(const cpu::ConvGeometry& g, const float* grad_y,
-                                           const float* x, float* grad_weight, float* grad_bias) {
+                                           const float* x, float* grad_weight, float* grad_bias,
+                                           Float32Math math) {
   using Config = kernels::SmallTiles;
   static_assert(Config::kThreads == block_threads_of("conv2d_backward_weight_kernel"));
   const int64_t depth = g.batch * g.out_h() * g.out_w(), count = g.out_channels * g.patch();
@@ -119,8 +122,9 @@ void conv2d_backward_weight<simt::kTarget>(const cpu::ConvGeometry& g, const flo
   static Workspace<simt::kTarget> partials;
   float* out = splits == 1 ? grad_weight
                            : static_cast<float*>(partials.reserve(splits * count * sizeof(float)));
-  simt::launch(kernels::conv2d_backward_weight_kernel<Config>,
-               dim3(tiles.x, tiles.y, static_cast<unsigned>(splits)), Config::kThreads, 0,
+  auto kernel = math == Float32Math::tf32 ? kernels::conv2d_backward_weight_kernel<Config, true>
+                                          : kernels::conv2d_backward_weight_kernel<Config, false>;
+  simt::launch(kernel, dim3(tiles.x, tiles.y, static_cast<unsigned>(splits)), Config::kThreads, 0,
                conv_shape(g), grad_y, x, static_cast<int>(chunk), out);
   if (splits > 1) sum_partials(out, splits, count, grad_weight);
   if (grad_bias != nullptr) bias_gradient(g, grad_y, grad_bias);

@@ -11,10 +11,12 @@ namespace {
 
 constexpr int kBlockThreads = 256;
 constexpr int kFmaIterations = 1 << 14;
+constexpr int kMmaIterations = 1 << 12;
 constexpr long long kCopyBytes = 1LL << 30;  // per direction
 
 static_assert(block_threads_of("fma_peak_kernel") == kBlockThreads);
 static_assert(block_threads_of("copy_bandwidth_kernel") == kBlockThreads);
+static_assert(block_threads_of("tf32_peak_kernel") == kBlockThreads);
 
 int device_attribute(cudaDeviceAttr attribute, const char* meaning) {
   int device = 0, value = 0;
@@ -31,6 +33,19 @@ double measure_fma_tflops(int multiprocessors) {
     simt::launch(kernels::fma_peak_kernel, blocks, kBlockThreads, 0, out, kFmaIterations, 0.999f);
   });
   const double flops = 2.0 * kernels::kFmaChains * kFmaIterations * blocks * kBlockThreads;
+  return flops / (milliseconds * 1e-3) * 1e-12;
+}
+
+double measure_tf32_tflops(int multiprocessors) {
+  Workspace<Target::native> sink;
+  float* out = static_cast<float*>(sink.reserve(sizeof(float)));
+  const unsigned blocks = static_cast<unsigned>(multiprocessors) * 8;
+  const double milliseconds = best_gpu_milliseconds(3, false, [&] {
+    simt::launch(kernels::tf32_peak_kernel, blocks, kBlockThreads, 0, out, kMmaIterations);
+  });
+  const double warps = static_cast<double>(blocks) * kBlockThreads / kernels::kThreadsPerWarp;
+  const double flops =
+      static_cast<double>(kernels::kMmaFlops) * kernels::kMmaChains * kMmaIterations * warps;
   return flops / (milliseconds * 1e-3) * 1e-12;
 }
 
@@ -60,8 +75,12 @@ DevicePeaks measure_device_peaks() {
       device_attribute(cudaDevAttrMemoryClockRate, "reading the memory clock");
   const double bus_bits =
       device_attribute(cudaDevAttrGlobalMemoryBusWidth, "reading the memory bus width");
-  return {properties.name, multiprocessors, measure_fma_tflops(multiprocessors),
-          measure_copy_gbs(multiprocessors), 2.0 * memory_khz * 1e3 * bus_bits / 8 * 1e-9};
+  return {properties.name,
+          multiprocessors,
+          measure_fma_tflops(multiprocessors),
+          measure_tf32_tflops(multiprocessors),
+          measure_copy_gbs(multiprocessors),
+          2.0 * memory_khz * 1e3 * bus_bits / 8 * 1e-9};
 }
 
 }  // namespace lethe::cuda

@@ -1,7 +1,8 @@
-// CUDA launcher for the hand-written tiled SGEMM (kernels/gemm.cu).
+// CUDA launcher for the hand-written tiled SGEMM (kernels/gemm.cu), in fp32 or TF32 math.
 #pragma once
 #include <cstdint>
 
+#include "cuda/float32_math.h"
 #include "cuda/target.h"
 
 namespace lethe::cuda {
@@ -15,6 +16,6 @@ enum class GemmTiling { automatic, small, large };
 template <Target target>
 void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
            int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
-           GemmTiling tiling = GemmTiling::automatic);
+           GemmTiling tiling = GemmTiling::automatic, Float32Math math = Float32Math::fp32);
 
 }  // namespace lethe::cuda

@@ -48,6 +48,7 @@ inline constexpr KernelBlock kKernelBlocks[] = {
     {"softmax_forward_kernel", 256},
     {"softmax_backward_kernel", 256},
     {"fma_peak_kernel", 256},
+    {"tf32_peak_kernel", 256},
     {"copy_bandwidth_kernel", 256},
 };
 

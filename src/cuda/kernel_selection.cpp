@@ -21,6 +21,11 @@ KernelSource& current_source() {
   return source;
 }
 
+Float32Math& current_math() {
+  static Float32Math math = Float32Math::fp32;
+  return math;
+}
+
 // The automatic choices made so far: by shape, and in first-seen order for reporting.
 struct ChoiceLog {
   std::map<std::string, size_t> index_of_shape;
@@ -64,7 +69,8 @@ std::string conv_shape_name(const char* direction, const cpu::ConvGeometry& g) {
   std::ostringstream text;
   text << "conv2d " << direction << " x(" << g.batch << "," << g.in_channels << "," << g.height
        << "," << g.width << ") w(" << g.out_channels << "," << g.in_channels << "," << g.kernel_h
-       << "," << g.kernel_w << ") /" << g.stride << " pad " << g.padding;
+       << "," << g.kernel_w << ") /" << g.stride << " pad " << g.padding << " "
+       << float32_math_name(current_math());
   return text.str();
 }
 
@@ -89,6 +95,23 @@ const char* kernel_source_name(KernelSource source) {
   return "?";
 }
 
+Float32Math parse_float32_math(std::string_view name) {
+  if (name == "fp32") return Float32Math::fp32;
+  if (name == "tf32") return Float32Math::tf32;
+  fail("--precision: unknown GPU math '", name, "' (expected fp32 or tf32)");
+}
+
+const char* float32_math_name(Float32Math math) {
+  return math == Float32Math::tf32 ? "tf32" : "fp32";
+}
+
+void set_float32_math(Float32Math math) {
+  current_math() = math;
+}
+Float32Math float32_math() {
+  return current_math();
+}
+
 void set_kernel_source(KernelSource source) {
   current_source() = source;
 }
@@ -108,13 +131,15 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
            int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   if (M == 0 || N == 0) return;
   std::ostringstream shape;
+  const Float32Math math = current_math();
   shape << "sgemm " << (trans_a ? "T" : "N") << (trans_b ? "T" : "N") << " " << M << "x" << N << "x"
-        << K;
+        << K << " " << float32_math_name(math);
   auto hand = [&](float* out) {
-    cuda::sgemm<Target::native>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, out, ldc);
+    cuda::sgemm<Target::native>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, out, ldc,
+                                GemmTiling::automatic, math);
   };
   auto vendor = [&](float* out) {
-    cublas_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, out, ldc);
+    cublas_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, out, ldc, math);
   };
   static Workspace<Target::native> scratch;
   auto scratch_c = [&] {
@@ -131,26 +156,31 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
 
 void conv2d_forward(const cpu::ConvGeometry& g, const float* x, const float* weight,
                     const float* bias, float* y) {
+  const Float32Math math = current_math();
   run_selected(
       conv_shape_name("forward", g),
-      [&] { cuda::conv2d_forward<Target::native>(g, x, weight, bias, y); },
-      [&] { cudnn_conv2d_forward(g, x, weight, bias, y); });
+      [&] { cuda::conv2d_forward<Target::native>(g, x, weight, bias, y, math); },
+      [&] { cudnn_conv2d_forward(g, x, weight, bias, y, math); });
 }
 
 void conv2d_backward_input(const cpu::ConvGeometry& g, const float* grad_y, const float* weight,
                            float* grad_x) {
+  const Float32Math math = current_math();
   run_selected(
       conv_shape_name("backward-data", g),
-      [&] { cuda::conv2d_backward_input<Target::native>(g, grad_y, weight, grad_x); },
-      [&] { cudnn_conv2d_backward_input(g, grad_y, weight, grad_x); });
+      [&] { cuda::conv2d_backward_input<Target::native>(g, grad_y, weight, grad_x, math); },
+      [&] { cudnn_conv2d_backward_input(g, grad_y, weight, grad_x, math); });
 }
 
 void conv2d_backward_weight(const cpu::ConvGeometry& g, const float* grad_y, const float* x,
                             float* grad_weight, float* grad_bias) {
+  const Float32Math math = current_math();
   run_selected(
       conv_shape_name("backward-weight", g),
-      [&] { cuda::conv2d_backward_weight<Target::native>(g, grad_y, x, grad_weight, grad_bias); },
-      [&] { cudnn_conv2d_backward_weight(g, grad_y, x, grad_weight, grad_bias); });
+      [&] {
+        cuda::conv2d_backward_weight<Target::native>(g, grad_y, x, grad_weight, grad_bias, math);
+      },
+      [&] { cudnn_conv2d_backward_weight(g, grad_y, x, grad_weight, grad_bias, math); });
 }
 
 }  // namespace selected

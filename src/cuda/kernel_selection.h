@@ -2,6 +2,7 @@
 // (cuda/gemm.h, cuda/conv.h), the vendor libraries (cuda/vendor_gemm.h, cuda/vendor_conv.h), or
 // `automatic`: per shape, both are timed once (the first call with that shape) and the faster one
 // is kept for every later call. The choice is process-wide; `--kernels hand|vendor|auto` sets it.
+// So is the math both of them use (cuda/float32_math.h), set by `--precision fp32|tf32`.
 // Native only: pointers are device pointers, with the contracts of the hand-written launchers.
 #pragma once
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "cpu/conv.h"
+#include "cuda/float32_math.h"
 
 namespace lethe::cuda {
 
@@ -21,10 +23,16 @@ const char* kernel_source_name(KernelSource source);
 void set_kernel_source(KernelSource source);
 KernelSource kernel_source();  // automatic unless set
 
+// "fp32" or "tf32"; anything else throws lethe::Error listing the two.
+Float32Math parse_float32_math(std::string_view name);
+const char* float32_math_name(Float32Math math);
+void set_float32_math(Float32Math math);
+Float32Math float32_math();  // fp32 unless set
+
 // What `automatic` measured for one shape.
 struct AutomaticChoice {
-  std::string
-      shape;  // e.g. "sgemm NT 512x512x512", "conv2d forward x(128,32,28,28) w(32,32,3,3) /1"
+  // e.g. "sgemm NT 512x512x512 fp32", "conv2d forward x(128,32,28,28) w(32,32,3,3) /1 pad 1 tf32"
+  std::string shape;
   double hand_ms, vendor_ms;
   KernelSource chosen;  // hand or vendor
 };

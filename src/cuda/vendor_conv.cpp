@@ -62,7 +62,7 @@ Performance fastest(const Performance* results, int count, const char* direction
 // Descriptors and the chosen algorithms of one convolution geometry.
 class ConvPlan {
  public:
-  explicit ConvPlan(const cpu::ConvGeometry& g);
+  ConvPlan(const cpu::ConvGeometry& g, Float32Math math);
   ~ConvPlan();
   ConvPlan(const ConvPlan&) = delete;
   ConvPlan& operator=(const ConvPlan&) = delete;
@@ -75,7 +75,7 @@ class ConvPlan {
   cudnnConvolutionBwdFilterAlgoPerf_t backward_filter;
 };
 
-ConvPlan::ConvPlan(const cpu::ConvGeometry& g)
+ConvPlan::ConvPlan(const cpu::ConvGeometry& g, Float32Math math)
     : x(nchw_descriptor(g.batch, g.in_channels, g.height, g.width)),
       y(nchw_descriptor(g.batch, g.out_channels, g.out_h(), g.out_w())),
       bias(nchw_descriptor(1, g.out_channels, 1, 1)) {
@@ -90,8 +90,13 @@ ConvPlan::ConvPlan(const cpu::ConvGeometry& g)
   LETHE_CUDA_CHECK(cudnnSetConvolution2dDescriptor(convolution, padding, padding, stride, stride, 1,
                                                    1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
                    "describing a zero-padded cross-correlation in fp32");
-  LETHE_CUDA_CHECK(cudnnSetConvolutionMathType(convolution, CUDNN_FMA_MATH),
-                   "restricting cuDNN to fp32 FMA math (no TF32)");
+  if (math == Float32Math::tf32) {
+    LETHE_CUDA_CHECK(cudnnSetConvolutionMathType(convolution, CUDNN_TENSOR_OP_MATH),
+                     "letting cuDNN use TF32 tensor cores on fp32 data");
+  } else {
+    LETHE_CUDA_CHECK(cudnnSetConvolutionMathType(convolution, CUDNN_FMA_MATH),
+                     "restricting cuDNN to fp32 FMA math (no TF32)");
+  }
   const cudnnHandle_t handle = cudnn_handle();
   int count = 0;
   cudnnConvolutionFwdAlgoPerf_t forward_results[kAlgorithmsToTime];
@@ -120,15 +125,15 @@ ConvPlan::~ConvPlan() {
   cudnnDestroyTensorDescriptor(x);
 }
 
-using GeometryKey =
-    std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t>;
+using PlanKey = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                           int64_t, Float32Math>;
 
-const ConvPlan& plan_for(const cpu::ConvGeometry& g) {
-  static std::map<GeometryKey, std::unique_ptr<ConvPlan>> plans;
-  const GeometryKey key{g.batch,    g.in_channels, g.height, g.width,  g.out_channels,
-                        g.kernel_h, g.kernel_w,    g.stride, g.padding};
+const ConvPlan& plan_for(const cpu::ConvGeometry& g, Float32Math math) {
+  static std::map<PlanKey, std::unique_ptr<ConvPlan>> plans;
+  const PlanKey key{g.batch,    g.in_channels, g.height, g.width,   g.out_channels,
+                    g.kernel_h, g.kernel_w,    g.stride, g.padding, math};
   std::unique_ptr<ConvPlan>& plan = plans[key];
-  if (plan == nullptr) plan = std::make_unique<ConvPlan>(g);
+  if (plan == nullptr) plan = std::make_unique<ConvPlan>(g, math);
   return *plan;
 }
 
@@ -140,8 +145,8 @@ void* workspace(size_t bytes) {
 }  // namespace
 
 void cudnn_conv2d_forward(const cpu::ConvGeometry& g, const float* x, const float* weight,
-                          const float* bias, float* y) {
-  const ConvPlan& plan = plan_for(g);
+                          const float* bias, float* y, Float32Math math) {
+  const ConvPlan& plan = plan_for(g, math);
   const float one = 1.0f, zero = 0.0f;
   LETHE_CUDA_CHECK(
       cudnnConvolutionForward(cudnn_handle(), &one, plan.x, x, plan.weight, weight,
@@ -154,8 +159,8 @@ void cudnn_conv2d_forward(const cpu::ConvGeometry& g, const float* x, const floa
 }
 
 void cudnn_conv2d_backward_input(const cpu::ConvGeometry& g, const float* grad_y,
-                                 const float* weight, float* grad_x) {
-  const ConvPlan& plan = plan_for(g);
+                                 const float* weight, float* grad_x, Float32Math math) {
+  const ConvPlan& plan = plan_for(g, math);
   const float one = 1.0f, zero = 0.0f;
   LETHE_CUDA_CHECK(cudnnConvolutionBackwardData(cudnn_handle(), &one, plan.weight, weight, plan.y,
                                                 grad_y, plan.convolution, plan.backward_data.algo,
@@ -165,8 +170,8 @@ void cudnn_conv2d_backward_input(const cpu::ConvGeometry& g, const float* grad_y
 }
 
 void cudnn_conv2d_backward_weight(const cpu::ConvGeometry& g, const float* grad_y, const float* x,
-                                  float* grad_weight, float* grad_bias) {
-  const ConvPlan& plan = plan_for(g);
+                                  float* grad_weight, float* grad_bias, Float32Math math) {
+  const ConvPlan& plan = plan_for(g, math);
   const float one = 1.0f, zero = 0.0f;
   LETHE_CUDA_CHECK(cudnnConvolutionBackwardFilter(
                        cudnn_handle(), &one, plan.x, x, plan.y, grad_y, plan.convolution,

@@ -1,0 +1,140 @@
+// TF32 tensor-core multiplication of the staged tiles of kernels/gemm_tile.cuh.
+//
+// The block's kRows x kCols tile is cut into one region per warp, kWarpRows x kWarpCols (32 rows,
+// or the whole tile when it is shorter), each held as 16 x 16 fp32 accumulator fragments. A depth
+// step loads 16 x 8 fragments of A straight from the depth-major A tile (a column-major matrix with
+// leading dimension kRows) and 8 x 16 fragments of B from the B tile (row-major, kCols), rounds
+// them to TF32 (10 mantissa bits, to nearest) and multiplies them with mma_sync (m16n16k8).
+// Products of TF32 values are exact in fp32 and the sums stay fp32, so the result differs from an
+// fp32 GEMM only by the rounding of the operands: a relative error of at most 2^-11 per operand.
+//
+// Results leave through the warp's 1 KiB of the (then idle) staged tiles: one fragment at a time is
+// stored there, and the 32 lanes read it back as 8 rows of 16 consecutive columns each.
+#pragma once
+#include <type_traits>
+
+#include "kernels/gemm_tile.cuh"
+#include "kernels/simt.cuh"
+
+namespace lethe::kernels {
+inline namespace LETHE_SIMT_TARGET {
+
+constexpr int kTensorCoreSide = 16;  // fragment rows and columns (m16n16k8)
+constexpr int kTensorCoreDepth = 8;  // fragment depth for TF32
+constexpr int kThreadsPerWarp = 32;
+
+template <class Config>
+struct TensorCoreLayout {
+  static constexpr int kWarps = Config::kThreads / kThreadsPerWarp;
+  static constexpr int kWarpRows = Config::kRows < 32 ? Config::kRows : 32;
+  static constexpr int kWarpCols = Config::kRows * Config::kCols / (kWarps * kWarpRows);
+  static constexpr int kWarpsAcross = Config::kCols / kWarpCols;
+  static constexpr int kFragmentRows = kWarpRows / kTensorCoreSide;
+  static constexpr int kFragmentCols = kWarpCols / kTensorCoreSide;
+  static constexpr int kStagingFloats = kTensorCoreSide * kTensorCoreSide;  // per warp
+  static_assert(kWarpRows % kTensorCoreSide == 0 && kWarpCols % kTensorCoreSide == 0,
+                "warp regions are whole fragments");
+  static_assert((Config::kRows / kWarpRows) * kWarpsAcross == kWarps, "one region per warp");
+  static_assert(Config::kDepth % kTensorCoreDepth == 0, "depth steps are whole fragments");
+  static_assert(sizeof(DoubleTiles<Config>) >= kWarps * kStagingFloats * sizeof(float),
+                "the staged tiles hold every warp's result fragment");
+  __device__ static int warp() { return threadIdx.x / kThreadsPerWarp; }
+  __device__ static int row0() { return (warp() / kWarpsAcross) * kWarpRows; }
+  __device__ static int col0() { return (warp() % kWarpsAcross) * kWarpCols; }
+};
+
+using TensorCoreAccumulator = nvcuda::wmma::fragment<nvcuda::wmma::accumulator, kTensorCoreSide,
+                                                     kTensorCoreSide, kTensorCoreDepth, float>;
+
+// This warp's region of the block's tile, zero at construction.
+template <class Config>
+struct TensorCoreBlock {
+  using Layout = TensorCoreLayout<Config>;
+  TensorCoreAccumulator fragment[Layout::kFragmentRows][Layout::kFragmentCols];
+  __device__ TensorCoreBlock() {
+    LETHE_UNROLL
+    for (int i = 0; i < Layout::kFragmentRows; ++i) {
+      LETHE_UNROLL
+      for (int j = 0; j < Layout::kFragmentCols; ++j) {
+        nvcuda::wmma::fill_fragment(fragment[i][j], 0.0f);
+      }
+    }
+  }
+};
+
+// The accumulators of a kernel that multiplies on the tensor cores (kTf32) or the FMA units.
+template <class Config, bool kTf32>
+using Accumulators = std::conditional_t<kTf32, TensorCoreBlock<Config>, RegisterBlock<Config>>;
+
+template <class Fragment>
+__device__ __forceinline__ void round_to_tf32(Fragment& fragment) {
+  LETHE_UNROLL
+  for (int e = 0; e < fragment.num_elements; ++e) {
+    fragment.x[e] = nvcuda::wmma::__float_to_tf32(fragment.x[e]);
+  }
+}
+
+// acc += a_tile^T b_tile over one staged depth step, on the tensor cores.
+template <class Config>
+__device__ __forceinline__ void multiply_tiles(const float (*a)[Config::kRows],
+                                               const float (*b)[Config::kCols],
+                                               TensorCoreBlock<Config>& acc) {
+  namespace wmma = nvcuda::wmma;
+  using Layout = TensorCoreLayout<Config>;
+  const int row0 = Layout::row0(), col0 = Layout::col0();
+  LETHE_UNROLL
+  for (int k = 0; k < Config::kDepth; k += kTensorCoreDepth) {
+    wmma::fragment<wmma::matrix_a, kTensorCoreSide, kTensorCoreSide, kTensorCoreDepth,
+                   wmma::precision::tf32, wmma::col_major>
+        a_part[Layout::kFragmentRows];
+    wmma::fragment<wmma::matrix_b, kTensorCoreSide, kTensorCoreSide, kTensorCoreDepth,
+                   wmma::precision::tf32, wmma::row_major>
+        b_part[Layout::kFragmentCols];
+    LETHE_UNROLL
+    for (int i = 0; i < Layout::kFragmentRows; ++i) {
+      wmma::load_matrix_sync(a_part[i], &a[k][row0 + i * kTensorCoreSide], Config::kRows);
+      round_to_tf32(a_part[i]);
+    }
+    LETHE_UNROLL
+    for (int j = 0; j < Layout::kFragmentCols; ++j) {
+      wmma::load_matrix_sync(b_part[j], &b[k][col0 + j * kTensorCoreSide], Config::kCols);
+      round_to_tf32(b_part[j]);
+    }
+    LETHE_UNROLL
+    for (int i = 0; i < Layout::kFragmentRows; ++i) {
+      LETHE_UNROLL
+      for (int j = 0; j < Layout::kFragmentCols; ++j) {
+        wmma::mma_sync(acc.fragment[i][j], a_part[i], b_part[j], acc.fragment[i][j]);
+      }
+    }
+  }
+}
+
+// visit(tile row, tile column, value) for each entry of this warp's region, a fragment at a time
+// through the warp's staging area in `tiles`. Every thread of the block must have passed the
+// barrier that ends accumulate_tiles.
+template <class Config, class Visit>
+__device__ __forceinline__ void for_each_result(const TensorCoreBlock<Config>& acc,
+                                                DoubleTiles<Config>& tiles, Visit visit) {
+  using Layout = TensorCoreLayout<Config>;
+  float* staging = reinterpret_cast<float*>(&tiles) + Layout::warp() * Layout::kStagingFloats;
+  const int lane = threadIdx.x % kThreadsPerWarp;
+  LETHE_UNROLL
+  for (int i = 0; i < Layout::kFragmentRows; ++i) {
+    LETHE_UNROLL
+    for (int j = 0; j < Layout::kFragmentCols; ++j) {
+      nvcuda::wmma::store_matrix_sync(staging, acc.fragment[i][j], kTensorCoreSide,
+                                      nvcuda::wmma::mem_row_major);
+      __syncwarp();
+      LETHE_UNROLL
+      for (int e = lane; e < Layout::kStagingFloats; e += kThreadsPerWarp) {
+        visit(Layout::row0() + i * kTensorCoreSide + e / kTensorCoreSide,
+              Layout::col0() + j * kTensorCoreSide + e % kTensorCoreSide, staging[e]);
+      }
+      __syncwarp();
+    }
+  }
+}
+
+}  // namespace LETHE_SIMT_TARGET
+}  // namespace lethe::kernels
