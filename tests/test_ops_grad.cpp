@@ -442,6 +442,19 @@ TEST_CASE("gradcheck: softmax and log_softmax") {
   }
 }
 
+TEST_CASE("gradcheck: attention over positions, and its shape errors") {
+  Generator generator(15);
+  const Tensor q = uniform_leaf(generator, {2, 3, 5}, -1, 1);
+  const Tensor k = uniform_leaf(generator, {2, 3, 5}, -1, 1);
+  const Tensor v = uniform_leaf(generator, {2, 3, 5}, -1, 1);
+  check_gradients("attention",
+                  [](const Inputs& in) { return lethe::attention(in[0], in[1], in[2]); },
+                  {q, k, v});
+  const Tensor short_key = uniform_leaf(generator, {2, 3, 4}, -1, 1);
+  CHECK_THROWS_WITH_AS(lethe::attention(q, short_key, v),
+                       doctest::Contains("must share one shape (B, C, N)"), lethe::Error);
+}
+
 TEST_CASE("gradcheck: embedding with repeated i64 and i32 indices") {
   Generator generator(15);
   const Tensor weight = uniform_leaf(generator, {5, 3});

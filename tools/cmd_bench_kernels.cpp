@@ -16,8 +16,10 @@
 #include <cstdio>
 #include <functional>
 #include <random>
+#include <utility>
 #include <vector>
 
+#include "cuda/attention.h"
 #include "cuda/conv.h"
 #include "cuda/cuda_runtime.h"
 #include "cuda/device_peak.h"
@@ -192,6 +194,91 @@ void bench_memory_bound(const Bench& bench, int64_t batch) {
   }));
 }
 
+// C(M,N) = alpha * op(A) op(B): the hand-written SGEMM or cuBLAS, in the bench's math.
+using Sgemm = std::function<void(bool, bool, int64_t, int64_t, int64_t, float, const float*,
+                                 int64_t, const float*, int64_t, float*)>;
+
+// The U-Net's 7x7 attention (64 channels, N = 49), forward then forward + backward: the fused
+// kernels against what ops/attention.cpp otherwise runs, per image matmul, softmax, matmul (and
+// their VJPs), with the hand-written SGEMM or cuBLAS.
+void bench_attention(const Bench& bench, int64_t batch) {
+  const int64_t channels = 64, n = 49, image = channels * n, square = n * n;
+  const float scale = 0.125f;  // 1 / sqrt(64)
+  DeviceFloats q(batch * image, 1), k(batch * image, 2), v(batch * image, 3),
+      grad_out(batch * image, 4), out(batch * image, 5), grad_q(batch * image, 6),
+      grad_k(batch * image, 7), grad_v(batch * image, 8), weights(batch * square, 9),
+      logits(batch * square, 10), grad_weights(batch * square, 11), grad_logits(batch * square, 12);
+  const cuda::AttentionGeometry g{batch, channels, n, scale};
+  const cpu::AxisGeometry rows{batch * n, n, 1};
+  auto fused_forward = [&] {
+    cuda::attention_forward<Target::native>(g, q.get(), k.get(), v.get(), weights.get(), out.get());
+  };
+  auto fused_backward = [&] {
+    cuda::attention_backward<Target::native>(g, q.get(), k.get(), v.get(), weights.get(),
+                                             grad_out.get(), grad_q.get(), grad_k.get(),
+                                             grad_v.get());
+  };
+  // weights_b = softmax(scale q_b^T k_b); out_b = v_b weights_b^T.
+  auto composite_forward = [&](const Sgemm& sgemm) {
+    for (int64_t b = 0; b < batch; ++b) {
+      sgemm(true, false, n, n, channels, scale, q.get() + b * image, n, k.get() + b * image, n,
+            logits.get() + b * square);
+    }
+    cuda::softmax_forward<Target::native>(rows, logits.get(), weights.get(), false);
+    for (int64_t b = 0; b < batch; ++b) {
+      sgemm(false, true, channels, n, n, 1.0f, v.get() + b * image, n, weights.get() + b * square,
+            n, out.get() + b * image);
+    }
+  };
+  // dW_b = dO_b^T v_b, dv_b = dO_b W_b, dlogits = softmax VJP, dq_b = scale k_b dlogits_b^T,
+  // dk_b = scale q_b dlogits_b.
+  auto composite_backward = [&](const Sgemm& sgemm) {
+    for (int64_t b = 0; b < batch; ++b) {
+      sgemm(true, false, n, n, channels, 1.0f, grad_out.get() + b * image, n, v.get() + b * image,
+            n, grad_weights.get() + b * square);
+      sgemm(false, false, channels, n, n, 1.0f, grad_out.get() + b * image, n,
+            weights.get() + b * square, n, grad_v.get() + b * image);
+    }
+    cuda::softmax_backward<Target::native>(rows, weights.get(), grad_weights.get(),
+                                           grad_logits.get(), false);
+    for (int64_t b = 0; b < batch; ++b) {
+      sgemm(false, true, channels, n, n, scale, k.get() + b * image, n,
+            grad_logits.get() + b * square, n, grad_q.get() + b * image);
+      sgemm(false, false, channels, n, n, scale, q.get() + b * image, n,
+            grad_logits.get() + b * square, n, grad_k.get() + b * image);
+    }
+  };
+  const Sgemm hand = [&](bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
+                         const float* A, int64_t lda, const float* B, int64_t ldb, float* C) {
+    cuda::sgemm<Target::native>(ta, tb, M, N, K, alpha, A, lda, B, ldb, 0.0f, C, N,
+                                cuda::GemmTiling::automatic, bench.math);
+  };
+  const Sgemm vendor = [&](bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
+                           const float* A, int64_t lda, const float* B, int64_t ldb, float* C) {
+    cuda::cublas_sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, 0.0f, C, N, bench.math);
+  };
+  const double fused[2] = {bench.milliseconds(fused_forward), bench.milliseconds([&] {
+                             fused_forward();
+                             fused_backward();
+                           })};
+  const std::pair<const char*, const Sgemm*> baselines[] = {{"hand SGEMM", &hand},
+                                                            {"cuBLAS", &vendor}};
+  for (const auto& [name, sgemm] : baselines) {
+    const double composite[2] = {bench.milliseconds([&] { composite_forward(*sgemm); }),
+                                 bench.milliseconds([&] {
+                                   composite_forward(*sgemm);
+                                   composite_backward(*sgemm);
+                                 })};
+    for (int pass = 0; pass < 2; ++pass) {
+      std::printf(
+          "attention 64ch N=49 %-9s fused %8.3f ms | matmul+softmax (%s) %8.3f ms | "
+          "fused/unfused %5.2fx\n",
+          pass == 0 ? "fwd" : "fwd+bwd", fused[pass], name, composite[pass],
+          fused[pass] / composite[pass]);
+    }
+  }
+}
+
 const ConvCase kUnetConvs[] = {
     {"3x3 32->32 @28", 32, 32, 28, 3, 1},    {"3x3 64->64 @14", 64, 64, 14, 3, 1},
     {"3x3 128->64 @14", 128, 64, 14, 3, 1},  {"3x3 64->64 @7", 64, 64, 7, 3, 1},
@@ -252,6 +339,8 @@ void run_bench_kernels(const BenchKernelsOptions& options) {
   for (const ConvCase& shape : kUnetConvs) bench_conv(bench, shape, options.batch);
   std::printf("memory-bound kernels at batch %lld:\n", static_cast<long long>(options.batch));
   bench_memory_bound(bench, options.batch);
+  std::printf("attention at batch %lld:\n", static_cast<long long>(options.batch));
+  bench_attention(bench, options.batch);
   bench_selected(bench, options);
 }
 

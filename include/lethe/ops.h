@@ -115,6 +115,13 @@ Tensor group_norm_silu(const Tensor& x, int groups, const Tensor& weight, const 
 Tensor softmax(const Tensor& a, int axis = -1);
 Tensor log_softmax(const Tensor& a, int axis = -1);
 
+// ---- attention ------------------------------------------------------------------------------
+// Single-head attention over positions, channels first: q, k, v (B, C, N) -> (B, C, N) with
+// out[b, :, i] = sum_j softmax_j(q[b, :, i] . k[b, :, j] / sqrt(C)) v[b, :, j]. On cuda (up to
+// cuda::kMaxFusedAttentionPositions positions, unless --kernels vendor) it runs the fused kernels
+// of kernels/attention.cu; otherwise matmul, softmax, matmul.
+Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v);
+
 // ---- lookup, regularisation, losses ---------------------------------------------------------
 // weight: (N, D), indices: i64 or i32 of any shape S with values in [0, N) -> S + (D). For a
 // weight on cuda the indices may live on either device.

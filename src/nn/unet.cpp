@@ -1,7 +1,6 @@
 #include "lethe/unet.h"
 
 #include <algorithm>
-#include <cmath>
 #include <sstream>
 
 #include "lethe/int_list.h"
@@ -132,9 +131,7 @@ Tensor AttnBlock::forward(const Tensor& x) const {
   const int64_t batch = x.dim(0), channels = x.dim(1), positions = x.dim(2) * x.dim(3);
   const Tensor qkv = qkv_->forward(norm_->forward(x)).reshape({batch, 3 * channels, positions});
   const std::vector<Tensor> parts = split(qkv, {channels, channels, channels}, 1);
-  // weights (B, N, N) = softmax over keys of q^T k / sqrt(C); out (B, C, N) = v weights^T
-  const Tensor logits = matmul(parts[0], parts[1], true, false) * (1.0 / std::sqrt(channels));
-  const Tensor attended = matmul(parts[2], softmax(logits, -1), false, true);
+  const Tensor attended = attention(parts[0], parts[1], parts[2]);  // (B, C, N)
   return x + proj_->forward(attended.reshape(x.shape()));
 }
 

@@ -1,0 +1,67 @@
+// Single-head attention: the fused CUDA kernels with their own VJP, or the composition of matmul
+// and softmax (CPU, f64, long sequences, --kernels vendor), whose VJPs autograd chains.
+#include <cmath>
+
+#include "cuda/attention.h"
+#include "cuda/kernel_selection.h"
+#include "lethe/ops.h"
+#include "lethe/profile.h"
+#include "ops/internal.h"
+
+namespace lethe {
+namespace {
+
+bool fused_on_gpu(const Tensor& q) {
+  if constexpr (kCudaBuild) {
+    return on_cuda(q) && q.dim(2) <= cuda::kMaxFusedAttentionPositions &&
+           cuda::kernel_source() != cuda::KernelSource::vendor;
+  }
+  return false;
+}
+
+Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, double scale) {
+  const cuda::AttentionGeometry g{q.dim(0), q.dim(1), q.dim(2), static_cast<float>(scale)};
+  Tensor out = Tensor::empty(q.shape(), q.dtype(), q.device());
+  Tensor weights = Tensor::empty({g.batch, g.positions, g.positions}, q.dtype(), q.device());
+  const double flops = 4.0 * g.batch * g.channels * g.positions * g.positions;
+  {
+    const profile::Scope scope("attention", "forward", q.shape(), flops,
+                               4.0 * q.nbytes() + weights.nbytes());
+    if constexpr (kCudaBuild) {
+      cuda::attention_forward<kNative>(g, q.data<float>(), k.data<float>(), v.data<float>(),
+                                       weights.data<float>(), out.data<float>());
+    }
+  }
+  const Tensor Q = q.detach(), K = k.detach(), V = v.detach();
+  return record(out, "attention", {q, k, v}, [=](const Tensor& grad) {
+    Tensor grad_q = Tensor::empty(Q.shape(), Q.dtype(), Q.device());
+    Tensor grad_k = Tensor::empty(Q.shape(), Q.dtype(), Q.device());
+    Tensor grad_v = Tensor::empty(Q.shape(), Q.dtype(), Q.device());
+    const profile::Scope scope("attention", "backward", Q.shape(), 2 * flops,
+                               7.0 * Q.nbytes() + 3.0 * weights.nbytes());
+    if constexpr (kCudaBuild) {
+      cuda::attention_backward<kNative>(
+          g, Q.data<float>(), K.data<float>(), V.data<float>(), weights.data<float>(),
+          grad.data<float>(), grad_q.data<float>(), grad_k.data<float>(), grad_v.data<float>());
+    }
+    return std::vector<Tensor>{grad_q, grad_k, grad_v};
+  });
+}
+
+}  // namespace
+
+Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v) {
+  check_float("attention", q, "query");
+  check_compatible("attention", q, k);
+  check_compatible("attention", q, v);
+  LETHE_CHECK(q.rank() == 3 && k.shape() == q.shape() && v.shape() == q.shape(),
+              "attention: query ", describe(q), ", key ", describe(k), " and value ", describe(v),
+              " must share one shape (B, C, N)");
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.dim(1)));
+  if (fused_on_gpu(q)) return fused_attention(q, k, v, scale);
+  // weights (B, N, N) = softmax over keys of q^T k * scale; out (B, C, N) = v weights^T
+  const Tensor logits = matmul(q, k, true, false) * scale;
+  return matmul(v, softmax(logits, -1), false, true);
+}
+
+}  // namespace lethe
