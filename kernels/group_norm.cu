@@ -2,6 +2,12 @@
 // consecutive channels of a group share a mean and a variance per sample. One block per
 // (sample, group) for the forward and input-gradient passes (sums through block_sum); the weight
 // and bias gradients sum each (sample, channel) plane in a warp, then the samples per channel.
+//
+// The forward and input-gradient passes come in two forms. The "held" kernels keep the group's
+// values in registers (kGroupNormHeldPerThread per thread, so groups of up to 4096 values at 256
+// threads: every group of the U-Net, 4 channels of at most 28x28) and read each input once: the
+// least traffic, 2 passes over memory forward and 3 backward. The streaming kernels take any group
+// size and read their inputs again for each sum (4 and 5 passes).
 #pragma once
 #include "kernels/block_reduce.cuh"
 #include "kernels/simt.cuh"
@@ -46,6 +52,48 @@ __global__ void group_norm_forward_kernel(GroupNormShape s, const float* __restr
   }
 }
 
+constexpr int kGroupNormHeldPerThread = 16;
+
+// The forward with the group in registers; blockDim.x * kGroupNormHeldPerThread >= C / G * S.
+// Same contract and grid as group_norm_forward_kernel.
+__global__ void __launch_bounds__(256)
+    group_norm_forward_held_kernel(GroupNormShape s, const float* __restrict__ x,
+                                   const float* __restrict__ weight, const float* __restrict__ bias,
+                                   float eps, float* __restrict__ y, float* __restrict__ mean,
+                                   float* __restrict__ rstd) {
+  const int sample_group = blockIdx.x, size = s.group_size();
+  const long long base = static_cast<long long>(sample_group) * size;
+  float held[kGroupNormHeldPerThread];
+  float partial = 0.0f;
+  LETHE_UNROLL
+  for (int t = 0; t < kGroupNormHeldPerThread; ++t) {
+    const int i = threadIdx.x + t * blockDim.x;
+    held[t] = i < size ? x[base + i] : 0.0f;
+    partial += held[t];
+  }
+  const float group_mean = block_sum(partial) / size;
+  float squares = 0.0f;
+  LETHE_UNROLL
+  for (int t = 0; t < kGroupNormHeldPerThread; ++t) {
+    const float centred = threadIdx.x + t * blockDim.x < size ? held[t] - group_mean : 0.0f;
+    squares += centred * centred;
+  }
+  const float inv_std = 1.0f / sqrtf(block_sum(squares) / size + eps);
+  if (threadIdx.x == 0) {
+    mean[sample_group] = group_mean;
+    rstd[sample_group] = inv_std;
+  }
+  const int first_channel = (sample_group % s.groups) * s.group_channels();
+  LETHE_UNROLL
+  for (int t = 0; t < kGroupNormHeldPerThread; ++t) {
+    const int i = threadIdx.x + t * blockDim.x;
+    if (i >= size) break;
+    const int c = first_channel + i / s.spatial;
+    const float scale = inv_std * (weight != nullptr ? weight[c] : 1.0f);
+    y[base + i] = (held[t] - group_mean) * scale + (bias != nullptr ? bias[c] : 0.0f);
+  }
+}
+
 // grad_x = rstd * (w dy - mean(w dy) - xhat * mean(w dy xhat)) over each (sample, group).
 // x, grad_y, grad_x: (B, C, S); weight: (C) or null; mean, rstd: (B, G). grid: B * G blocks.
 __global__ void group_norm_backward_input_kernel(GroupNormShape s, const float* __restrict__ x,
@@ -71,6 +119,38 @@ __global__ void group_norm_backward_input_kernel(GroupNormShape s, const float* 
     const float w = weight != nullptr ? weight[first_channel + i / s.spatial] : 1.0f;
     const float xhat = (x[base + i] - group_mean) * inv_std;
     grad_x[base + i] = inv_std * (w * grad_y[base + i] - mean_dxhat - xhat * mean_dxhat_xhat);
+  }
+}
+
+// The input gradient with xhat and w dy in registers; blockDim.x * kGroupNormHeldPerThread >=
+// C / G * S. Same contract and grid as group_norm_backward_input_kernel.
+__global__ void __launch_bounds__(256) group_norm_backward_input_held_kernel(
+    GroupNormShape s, const float* __restrict__ x, const float* __restrict__ weight,
+    const float* __restrict__ mean, const float* __restrict__ rstd,
+    const float* __restrict__ grad_y, float* __restrict__ grad_x) {
+  const int sample_group = blockIdx.x, size = s.group_size();
+  const long long base = static_cast<long long>(sample_group) * size;
+  const int first_channel = (sample_group % s.groups) * s.group_channels();
+  const float group_mean = mean[sample_group], inv_std = rstd[sample_group];
+  float xhat[kGroupNormHeldPerThread], dxhat[kGroupNormHeldPerThread];
+  float partial_dxhat = 0.0f, partial_dxhat_xhat = 0.0f;
+  LETHE_UNROLL
+  for (int t = 0; t < kGroupNormHeldPerThread; ++t) {
+    const int i = threadIdx.x + t * blockDim.x;
+    const bool inside = i < size;
+    const float w = inside && weight != nullptr ? weight[first_channel + i / s.spatial] : 1.0f;
+    dxhat[t] = inside ? w * grad_y[base + i] : 0.0f;
+    xhat[t] = inside ? (x[base + i] - group_mean) * inv_std : 0.0f;
+    partial_dxhat += dxhat[t];
+    partial_dxhat_xhat += dxhat[t] * xhat[t];
+  }
+  const float mean_dxhat = block_sum(partial_dxhat) / size;
+  const float mean_dxhat_xhat = block_sum(partial_dxhat_xhat) / size;
+  LETHE_UNROLL
+  for (int t = 0; t < kGroupNormHeldPerThread; ++t) {
+    const int i = threadIdx.x + t * blockDim.x;
+    if (i >= size) break;
+    grad_x[base + i] = inv_std * (dxhat[t] - mean_dxhat - xhat[t] * mean_dxhat_xhat);
   }
 }
 

@@ -1,6 +1,7 @@
 // GroupNorm forward and backward against the CPU backend, emulated and native: U-Net shapes
-// (32 groups over 64 channels at 14x14), odd shapes, one channel per group, and no affine
-// parameters. Inputs have a non-zero mean so that centring matters.
+// (32 groups over 64 channels at 14x14, 8 over 32 at 28x28), odd shapes, one channel per group,
+// groups on both sides of the held kernels' 4096-value limit, and no affine parameters. Inputs have
+// a non-zero mean so that centring matters.
 #include <doctest/doctest.h>
 
 #include <random>
@@ -64,8 +65,12 @@ void check_group_norm() {
   std::mt19937 rng(41);
   const GroupNormGeometry geometries[] = {
       // batch, channels, spatial, groups
-      {2, 64, 14 * 14, 32}, {2, 32, 7 * 7, 8}, {3, 6, 35, 3},
-      {2, 5, 9, 5},         {1, 4, 3, 2},      {2, 8, 2000, 2},  // groups larger than a block
+      {2, 64, 14 * 14, 32}, {2, 32, 7 * 7, 8},   {3, 6, 35, 3}, {2, 5, 9, 5},
+      {1, 4, 3, 2},         {2, 32, 28 * 28, 8},  // the U-Net's largest groups, 3136 values, held
+                                                  // in registers
+      {1, 4, 1024, 1},                            // 4096 values: the most the held kernels take
+      {1, 4, 1025, 1},                            // one more: the streaming kernels
+      {2, 8, 2000, 2},                            // groups larger than a block, streaming
   };
   for (const GroupNormGeometry& g : geometries) {
     for (bool affine : {true, false}) check_group_norm_case<target>(g, affine, rng);

@@ -1,6 +1,8 @@
 #include "cuda/elementwise.h"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 
 #include "cuda/kernel_blocks.h"
 #include "kernels/elementwise.cu"
@@ -77,8 +79,11 @@ template <>
 void bias_silu<simt::kTarget>(const float* x, const float* bias, float* y, int64_t batch,
                               int64_t channels, int64_t spatial) {
   const int64_t n = batch * channels * spatial;
-  simt::launch(kernels::bias_silu_kernel, grid_for(n), kBlockThreads, 0, x, bias, y, channels,
-               spatial, n);
+  LETHE_CHECK(n < INT_MAX, "cuda bias_silu: ", n, " elements exceed 32-bit indexing");
+  const bool quads = spatial % 4 == 0 && reinterpret_cast<uintptr_t>(x) % 16 == 0 &&
+                     reinterpret_cast<uintptr_t>(y) % 16 == 0;
+  simt::launch(kernels::bias_silu_kernel, grid_for(quads ? n / 4 : n), kBlockThreads, 0, x, bias, y,
+               static_cast<int>(channels), static_cast<int>(spatial), static_cast<int>(n), quads);
 }
 
 }  // namespace lethe::cuda

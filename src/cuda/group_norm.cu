@@ -14,6 +14,13 @@ static_assert(block_threads_of("group_norm_forward_kernel") == kBlockThreads);
 static_assert(block_threads_of("group_norm_backward_input_kernel") == kBlockThreads);
 static_assert(block_threads_of("group_norm_plane_sums_kernel") == kBlockThreads);
 static_assert(block_threads_of("group_norm_params_from_sums_kernel") == kBlockThreads);
+static_assert(block_threads_of("group_norm_forward_held_kernel") == kBlockThreads);
+static_assert(block_threads_of("group_norm_backward_input_held_kernel") == kBlockThreads);
+
+// Whether a group fits the held kernels' registers.
+bool group_fits_registers(const cpu::GroupNormGeometry& g) {
+  return g.channels / g.groups * g.spatial <= kBlockThreads * kernels::kGroupNormHeldPerThread;
+}
 
 kernels::GroupNormShape group_norm_shape(const cpu::GroupNormGeometry& g) {
   LETHE_CHECK(g.batch * g.channels * g.spatial < INT_MAX && g.channels % g.groups == 0,
@@ -29,9 +36,10 @@ template <>
 void group_norm_forward<simt::kTarget>(const cpu::GroupNormGeometry& g, const float* x,
                                        const float* weight, const float* bias, double eps, float* y,
                                        float* mean, float* rstd) {
-  simt::launch(kernels::group_norm_forward_kernel, static_cast<unsigned>(g.batch * g.groups),
-               kBlockThreads, 0, group_norm_shape(g), x, weight, bias, static_cast<float>(eps), y,
-               mean, rstd);
+  auto kernel = group_fits_registers(g) ? kernels::group_norm_forward_held_kernel
+                                        : kernels::group_norm_forward_kernel;
+  simt::launch(kernel, static_cast<unsigned>(g.batch * g.groups), kBlockThreads, 0,
+               group_norm_shape(g), x, weight, bias, static_cast<float>(eps), y, mean, rstd);
 }
 
 template <>
@@ -40,8 +48,10 @@ void group_norm_backward<simt::kTarget>(const cpu::GroupNormGeometry& g, const f
                                         const float* grad_y, float* grad_x, float* grad_weight,
                                         float* grad_bias) {
   const kernels::GroupNormShape shape = group_norm_shape(g);
-  simt::launch(kernels::group_norm_backward_input_kernel, static_cast<unsigned>(g.batch * g.groups),
-               kBlockThreads, 0, shape, x, weight, mean, rstd, grad_y, grad_x);
+  auto input_kernel = group_fits_registers(g) ? kernels::group_norm_backward_input_held_kernel
+                                              : kernels::group_norm_backward_input_kernel;
+  simt::launch(input_kernel, static_cast<unsigned>(g.batch * g.groups), kBlockThreads, 0, shape, x,
+               weight, mean, rstd, grad_y, grad_x);
   if (grad_weight == nullptr && grad_bias == nullptr) return;
   // (B, C) sums of dy and of dy * xhat per plane, then reduced over the samples per channel.
   static Workspace<simt::kTarget> plane_sums_memory;

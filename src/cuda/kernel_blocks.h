@@ -25,6 +25,8 @@ inline constexpr KernelBlock kKernelBlocks[] = {
     {"binary_broadcast_kernel", 256},
     {"bias_silu_kernel", 256},
     {"group_norm_forward_kernel", 256},
+    {"group_norm_forward_held_kernel", 256},
+    {"group_norm_backward_input_held_kernel", 256},
     {"group_norm_backward_input_kernel", 256},
     {"group_norm_plane_sums_kernel", 256},
     {"group_norm_params_from_sums_kernel", 256},
