@@ -3,6 +3,7 @@
 // element per thread per step, so any grid covers any size.
 #pragma once
 #include "cpu/elementwise.h"
+#include "kernels/activation.cuh"
 #include "kernels/simt.cuh"
 
 namespace lethe::kernels {
@@ -28,10 +29,6 @@ __device__ __forceinline__ long long grid_stride() {
   return static_cast<long long>(gridDim.x) * blockDim.x;
 }
 
-__device__ __forceinline__ float sigmoid(float x) {
-  return 1.0f / (1.0f + expf(-x));
-}
-
 __device__ __forceinline__ float apply_unary(UnaryOp op, float x, float p0, float p1) {
   switch (op) {
     case UnaryOp::neg:
@@ -51,7 +48,7 @@ __device__ __forceinline__ float apply_unary(UnaryOp op, float x, float p0, floa
     case UnaryOp::sigmoid:
       return sigmoid(x);
     case UnaryOp::silu:
-      return x / (1.0f + expf(-x));
+      return silu(x);
     case UnaryOp::tanh:
       return tanhf(x);
     case UnaryOp::pow:
@@ -90,10 +87,8 @@ __device__ __forceinline__ float unary_derivative(UnaryOp op, float x, float y, 
       return 2.0f * x;
     case UnaryOp::sigmoid:
       return y * (1.0f - y);
-    case UnaryOp::silu: {
-      const float s = sigmoid(x);
-      return s * (1.0f + x * (1.0f - s));
-    }
+    case UnaryOp::silu:
+      return silu_derivative(x);
     case UnaryOp::tanh:
       return 1.0f - y * y;
     case UnaryOp::pow:
@@ -165,11 +160,6 @@ __global__ void binary_broadcast_kernel(BinaryOp op, const float* __restrict__ a
   }
 }
 
-__device__ __forceinline__ float silu_of_sum(float value, float shift) {
-  const float sum = value + shift;
-  return sum / (1.0f + expf(-sum));
-}
-
 // x, y: (B, C, S), bias: (C); y = silu(x + bias[c]). n = B * C * S < 2^31, so indices are 32-bit.
 // With `quads` (S a multiple of 4, x and y 16-byte aligned) each step moves a float4 of one
 // plane, with one channel lookup for the four. Grid-stride, block: 256.
@@ -182,13 +172,12 @@ __global__ void bias_silu_kernel(const float* __restrict__ x, const float* __res
     for (int q = first; q < quad_count; q += stride) {
       const float shift = bias[(4 * q / spatial) % channels];
       const float4 in = reinterpret_cast<const float4*>(x)[q];
-      reinterpret_cast<float4*>(y)[q] =
-          make_float4(silu_of_sum(in.x, shift), silu_of_sum(in.y, shift), silu_of_sum(in.z, shift),
-                      silu_of_sum(in.w, shift));
+      reinterpret_cast<float4*>(y)[q] = make_float4(silu(in.x + shift), silu(in.y + shift),
+                                                    silu(in.z + shift), silu(in.w + shift));
     }
     return;
   }
-  for (int i = first; i < n; i += stride) y[i] = silu_of_sum(x[i], bias[(i / spatial) % channels]);
+  for (int i = first; i < n; i += stride) y[i] = silu(x[i] + bias[(i / spatial) % channels]);
 }
 
 }  // namespace LETHE_SIMT_TARGET

@@ -181,6 +181,15 @@ void bench_memory_bound(const Bench& bench, int64_t batch) {
     cuda::group_norm_backward<Target::native>(groups, a.get(), bias.get(), mean.get(), rstd.get(),
                                               b.get(), out.get(), grad.get(), grad.get() + 64);
   }));
+  print_memory(bench, "group norm + SiLU fwd (B,32,784)", 2.0 * n * 4, bench.milliseconds([&] {
+    cuda::group_norm_forward<Target::native>(groups, a.get(), bias.get(), bias.get(), 1e-5,
+                                             out.get(), mean.get(), rstd.get(), true);
+  }));
+  print_memory(bench, "group norm + SiLU bwd (B,32,784)", 3.0 * n * 4, bench.milliseconds([&] {
+    cuda::group_norm_backward<Target::native>(groups, a.get(), bias.get(), mean.get(), rstd.get(),
+                                              b.get(), out.get(), grad.get(), grad.get() + 64, true,
+                                              bias.get());
+  }));
   const cpu::AxisGeometry rows{batch * 4 * 49, 49, 1};  // 7x7 attention scores, 4 heads
   print_memory(bench, "softmax fwd (B*4*49, 49)", 2.0 * rows.outer * 49 * 4,
                bench.milliseconds([&] {

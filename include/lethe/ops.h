@@ -109,7 +109,7 @@ Tensor narrow(const Tensor& a, int axis, int64_t start, int64_t length);  // a c
 // x: (B, C, ...), weight/bias: (C) or undefined. Statistics over (C / groups, ...) per sample.
 Tensor group_norm(const Tensor& x, int groups, const Tensor& weight, const Tensor& bias,
                   double eps);
-// silu(group_norm(...)) in one pass on the CPU, without the normalised tensor in between.
+// silu(group_norm(...)) in one pass (CPU and cuda), without the normalised tensor in between.
 Tensor group_norm_silu(const Tensor& x, int groups, const Tensor& weight, const Tensor& bias,
                        double eps);
 Tensor softmax(const Tensor& a, int axis = -1);

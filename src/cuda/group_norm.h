@@ -1,5 +1,5 @@
-// CUDA launchers for group normalisation (kernels/group_norm.cu), fp32. Same contracts as
-// cpu/norm.h; pointers live on the target.
+// CUDA launchers for group normalisation (kernels/group_norm.cu), alone or fused with the SiLU
+// after it, fp32. Same contracts as cpu/norm.h; pointers live on the target.
 #pragma once
 #include "cpu/norm.h"
 #include "cuda/target.h"
@@ -7,13 +7,17 @@
 namespace lethe::cuda {
 
 // x, y: (B, C, S); weight, bias: (C) or null; mean, rstd: (B, G) saved for the backward pass.
+// With then_silu, y = silu of the normalisation.
 template <Target target>
 void group_norm_forward(const cpu::GroupNormGeometry& g, const float* x, const float* weight,
-                        const float* bias, double eps, float* y, float* mean, float* rstd);
-// grad_x (overwritten); grad_weight / grad_bias (C) overwritten when not null.
+                        const float* bias, double eps, float* y, float* mean, float* rstd,
+                        bool then_silu = false);
+// grad_x (overwritten); grad_weight / grad_bias (C) overwritten when not null. With then_silu,
+// grad_y is the gradient of the SiLU's output, and `bias` (the forward's) recomputes its input.
 template <Target target>
 void group_norm_backward(const cpu::GroupNormGeometry& g, const float* x, const float* weight,
                          const float* mean, const float* rstd, const float* grad_y, float* grad_x,
-                         float* grad_weight, float* grad_bias);
+                         float* grad_weight, float* grad_bias, bool then_silu = false,
+                         const float* bias = nullptr);
 
 }  // namespace lethe::cuda

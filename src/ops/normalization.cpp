@@ -11,8 +11,7 @@ namespace lethe {
 
 namespace {
 
-// group_norm, followed by SiLU in the same pass when then_silu (CPU only: on cuda the caller
-// composes the two ops).
+// group_norm, followed by SiLU in the same pass when then_silu.
 Tensor group_norm_op(const Tensor& x, int groups, const Tensor& weight, const Tensor& bias,
                      double eps, bool then_silu) {
   const char* name = then_silu ? "group_norm_silu" : "group_norm";
@@ -37,7 +36,7 @@ Tensor group_norm_op(const Tensor& x, int groups, const Tensor& weight, const Te
     if constexpr (kCudaBuild) {
       cuda::group_norm_forward<kNative>(g, x.data<float>(), optional_data<float>(weight),
                                         optional_data<float>(bias), eps, y.data<float>(),
-                                        mean.data<float>(), rstd.data<float>());
+                                        mean.data<float>(), rstd.data<float>(), then_silu);
     }
   } else {
     dispatch_float("group_norm", x.dtype(), [&](auto tag) {
@@ -61,7 +60,8 @@ Tensor group_norm_op(const Tensor& x, int groups, const Tensor& weight, const Te
         cuda::group_norm_backward<kNative>(
             g, x.data<float>(), optional_data<float>(weight), mean.data<float>(),
             rstd.data<float>(), grad.data<float>(), grad_x.data<float>(),
-            optional_data<float>(grad_weight), optional_data<float>(grad_bias));
+            optional_data<float>(grad_weight), optional_data<float>(grad_bias), then_silu,
+            optional_data<float>(bias));
       }
     } else {
       dispatch_float("group_norm backward", x.dtype(), [&](auto tag) {
@@ -85,7 +85,6 @@ Tensor group_norm(const Tensor& x, int groups, const Tensor& weight, const Tenso
 
 Tensor group_norm_silu(const Tensor& x, int groups, const Tensor& weight, const Tensor& bias,
                        double eps) {
-  if (on_cuda(x)) return silu(group_norm_op(x, groups, weight, bias, eps, false));
   return group_norm_op(x, groups, weight, bias, eps, true);
 }
 
