@@ -539,12 +539,21 @@ TEST_CASE("uniform_threshold: (bits >> 9) below it exactly when philox_uniform(b
   }
 }
 
-TEST_CASE("gradcheck: mse_loss") {
+TEST_CASE("gradcheck: mse_loss, weighted_mse_loss and their shape errors") {
   Generator generator(17);
   const Tensor prediction = uniform_leaf(generator, {3, 4});
   const Tensor target = uniform_leaf(generator, {3, 4});
   check_gradients("mse_loss", [](const Inputs& in) { return lethe::mse_loss(in[0], in[1]); },
                   {prediction, target});
+  const Tensor weights = uniform_leaf(generator, {3}, 0.5, 2).detach();
+  check_gradients(
+      "weighted_mse_loss",
+      [weights](const Inputs& in) { return lethe::weighted_mse_loss(in[0], in[1], weights); },
+      {prediction, target});
+  CHECK_THROWS_WITH_AS(lethe::weighted_mse_loss(prediction, target, weights.reshape({1, 3})),
+                       doctest::Contains("must be (B)"), lethe::Error);
+  CHECK_THROWS_WITH_AS(lethe::mse_loss(prediction, weights),
+                       doctest::Contains("must have the same non-empty shape"), lethe::Error);
 }
 
 TEST_CASE("gradcheck: cross_entropy w.r.t. the logits") {

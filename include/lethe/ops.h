@@ -130,6 +130,10 @@ Tensor embedding(const Tensor& weight, const Tensor& indices);
 // Identity when !training or p == 0. The mask comes from `generator` (Philox stream).
 Tensor dropout(const Tensor& a, double p, bool training, Generator& generator);
 Tensor mse_loss(const Tensor& prediction, const Tensor& target);  // mean over all elements
+// mean over all elements of w_b (prediction - target)^2, b the leading index; sample_weights (B)
+// or undefined (all 1). The DSM loss, likelihood-weighted or not; one fused reduction on cuda.
+Tensor weighted_mse_loss(const Tensor& prediction, const Tensor& target,
+                         const Tensor& sample_weights);
 // logits: (B, C), labels: i64 (B) with values in [0, C) -> mean negative log-likelihood.
 Tensor cross_entropy(const Tensor& logits, const Tensor& labels);
 inline Tensor stop_gradient(const Tensor& a) {

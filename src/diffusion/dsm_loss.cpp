@@ -31,7 +31,7 @@ Tensor dsm_loss(const NoiseModel& model, const Sde& sde, const Tensor& x0, Gener
   const float* times = batch.t.data<float>();
   for (size_t i = 0; i < weight.size(); ++i)
     weight[i] = std::pow(sde.diffusion(times[i]) / sde.marginal_std(times[i]), 2);
-  return mean(square(eps_hat - batch.z) * per_sample(weight, x0.rank(), x0.dtype(), x0.device()));
+  return weighted_mse_loss(eps_hat, batch.z, per_sample(weight, 1, x0.dtype(), x0.device()));
 }
 
 }  // namespace lethe

@@ -153,13 +153,6 @@ Tensor dropout(const Tensor& a, double p, bool training, Generator& generator) {
   });
 }
 
-Tensor mse_loss(const Tensor& prediction, const Tensor& target) {
-  LETHE_CHECK(prediction.defined() && target.defined() && prediction.shape() == target.shape(),
-              "mse_loss: prediction ", describe(prediction), " and target ", describe(target),
-              " must have the same shape");
-  return mean(square(sub(prediction, target)));
-}
-
 Tensor cross_entropy(const Tensor& logits, const Tensor& labels) {
   check_float("cross_entropy", logits, "logits");
   LETHE_CHECK(logits.rank() == 2 && labels.rank() == 1 && labels.dim(0) == logits.dim(0),
