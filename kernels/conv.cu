@@ -87,8 +87,10 @@ struct TransposedWeightSource : RowRunShare<Config::kRows, Config::kDepth, Confi
 };
 
 // Backward-data operand B, gy(k', n') over a tile of input positions n' = (b, h, w): the output
-// gradient at the position whose tap (kh, kw) reads (h, w), or zero where no output does.
-template <class Config>
+// gradient at the position whose tap (kh, kw) reads (h, w), or zero where no output does. kStride
+// is the stride when known at compile time (1 or 2: no integer division per gathered element), or
+// 0 to read it from the shape.
+template <class Config, int kStride>
 struct OutputGradientGatherSource : RowRunShare<Config::kCols, Config::kDepth, Config::kThreads> {
   using Share = RowRunShare<Config::kCols, Config::kDepth, Config::kThreads>;
   using typename Share::Fragment;
@@ -117,10 +119,11 @@ struct OutputGradientGatherSource : RowRunShare<Config::kCols, Config::kDepth, C
     LETHE_UNROLL
     for (int j = 0; j < kPerThread; ++j) {
       const int oh_strided = padded_h[j] - kh, ow_strided = padded_w[j] - kw;
-      const int oh = oh_strided / s.stride, ow = ow_strided / s.stride;
+      const int stride = kStride != 0 ? kStride : s.stride;
+      const int oh = oh_strided / stride, ow = ow_strided / stride;
       const bool inside = inside_depth && oh_strided >= 0 && ow_strided >= 0 &&
-                          oh * s.stride == oh_strided && ow * s.stride == ow_strided &&
-                          oh < s.out_h && ow < s.out_w;
+                          oh * stride == oh_strided && ow * stride == ow_strided && oh < s.out_h &&
+                          ow < s.out_w;
       v[j] = inside ? plane[image_offset[j] + oh * s.out_w + ow] : 0.0f;
     }
   }
@@ -226,15 +229,16 @@ __global__ void __launch_bounds__(Config::kThreads)
 }
 
 // grad_y: (B, Cout, OH, OW), weight: (Cout, Cin, KH, KW) -> grad_x: (B, Cin, H, W), overwritten.
+// kStride: s.stride, or 0 for any stride (see OutputGradientGatherSource).
 // grid: (ceil(B * H * W / Config::kCols), ceil(Cin / Config::kRows)), block: Config::kThreads.
-template <class Config, bool kTf32>
+template <class Config, bool kTf32, int kStride>
 __global__ void __launch_bounds__(Config::kThreads)
     conv2d_backward_data_kernel(ConvShape s, const float* __restrict__ grad_y,
                                 const float* __restrict__ weight, float* __restrict__ grad_x) {
   __shared__ DoubleTiles<Config> tiles;
   const int m0 = blockIdx.y * Config::kRows, n0 = blockIdx.x * Config::kCols;
   const TransposedWeightSource<Config> weights{{}, s, weight, m0};
-  const OutputGradientGatherSource<Config> gradients(s, grad_y, n0);
+  const OutputGradientGatherSource<Config, kStride> gradients(s, grad_y, n0);
   Accumulators<Config, kTf32> acc{};
   accumulate_tiles(weights, gradients, 0, s.out_channels * s.taps(), tiles, acc);
   store_nchw(acc, tiles, m0, n0, s.in_channels, s.batch, s.in_pixels(), nullptr, grad_x);

@@ -1,7 +1,7 @@
 // The implicit-GEMM convolutions against the CPU backend, emulated and native: forward (with and
 // without bias), backward-data and backward-weight (with the bias gradient) on shrunken U-Net
 // shapes (3x3 at 14x14, the stride-2 downsample, 1x1 projections) and odd shapes that end inside
-// every tile (non-square kernels, channels past 64, stride 2 with odd sizes).
+// every tile (non-square kernels, channels past 64, stride 2 with odd sizes, stride 3).
 #include <doctest/doctest.h>
 
 #include <random>
@@ -36,6 +36,7 @@ const ConvGeometry kGeometries[] = {
     {2, 64, 14, 14, 64, 3, 3, 2, 1},  // U-Net downsample to 7x7
     {2, 64, 7, 7, 32, 1, 1, 1, 0},    // 1x1 skip projection
     {3, 5, 9, 11, 7, 3, 3, 1, 1},    {2, 3, 6, 5, 65, 5, 3, 2, 2}, {1, 1, 1, 1, 1, 1, 1, 1, 0},
+    {2, 4, 10, 11, 6, 3, 3, 3, 1},  // stride 3: the backward-data kernel for any stride
 };
 
 template <Target target>

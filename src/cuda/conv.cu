@@ -55,12 +55,21 @@ void launch_forward(const cpu::ConvGeometry& g, const float* x, const float* wei
                Config::kThreads, 0, conv_shape(g), x, weight, bias, y, weight_vectorised);
 }
 
+// The backward-data kernel for a compile-time stride (0: any).
+template <class Config, int kStride>
+auto backward_data_kernel_for(bool tf32) {
+  return tf32 ? kernels::conv2d_backward_data_kernel<Config, true, kStride>
+              : kernels::conv2d_backward_data_kernel<Config, false, kStride>;
+}
+
 template <class Config>
 void launch_backward_data(const cpu::ConvGeometry& g, const float* grad_y, const float* weight,
                           float* grad_x, Float32Math math) {
   static_assert(Config::kThreads == block_threads_of("conv2d_backward_data_kernel"));
-  auto kernel = math == Float32Math::tf32 ? kernels::conv2d_backward_data_kernel<Config, true>
-                                          : kernels::conv2d_backward_data_kernel<Config, false>;
+  const bool tf32 = math == Float32Math::tf32;
+  auto kernel = g.stride == 1   ? backward_data_kernel_for<Config, 1>(tf32)
+                : g.stride == 2 ? backward_data_kernel_for<Config, 2>(tf32)
+                                : backward_data_kernel_for<Config, 0>(tf32);
   simt::launch(kernel, tile_grid<Config>(g.in_channels, g.batch * g.height * g.width),
                Config::kThreads, 0, conv_shape(g), grad_y, weight, grad_x);
 }
