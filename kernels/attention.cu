@@ -41,6 +41,16 @@ __device__ __forceinline__ float row_times_channel(const float* row, const float
   return warp_sum(partial);
 }
 
+// out[c * N + position] = sum_j row[j] m[c * N + j] for every channel c; lane 0 writes.
+__device__ __forceinline__ void row_times_channels(const float* row, const float* m,
+                                                   const AttentionShape& s, int lane, int position,
+                                                   float* out) {
+  for (int c = 0; c < s.channels; ++c) {
+    const float value = row_times_channel(row, m, c, s.positions, lane);
+    if (lane == 0) out[static_cast<long long>(c) * s.positions + position] = value;
+  }
+}
+
 // sum_c a[c * N + i] b[c * N + j]: channel dot product of position i of a with position j of b.
 __device__ __forceinline__ float channel_dot(const float* a, int i, const float* b, int j,
                                              int channels, int positions) {
@@ -81,11 +91,7 @@ __global__ void __launch_bounds__(256)
     row[j] *= inverse;
     weight_row[j] = row[j];
   }
-  float* out_b = out + s.image(b);
-  for (int c = 0; c < s.channels; ++c) {
-    const float value = row_times_channel(row, vb, c, s.positions, lane);
-    if (lane == 0) out_b[static_cast<long long>(c) * s.positions + i] = value;
-  }
+  row_times_channels(row, vb, s, lane, i, out + s.image(b));
 }
 
 // The backward's row pass, per query row i: grad_weights[i, j] = sum_c grad_out[c, i] v[c, j];
@@ -114,11 +120,7 @@ __global__ void __launch_bounds__(256)
     row[j] = s.scale * weights[row_offset + j] * (row[j] - weighted);
     grad_dots[row_offset + j] = row[j];
   }
-  float* grad_q_b = grad_q + s.image(b);
-  for (int c = 0; c < s.channels; ++c) {
-    const float value = row_times_channel(row, kb, c, s.positions, lane);
-    if (lane == 0) grad_q_b[static_cast<long long>(c) * s.positions + i] = value;
-  }
+  row_times_channels(row, kb, s, lane, i, grad_q + s.image(b));
 }
 
 // The backward's column pass, per key column j: grad_k[c, j] = sum_i grad_dots[i, j] q[c, i] and

@@ -49,6 +49,18 @@ __device__ __forceinline__ float affine_output_gradient(float grad_y, float xhat
   return grad_y;
 }
 
+// The group's 1 / sqrt(variance + eps), from each thread's share of the squared deviations (every
+// thread of the block calls it); thread 0 stores it and the mean for the backward pass.
+__device__ __forceinline__ float finish_statistics(float squares, int size, float eps,
+                                                   float group_mean, float* mean, float* rstd) {
+  const float inv_std = 1.0f / sqrtf(block_sum(squares) / size + eps);
+  if (threadIdx.x == 0) {
+    mean[blockIdx.x] = group_mean;
+    rstd[blockIdx.x] = inv_std;
+  }
+  return inv_std;
+}
+
 // x, y: (B, C, S); weight, bias: (C) or null; mean, rstd: (B, G) written for the backward pass.
 // grid: B * G blocks; blockDim.x a multiple of 32.
 template <bool kSilu>
@@ -67,11 +79,7 @@ __global__ void __launch_bounds__(256)
     const float centred = in[i] - group_mean;
     squares += centred * centred;
   }
-  const float inv_std = 1.0f / sqrtf(block_sum(squares) / size + eps);
-  if (threadIdx.x == 0) {
-    mean[sample_group] = group_mean;
-    rstd[sample_group] = inv_std;
-  }
+  const float inv_std = finish_statistics(squares, size, eps, group_mean, mean, rstd);
   const int first_channel = (sample_group % s.groups) * s.group_channels();
   float* out = y + static_cast<long long>(sample_group) * size;
   for (int i = threadIdx.x; i < size; i += blockDim.x) {
@@ -107,11 +115,7 @@ __global__ void __launch_bounds__(256)
     const float centred = threadIdx.x + t * blockDim.x < size ? held[t] - group_mean : 0.0f;
     squares += centred * centred;
   }
-  const float inv_std = 1.0f / sqrtf(block_sum(squares) / size + eps);
-  if (threadIdx.x == 0) {
-    mean[sample_group] = group_mean;
-    rstd[sample_group] = inv_std;
-  }
+  const float inv_std = finish_statistics(squares, size, eps, group_mean, mean, rstd);
   const int first_channel = (sample_group % s.groups) * s.group_channels();
   LETHE_UNROLL
   for (int t = 0; t < kGroupNormHeldPerThread; ++t) {
