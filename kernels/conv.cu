@@ -151,7 +151,8 @@ struct OutputGradientRowsSource : TileShare<Config::kRows, Config::kDepth, Confi
       v[j] = inside ? grad_y[(b * s.out_channels + co) * s.out_pixels() + pixel] : 0.0f;
     }
   }
-  __device__ __forceinline__ void store(const Fragment& v, float (*tile)[Config::kRows]) const {
+  template <int kLd>
+  __device__ __forceinline__ void store(const Fragment& v, float (*tile)[kLd]) const {
     LETHE_UNROLL
     for (int j = 0; j < kPerThread; ++j) tile[k_offset() + j][threadIdx.x / kThreadsPerRow] = v[j];
   }
@@ -190,7 +191,8 @@ struct Im2colRowsSource : TileShare<Config::kCols, Config::kDepth, Config::kThre
           inside ? x[b * s.in_channels * s.in_pixels() + channel_offset + ih * s.width + iw] : 0.0f;
     }
   }
-  __device__ __forceinline__ void store(const Fragment& v, float (*tile)[Config::kCols]) const {
+  template <int kLd>
+  __device__ __forceinline__ void store(const Fragment& v, float (*tile)[kLd]) const {
     LETHE_UNROLL
     for (int j = 0; j < kPerThread; ++j) tile[n_offset() + j][threadIdx.x / kThreadsPerRow] = v[j];
   }
@@ -199,7 +201,8 @@ struct Im2colRowsSource : TileShare<Config::kCols, Config::kDepth, Config::kThre
 // Stores this thread's share of a (channels x (B * pixels)) result tile into an NCHW tensor,
 // adding bias[channel] when bias is not null.
 template <class Config, class Accumulators>
-__device__ __forceinline__ void store_nchw(const Accumulators& acc, DoubleTiles<Config>& tiles,
+__device__ __forceinline__ void store_nchw(const Accumulators& acc,
+                                           DoubleTiles<Config, Accumulators::kTilePad>& tiles,
                                            int m0, int n0, int channels, int batch, int pixels,
                                            const float* __restrict__ bias,
                                            float* __restrict__ out) {
@@ -218,7 +221,7 @@ __global__ void __launch_bounds__(Config::kThreads)
     conv2d_forward_kernel(ConvShape s, const float* __restrict__ x,
                           const float* __restrict__ weight, const float* __restrict__ bias,
                           float* __restrict__ y, bool weight_vectorised) {
-  __shared__ DoubleTiles<Config> tiles;
+  __shared__ DoubleTiles<Config, Accumulators<Config, kTf32>::kTilePad> tiles;
   const int m0 = blockIdx.y * Config::kRows, n0 = blockIdx.x * Config::kCols;
   const DepthContiguousSource<Config::kRows, Config::kDepth, Config::kThreads> weights{
       {}, weight, s.patch(), s.out_channels, s.patch(), m0, weight_vectorised};
@@ -235,7 +238,7 @@ template <class Config, bool kTf32, int kStride>
 __global__ void __launch_bounds__(Config::kThreads)
     conv2d_backward_data_kernel(ConvShape s, const float* __restrict__ grad_y,
                                 const float* __restrict__ weight, float* __restrict__ grad_x) {
-  __shared__ DoubleTiles<Config> tiles;
+  __shared__ DoubleTiles<Config, Accumulators<Config, kTf32>::kTilePad> tiles;
   const int m0 = blockIdx.y * Config::kRows, n0 = blockIdx.x * Config::kCols;
   const TransposedWeightSource<Config> weights{{}, s, weight, m0};
   const OutputGradientGatherSource<Config, kStride> gradients(s, grad_y, n0);
@@ -253,7 +256,7 @@ __global__ void __launch_bounds__(Config::kThreads)
     conv2d_backward_weight_kernel(ConvShape s, const float* __restrict__ grad_y,
                                   const float* __restrict__ x, int chunk,
                                   float* __restrict__ partials) {
-  __shared__ DoubleTiles<Config> tiles;
+  __shared__ DoubleTiles<Config, Accumulators<Config, kTf32>::kTilePad> tiles;
   const int m0 = blockIdx.y * Config::kRows, n0 = blockIdx.x * Config::kCols;
   const int depth = s.batch * s.out_pixels(), k_begin = blockIdx.z * chunk;
   const int k_end = k_begin + chunk < depth ? k_begin + chunk : depth;

@@ -40,7 +40,7 @@ using GemmSourceB =
 // multiplies on the tensor cores (kernels/tensor_core_tile.cuh). beta == 0 never reads C.
 template <class Config, bool kTf32, bool kTransA, bool kTransB>
 __global__ void __launch_bounds__(Config::kThreads) sgemm_kernel(GemmProblem p) {
-  __shared__ DoubleTiles<Config> tiles;
+  __shared__ DoubleTiles<Config, Accumulators<Config, kTf32>::kTilePad> tiles;
   const int m0 = blockIdx.y * Config::kRows, n0 = blockIdx.x * Config::kCols;
   const GemmSourceA<Config, kTransA> a{{}, p.a, p.lda, p.m, p.k, m0, p.a_vectorised};
   const GemmSourceB<Config, kTransB> b{{}, p.b, p.ldb, p.n, p.k, n0, p.b_vectorised};

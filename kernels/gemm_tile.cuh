@@ -43,15 +43,19 @@ using SmallTiles = TileConfig<64, 64, 16, 4, 4>;
 using Channels32Tiles = TileConfig<32, 256, 8, 4, 8>;
 using Channels64Tiles = TileConfig<64, 128, 8, 4, 8>;
 
+// Tile rows are padded by kPad floats where the multiplication reads columns across rows (the
+// tensor cores: kernels/tensor_core_tile.cuh); the FMA units read along rows and use kPad = 0.
 // 32-byte aligned: the tensor cores' fragment loads need it.
-template <class Config>
+template <class Config, int kPad = 0>
 struct alignas(32) DoubleTiles {
-  float a[2][Config::kDepth][Config::kRows];  // a[stage][k][m] = op(A)(m0 + m, k0 + k)
-  float b[2][Config::kDepth][Config::kCols];  // b[stage][k][n] = op(B)(k0 + k, n0 + n)
+  static constexpr int kRowsLd = Config::kRows + kPad, kColsLd = Config::kCols + kPad;
+  float a[2][Config::kDepth][kRowsLd];  // a[stage][k][m] = op(A)(m0 + m, k0 + k)
+  float b[2][Config::kDepth][kColsLd];  // b[stage][k][n] = op(B)(k0 + k, n0 + n)
 };
 
 template <class Config>
 struct RegisterBlock {
+  static constexpr int kTilePad = 0;  // the DoubleTiles padding its multiply_tiles reads
   float value[Config::kThreadRows][Config::kThreadCols];
 };
 
@@ -114,7 +118,8 @@ struct DepthContiguousSource : TileShare<tile_rows, depth, threads> {
     LETHE_UNROLL
     for (int j = 0; j < kPerThread; ++j) v[j] = r < rows && k + j < total_depth ? line[j] : 0.0f;
   }
-  __device__ __forceinline__ void store(const Fragment& v, float (*tile)[tile_rows]) const {
+  template <int kLd>
+  __device__ __forceinline__ void store(const Fragment& v, float (*tile)[kLd]) const {
     const int r = threadIdx.x / kThreadsPerRow, k = k_offset();
     LETHE_UNROLL
     for (int j = 0; j < kPerThread; ++j) tile[k + j][r] = v[j];
@@ -130,8 +135,9 @@ struct RowRunShare : TileShare<tile_rows, depth, threads> {
   static constexpr int kThreadsPerK = tile_rows / kPerThread;
   __device__ static int k_offset() { return threadIdx.x / kThreadsPerK; }
   __device__ static int r_offset() { return (threadIdx.x % kThreadsPerK) * kPerThread; }
+  template <int kLd>
   __device__ __forceinline__ static void store(const typename Share::Fragment& v,
-                                               float (*tile)[tile_rows]) {
+                                               float (*tile)[kLd]) {
     float* line = &tile[k_offset()][r_offset()];
     if constexpr (kPerThread % 4 == 0) {
       LETHE_UNROLL
@@ -223,7 +229,8 @@ __device__ __forceinline__ void for_each_result(const RegisterBlock<Config>& acc
 // is a multiple of kDepth. Ends with a barrier, so the tiles are free for the epilogue.
 template <class Config, class SourceA, class SourceB, class Accumulators>
 __device__ __forceinline__ void accumulate_tiles(const SourceA& a, const SourceB& b, int k_begin,
-                                                 int k_end, DoubleTiles<Config>& tiles,
+                                                 int k_end,
+                                                 DoubleTiles<Config, Accumulators::kTilePad>& tiles,
                                                  Accumulators& acc) {
   typename SourceA::Fragment a_next;
   typename SourceB::Fragment b_next;

@@ -9,10 +9,12 @@
 //
 // mma_sync rounds nothing: operands must already be TF32 (kernels round them with
 // __float_to_tf32, as the API asks); products of TF32 values are exact in fp32, and the sums
-// run in fp32 in depth order.
+// run in fp32 in depth order. Loads and stores check what a GPU requires of their memory: a
+// 32-byte aligned pointer and a leading dimension that is a multiple of 4 floats (16 bytes).
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <type_traits>
 
 namespace nvcuda::wmma {
@@ -56,8 +58,17 @@ inline float __float_to_tf32(float value) {
 
 namespace detail {
 
+inline void check_fragment_memory(const float* memory, unsigned ldm) {
+  if (reinterpret_cast<uintptr_t>(memory) % 32 != 0 || ldm % 4 != 0) {
+    throw std::runtime_error(
+        "simt emulator: a wmma load or store needs a 32-byte aligned pointer and a leading "
+        "dimension that is a multiple of 4 floats");
+  }
+}
+
 template <class Fragment>
 void load(Fragment& fragment, const float* source, unsigned ldm, bool row_major_memory) {
+  check_fragment_memory(source, ldm);
   __syncwarp();
   for (int r = 0; r < Fragment::rows; ++r) {
     for (int c = 0; c < Fragment::cols; ++c) {
@@ -85,6 +96,7 @@ void load_matrix_sync(fragment<accumulator, M, N, K, float>& fragment, const flo
 template <int M, int N, int K>
 void store_matrix_sync(float* destination, const fragment<accumulator, M, N, K, float>& fragment,
                        unsigned ldm, layout_t layout) {
+  detail::check_fragment_memory(destination, ldm);
   __syncwarp();
   for (int r = 0; r < M; ++r) {
     for (int c = 0; c < N; ++c) {

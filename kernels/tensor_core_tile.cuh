@@ -3,13 +3,21 @@
 // The block's kRows x kCols tile is cut into one region per warp, kWarpRows x kWarpCols (32 rows,
 // or the whole tile when it is shorter), each held as 16 x 16 fp32 accumulator fragments. A depth
 // step loads 16 x 8 fragments of A straight from the depth-major A tile (a column-major matrix with
-// leading dimension kRows) and 8 x 16 fragments of B from the B tile (row-major, kCols), rounds
-// them to TF32 (10 mantissa bits, to nearest) and multiplies them with mma_sync (m16n16k8).
+// leading dimension kRows + 4) and 8 x 16 fragments of B from the B tile (row-major, kCols + 4),
+// rounds them to TF32 (10 mantissa bits, to nearest) and multiplies them with mma_sync (m16n16k8).
+//
+// The padding of 4 floats per tile row: in the TF32 fragment layout of mma.sync (m16n8k8), lane
+// (g, t) = (lane / 4, lane % 4) reads A(m = g, k = t) and B(k = t, n = g), that is word
+// t * ld + g of the tile. With ld a multiple of 32 the four lanes of each g hit one bank (4-way
+// conflicts on every fragment load); with ld = 4 (mod 32) the 32 words land in 32 banks. Rows
+// stay 16-byte aligned for the sources' float4 stores, and rows 0 and 8 of a stage 32-byte
+// aligned, as fragment loads need.
 // Products of TF32 values are exact in fp32 and the sums stay fp32, so the result differs from an
 // fp32 GEMM only by the rounding of the operands: a relative error of at most 2^-11 per operand.
 //
-// Results leave through the warp's 1 KiB of the (then idle) staged tiles: one fragment at a time is
-// stored there, and the 32 lanes read it back as 8 rows of 16 consecutive columns each.
+// Results leave through the warp's 16 x 20 floats of the (then idle) staged tiles: one fragment at
+// a time is stored there (rows padded to 20 for the same reason), and the 32 lanes read it back as
+// 8 rows of 16 consecutive columns each.
 #pragma once
 #include <type_traits>
 
@@ -22,6 +30,7 @@ inline namespace LETHE_SIMT_TARGET {
 constexpr int kTensorCoreSide = 16;  // fragment rows and columns (m16n16k8)
 constexpr int kTensorCoreDepth = 8;  // fragment depth for TF32
 constexpr int kThreadsPerWarp = 32;
+constexpr int kTensorCorePad = 4;  // floats added to each staged tile row and staging row
 
 template <class Config>
 struct TensorCoreLayout {
@@ -31,12 +40,14 @@ struct TensorCoreLayout {
   static constexpr int kWarpsAcross = Config::kCols / kWarpCols;
   static constexpr int kFragmentRows = kWarpRows / kTensorCoreSide;
   static constexpr int kFragmentCols = kWarpCols / kTensorCoreSide;
-  static constexpr int kStagingFloats = kTensorCoreSide * kTensorCoreSide;  // per warp
+  static constexpr int kStagingLd = kTensorCoreSide + kTensorCorePad;
+  static constexpr int kStagingFloats = kTensorCoreSide * kStagingLd;  // per warp
   static_assert(kWarpRows % kTensorCoreSide == 0 && kWarpCols % kTensorCoreSide == 0,
                 "warp regions are whole fragments");
   static_assert((Config::kRows / kWarpRows) * kWarpsAcross == kWarps, "one region per warp");
   static_assert(Config::kDepth % kTensorCoreDepth == 0, "depth steps are whole fragments");
-  static_assert(sizeof(DoubleTiles<Config>) >= kWarps * kStagingFloats * sizeof(float),
+  static_assert(sizeof(DoubleTiles<Config, kTensorCorePad>) >=
+                    kWarps * kStagingFloats * sizeof(float),
                 "the staged tiles hold every warp's result fragment");
   __device__ static int warp() { return threadIdx.x / kThreadsPerWarp; }
   __device__ static int row0() { return (warp() / kWarpsAcross) * kWarpRows; }
@@ -50,6 +61,7 @@ using TensorCoreAccumulator = nvcuda::wmma::fragment<nvcuda::wmma::accumulator, 
 template <class Config>
 struct TensorCoreBlock {
   using Layout = TensorCoreLayout<Config>;
+  static constexpr int kTilePad = kTensorCorePad;  // the DoubleTiles padding multiply_tiles reads
   TensorCoreAccumulator fragment[Layout::kFragmentRows][Layout::kFragmentCols];
   __device__ TensorCoreBlock() {
     LETHE_UNROLL
@@ -76,8 +88,8 @@ __device__ __forceinline__ void round_to_tf32(Fragment& fragment) {
 
 // acc += a_tile^T b_tile over one staged depth step, on the tensor cores.
 template <class Config>
-__device__ __forceinline__ void multiply_tiles(const float (*a)[Config::kRows],
-                                               const float (*b)[Config::kCols],
+__device__ __forceinline__ void multiply_tiles(const float (*a)[Config::kRows + kTensorCorePad],
+                                               const float (*b)[Config::kCols + kTensorCorePad],
                                                TensorCoreBlock<Config>& acc) {
   namespace wmma = nvcuda::wmma;
   using Layout = TensorCoreLayout<Config>;
@@ -92,12 +104,14 @@ __device__ __forceinline__ void multiply_tiles(const float (*a)[Config::kRows],
         b_part[Layout::kFragmentCols];
     LETHE_UNROLL
     for (int i = 0; i < Layout::kFragmentRows; ++i) {
-      wmma::load_matrix_sync(a_part[i], &a[k][row0 + i * kTensorCoreSide], Config::kRows);
+      wmma::load_matrix_sync(a_part[i], &a[k][row0 + i * kTensorCoreSide],
+                             Config::kRows + kTensorCorePad);
       round_to_tf32(a_part[i]);
     }
     LETHE_UNROLL
     for (int j = 0; j < Layout::kFragmentCols; ++j) {
-      wmma::load_matrix_sync(b_part[j], &b[k][col0 + j * kTensorCoreSide], Config::kCols);
+      wmma::load_matrix_sync(b_part[j], &b[k][col0 + j * kTensorCoreSide],
+                             Config::kCols + kTensorCorePad);
       round_to_tf32(b_part[j]);
     }
     LETHE_UNROLL
@@ -115,7 +129,8 @@ __device__ __forceinline__ void multiply_tiles(const float (*a)[Config::kRows],
 // barrier that ends accumulate_tiles.
 template <class Config, class Visit>
 __device__ __forceinline__ void for_each_result(const TensorCoreBlock<Config>& acc,
-                                                DoubleTiles<Config>& tiles, Visit visit) {
+                                                DoubleTiles<Config, kTensorCorePad>& tiles,
+                                                Visit visit) {
   using Layout = TensorCoreLayout<Config>;
   float* staging = reinterpret_cast<float*>(&tiles) + Layout::warp() * Layout::kStagingFloats;
   const int lane = threadIdx.x % kThreadsPerWarp;
@@ -123,13 +138,14 @@ __device__ __forceinline__ void for_each_result(const TensorCoreBlock<Config>& a
   for (int i = 0; i < Layout::kFragmentRows; ++i) {
     LETHE_UNROLL
     for (int j = 0; j < Layout::kFragmentCols; ++j) {
-      nvcuda::wmma::store_matrix_sync(staging, acc.fragment[i][j], kTensorCoreSide,
+      nvcuda::wmma::store_matrix_sync(staging, acc.fragment[i][j], Layout::kStagingLd,
                                       nvcuda::wmma::mem_row_major);
       __syncwarp();
       LETHE_UNROLL
-      for (int e = lane; e < Layout::kStagingFloats; e += kThreadsPerWarp) {
-        visit(Layout::row0() + i * kTensorCoreSide + e / kTensorCoreSide,
-              Layout::col0() + j * kTensorCoreSide + e % kTensorCoreSide, staging[e]);
+      for (int e = lane; e < kTensorCoreSide * kTensorCoreSide; e += kThreadsPerWarp) {
+        const int row = e / kTensorCoreSide, col = e % kTensorCoreSide;
+        visit(Layout::row0() + i * kTensorCoreSide + row,
+              Layout::col0() + j * kTensorCoreSide + col, staging[row * Layout::kStagingLd + col]);
       }
       __syncwarp();
     }

@@ -13,7 +13,9 @@
 // one proves the tensor-core path is taken.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <stdexcept>
@@ -215,29 +217,48 @@ TEST_CASE("cuda emulated: __float_to_tf32 rounds to 10 mantissa bits, ties away 
   CHECK(mismatches == 0);
 }
 
+// Fragment memory as a GPU needs it: 32-byte aligned.
+template <size_t count>
+struct alignas(32) FragmentMemory {
+  float values[count];
+  float* data() { return values; }
+};
+
 TEST_CASE("cuda emulated: a warp's TF32 mma_sync is the product of the rounded operands") {
   std::mt19937 rng(73);
-  const auto a = random_values(kTensorCoreSide * kTensorCoreDepth, rng);
-  const auto b = random_values(kTensorCoreDepth * kTensorCoreSide, rng);
-  const auto c = random_values(kTensorCoreSide * kTensorCoreSide, rng);
-  std::vector<float> d(c.size(), std::numeric_limits<float>::quiet_NaN());
+  FragmentMemory<kTensorCoreSide * kTensorCoreDepth> a, b;
+  FragmentMemory<kTensorCoreSide * kTensorCoreSide> c, d;
+  for (auto* operand : {a.values, b.values}) {
+    const auto values = random_values(kTensorCoreSide * kTensorCoreDepth, rng);
+    std::copy(values.begin(), values.end(), operand);
+  }
+  const auto c_values = random_values(kTensorCoreSide * kTensorCoreSide, rng);
+  std::copy(c_values.begin(), c_values.end(), c.values);
+  std::fill(std::begin(d.values), std::end(d.values), std::numeric_limits<float>::quiet_NaN());
   lethe::simt::launch(warp_product, 1, 32, 0, a.data(), b.data(), c.data(), d.data());
   for (int row = 0; row < kTensorCoreSide; ++row) {
     for (int col = 0; col < kTensorCoreSide; ++col) {
-      double expected = c[row * kTensorCoreSide + col];
+      double expected = c.values[row * kTensorCoreSide + col];
       for (int k = 0; k < kTensorCoreDepth; ++k) {
-        expected += static_cast<double>(tf32_reference(a[row * kTensorCoreDepth + k])) *
-                    tf32_reference(b[col * kTensorCoreDepth + k]);
+        expected += static_cast<double>(tf32_reference(a.values[row * kTensorCoreDepth + k])) *
+                    tf32_reference(b.values[col * kTensorCoreDepth + k]);
       }
       // d is stored column-major.
-      CHECK(d[col * kTensorCoreSide + row] == doctest::Approx(expected).epsilon(1e-6));
+      CHECK(d.values[col * kTensorCoreSide + row] == doctest::Approx(expected).epsilon(1e-6));
     }
   }
 }
 
 TEST_CASE("cuda emulated: a fragment operation that half the warp skips is a deadlock") {
-  const std::vector<float> a(kTensorCoreSide * kTensorCoreSide, 1.0f);
-  CHECK_THROWS_AS(lethe::simt::launch(half_warp_load, 1, 32, 0, a.data()), std::runtime_error);
+  FragmentMemory<kTensorCoreSide * kTensorCoreSide> a{};
+  CHECK_THROWS_WITH_AS(lethe::simt::launch(half_warp_load, 1, 32, 0, a.data()),
+                       doctest::Contains("deadlock"), std::runtime_error);
+}
+
+TEST_CASE("cuda emulated: fragment memory that a GPU would fault on is refused") {
+  FragmentMemory<2 * kTensorCoreSide * kTensorCoreSide> a{};
+  CHECK_THROWS_WITH_AS(lethe::simt::launch(half_warp_load, 1, 32, 0, a.data() + 4),
+                       doctest::Contains("32-byte aligned"), std::runtime_error);
 }
 
 LETHE_CUDA_PARITY_TEST("sgemm in tf32", check_gemm_tf32)
