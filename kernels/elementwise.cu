@@ -144,6 +144,19 @@ __global__ void binary_same_shape_kernel(BinaryOp op, const float* __restrict__ 
     out[i] = apply_binary(op, a[i], b[i]);
 }
 
+// out[i] = op(a[i], b[i / inner]) when b_broadcast, else op(a[i / inner], b[i]): one operand
+// broadcast along out's trailing axes ((B, C, 1, 1) against (B, C, H, W)), n < 2^31. Grid-stride.
+__global__ void binary_trailing_broadcast_kernel(BinaryOp op, const float* __restrict__ a,
+                                                 const float* __restrict__ b,
+                                                 float* __restrict__ out, int inner,
+                                                 bool b_broadcast, int n) {
+  const int stride = gridDim.x * blockDim.x;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+    const int j = i / inner;
+    out[i] = b_broadcast ? apply_binary(op, a[i], b[j]) : apply_binary(op, a[j], b[i]);
+  }
+}
+
 // out: index.extents (n elements); a and b read through their broadcast strides.
 __global__ void binary_broadcast_kernel(BinaryOp op, const float* __restrict__ a,
                                         const float* __restrict__ b, float* __restrict__ out,

@@ -1,6 +1,8 @@
 // Sum reductions (fp32): the sum of a tensor over the axes it was broadcast along (the gradient of
 // a broadcast op). One block per output element; its threads stride over the reduced elements and
-// meet in block_sum (warp shuffles, then shared memory).
+// meet in block_sum (warp shuffles, then shared memory). When the reduced axes are the trailing
+// ones ((B, C, H, W) to (B, C, 1, 1)) each output's elements are one contiguous run, summed
+// without index arithmetic.
 #pragma once
 #include "kernels/block_reduce.cuh"
 #include "kernels/simt.cuh"
@@ -38,6 +40,17 @@ __global__ void sum_to_shape_kernel(const float* __restrict__ in, float* __restr
   for (long long r = threadIdx.x; r < index.reduced_count; r += blockDim.x) {
     partial += in[base + offset_of(r, index.reduced_extents, index.reduced_strides)];
   }
+  const float total = block_sum(partial);
+  if (threadIdx.x == 0) out[blockIdx.x] = total;
+}
+
+// out[row] = sum of in[row * length .. (row + 1) * length): the reduced axes are in's trailing
+// ones, so each output sums one contiguous run. grid: rows, blockDim.x a multiple of 32.
+__global__ void sum_rows_kernel(const float* __restrict__ in, float* __restrict__ out,
+                                long long length) {
+  const float* row = in + blockIdx.x * length;
+  float partial = 0.0f;
+  for (long long r = threadIdx.x; r < length; r += blockDim.x) partial += row[r];
   const float total = block_sum(partial);
   if (threadIdx.x == 0) out[blockIdx.x] = total;
 }

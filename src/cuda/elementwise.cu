@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "cuda/kernel_blocks.h"
+#include "cuda/trailing_broadcast.h"
 #include "kernels/elementwise.cu"
 
 namespace lethe::cuda {
@@ -15,6 +16,7 @@ static_assert(block_threads_of("unary_forward_kernel") == kBlockThreads);
 static_assert(block_threads_of("unary_backward_kernel") == kBlockThreads);
 static_assert(block_threads_of("binary_same_shape_kernel") == kBlockThreads);
 static_assert(block_threads_of("binary_broadcast_kernel") == kBlockThreads);
+static_assert(block_threads_of("binary_trailing_broadcast_kernel") == kBlockThreads);
 static_assert(block_threads_of("bias_silu_kernel") == kBlockThreads);
 constexpr unsigned kMaxBlocks = 4096;  // grid-stride loops cover the rest
 
@@ -69,6 +71,14 @@ void binary_broadcast<simt::kTarget>(cpu::BinaryOp op, const float* a, const Sha
   if (a_shape == b_shape) {
     simt::launch(kernels::binary_same_shape_kernel, grid_for(n), kBlockThreads, 0, op, a, b, out,
                  n);
+    return;
+  }
+  const int64_t b_inner = a_shape == out_shape ? trailing_broadcast_extent(b_shape, out_shape) : 0;
+  const int64_t a_inner = b_shape == out_shape ? trailing_broadcast_extent(a_shape, out_shape) : 0;
+  if (n < INT_MAX && (a_inner > 0 || b_inner > 0)) {
+    simt::launch(kernels::binary_trailing_broadcast_kernel, grid_for(n), kBlockThreads, 0, op, a, b,
+                 out, static_cast<int>(b_inner > 0 ? b_inner : a_inner), b_inner > 0,
+                 static_cast<int>(n));
     return;
   }
   simt::launch(kernels::binary_broadcast_kernel, grid_for(n), kBlockThreads, 0, op, a, b, out,

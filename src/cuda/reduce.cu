@@ -1,6 +1,7 @@
 #include "cuda/reduce.h"
 
 #include "cuda/kernel_blocks.h"
+#include "cuda/trailing_broadcast.h"
 #include "kernels/reduce.cu"
 
 namespace lethe::cuda {
@@ -8,6 +9,7 @@ namespace {
 
 constexpr unsigned kBlockThreads = 256;
 static_assert(block_threads_of("sum_to_shape_kernel") == kBlockThreads);
+static_assert(block_threads_of("sum_rows_kernel") == kBlockThreads);
 
 kernels::ReductionIndex reduction_index(const Shape& in_shape, const Shape& out_shape) {
   constexpr int rank = kernels::kReductionRank;
@@ -47,8 +49,14 @@ template <>
 void sum_to_shape<simt::kTarget>(const float* in, const Shape& in_shape, float* out,
                                  const Shape& out_shape) {
   const kernels::ReductionIndex index = reduction_index(in_shape, out_shape);
-  simt::launch(kernels::sum_to_shape_kernel, static_cast<unsigned>(shape_numel(out_shape)),
-               kBlockThreads, 0, in, out, index);
+  const unsigned outputs = static_cast<unsigned>(shape_numel(out_shape));
+  const int64_t run = trailing_broadcast_extent(out_shape, in_shape);
+  if (run > 0) {
+    simt::launch(kernels::sum_rows_kernel, outputs, kBlockThreads, 0, in, out,
+                 static_cast<long long>(run));
+    return;
+  }
+  simt::launch(kernels::sum_to_shape_kernel, outputs, kBlockThreads, 0, in, out, index);
 }
 
 }  // namespace lethe::cuda
