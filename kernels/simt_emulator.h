@@ -10,6 +10,10 @@
 // one copy per host thread, which is one copy per block because blocks never overlap. A barrier
 // that some live thread never reaches is reported as a deadlock.
 //
+// Launches are checked against a GPU's limits: at most 1024 threads per block, 65535 blocks along
+// grid y and z, and 48 KiB of dynamic shared memory (more needs an opt-in the launchers never
+// make).
+//
 // Limits: the threads of a warp must pass the same mask to a warp intrinsic; exited threads do not
 // count at __syncthreads (as on current GPUs).
 #pragma once
@@ -64,6 +68,8 @@ namespace lethe::simt::detail {
 constexpr int kWarpSize = 32;
 constexpr size_t kFiberStackBytes = 64 * 1024;
 constexpr unsigned kMaxBlockThreads = 1024;
+constexpr unsigned kMaxGridYZ = 65535;
+constexpr size_t kMaxDefaultDynamicShared = 48 * 1024;
 
 // ---- context switching -------------------------------------------------------------------------
 
@@ -381,6 +387,16 @@ void run_grid(dim3 grid, dim3 block, size_t dynamic_shared_bytes, Body& body) {
   const unsigned threads = block.x * block.y * block.z;
   if (threads == 0 || threads > kMaxBlockThreads || block.z > 64) {
     throw std::runtime_error("simt emulator: invalid block size " + std::to_string(threads));
+  }
+  if (grid.y > kMaxGridYZ || grid.z > kMaxGridYZ) {
+    throw std::runtime_error("simt emulator: grid (" + std::to_string(grid.x) + ", " +
+                             std::to_string(grid.y) + ", " + std::to_string(grid.z) +
+                             ") exceeds the 65535 blocks a GPU allows along y and z");
+  }
+  if (dynamic_shared_bytes > kMaxDefaultDynamicShared) {
+    throw std::runtime_error("simt emulator: " + std::to_string(dynamic_shared_bytes) +
+                             " bytes of dynamic shared memory exceed the 48 KiB a launch gets "
+                             "without opting in");
   }
   BlockScheduler& block_scheduler = thread_block_scheduler();
   LaunchState& state = launch_state;

@@ -161,3 +161,14 @@ TEST_CASE("cuda emulated: a shuffle that other lanes never reach is reported as 
   // The emulator is usable again after the failure.
   CHECK(reverse_blocks(true, 1) == reversed_reference(1));
 }
+
+TEST_CASE("cuda emulated: launches beyond a GPU's grid and shared-memory limits are refused") {
+  std::vector<unsigned> out(4);
+  CHECK_THROWS_WITH_AS(lethe::simt::launch(record_indices, dim3(1, 65536), dim3(1), 0, out.data()),
+                       doctest::Contains("65535 blocks"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(
+      lethe::simt::launch(record_indices, dim3(1), dim3(1), 48 * 1024 + 4, out.data()),
+      doctest::Contains("48 KiB"), std::runtime_error);
+  lethe::simt::launch(record_indices, dim3(1), dim3(1), 48 * 1024, out.data());
+  CHECK(out[0] == 0);
+}

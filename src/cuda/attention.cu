@@ -18,8 +18,9 @@ kernels::AttentionShape attention_shape(const AttentionGeometry& g) {
   LETHE_CHECK(g.positions >= 1 && g.positions <= kMaxFusedAttentionPositions,
               "cuda attention: ", g.positions, " positions (the fused kernels take 1 to ",
               kMaxFusedAttentionPositions, ")");
-  LETHE_CHECK(g.batch < INT_MAX && g.channels < INT_MAX, "cuda attention: batch ", g.batch,
-              " or channels ", g.channels, " exceed 32-bit indexing");
+  LETHE_CHECK(g.batch <= 65535 && g.channels < INT_MAX, "cuda attention: batch ", g.batch,
+              " or channels ", g.channels,
+              " out of range (at most 65535 images, one grid row each)");
   return {static_cast<int>(g.channels), static_cast<int>(g.positions), g.scale};
 }
 
