@@ -12,12 +12,14 @@
 // conflicts on every fragment load); with ld = 4 (mod 32) the 32 words land in 32 banks. Rows
 // stay 16-byte aligned for the sources' float4 stores, and rows 0 and 8 of a stage 32-byte
 // aligned, as fragment loads need.
+//
 // Products of TF32 values are exact in fp32 and the sums stay fp32, so the result differs from an
 // fp32 GEMM only by the rounding of the operands: a relative error of at most 2^-11 per operand.
 //
 // Results leave through the warp's 16 x 20 floats of the (then idle) staged tiles: one fragment at
-// a time is stored there (rows padded to 20 for the same reason), and the 32 lanes read it back as
-// 8 rows of 16 consecutive columns each.
+// a time is stored there, and the 32 lanes read it back as 8 rows of 16 consecutive columns each.
+// Lane (g, t) stores words g * ld + 2t and + 1 of each row pair; rows of 20 floats keep that to
+// 2-way bank conflicts, against 4-way with rows of 16.
 #pragma once
 #include <type_traits>
 
