@@ -57,6 +57,9 @@ template <class Config>
 struct RegisterBlock {
   static constexpr int kTilePad = 0;  // the DoubleTiles padding its multiply_tiles reads
   float value[Config::kThreadRows][Config::kThreadCols];
+  // Operand values on their way into the tiles: fp32 stages them as they are.
+  template <int count>
+  __device__ static void stage_values(float (&)[count]) {}
 };
 
 // Row (within the block's tile) of this thread's register-block row i; column of column j.
@@ -236,6 +239,8 @@ __device__ __forceinline__ void accumulate_tiles(const SourceA& a, const SourceB
   typename SourceB::Fragment b_next;
   a.fetch(k_begin, a_next);
   b.fetch(k_begin, b_next);
+  Accumulators::stage_values(a_next);
+  Accumulators::stage_values(b_next);
   a.store(a_next, tiles.a[0]);
   b.store(b_next, tiles.b[0]);
   __syncthreads();
@@ -248,6 +253,8 @@ __device__ __forceinline__ void accumulate_tiles(const SourceA& a, const SourceB
     }
     multiply_tiles<Config>(tiles.a[stage], tiles.b[stage], acc);
     if (more) {
+      Accumulators::stage_values(a_next);
+      Accumulators::stage_values(b_next);
       a.store(a_next, tiles.a[stage ^ 1]);
       b.store(b_next, tiles.b[stage ^ 1]);
     }

@@ -3,8 +3,10 @@
 // The block's kRows x kCols tile is cut into one region per warp, kWarpRows x kWarpCols (32 rows,
 // or the whole tile when it is shorter), each held as 16 x 16 fp32 accumulator fragments. A depth
 // step loads 16 x 8 fragments of A straight from the depth-major A tile (a column-major matrix with
-// leading dimension kRows + 4) and 8 x 16 fragments of B from the B tile (row-major, kCols + 4),
-// rounds them to TF32 (10 mantissa bits, to nearest) and multiplies them with mma_sync (m16n16k8).
+// leading dimension kRows + 4) and 8 x 16 fragments of B from the B tile (row-major, kCols + 4) and
+// multiplies them with mma_sync (m16n16k8). The operands are rounded to TF32 (10 mantissa bits, to
+// nearest, __float_to_tf32) once, as they are staged (TensorCoreBlock::stage_values), rather than
+// by every warp that loads them: the fragments then hold exact TF32 values, as the API requires.
 //
 // The padding of 4 floats per tile row: in the TF32 fragment layout of mma.sync (m16n8k8), lane
 // (g, t) = (lane / 4, lane % 4) reads A(m = g, k = t) and B(k = t, n = g), that is word
@@ -65,6 +67,12 @@ struct TensorCoreBlock {
   using Layout = TensorCoreLayout<Config>;
   static constexpr int kTilePad = kTensorCorePad;  // the DoubleTiles padding multiply_tiles reads
   TensorCoreAccumulator fragment[Layout::kFragmentRows][Layout::kFragmentCols];
+  // Operand values on their way into the tiles, rounded to TF32.
+  template <int count>
+  __device__ static void stage_values(float (&values)[count]) {
+    LETHE_UNROLL
+    for (int e = 0; e < count; ++e) values[e] = nvcuda::wmma::__float_to_tf32(values[e]);
+  }
   __device__ TensorCoreBlock() {
     LETHE_UNROLL
     for (int i = 0; i < Layout::kFragmentRows; ++i) {
@@ -79,14 +87,6 @@ struct TensorCoreBlock {
 // The accumulators of a kernel that multiplies on the tensor cores (kTf32) or the FMA units.
 template <class Config, bool kTf32>
 using Accumulators = std::conditional_t<kTf32, TensorCoreBlock<Config>, RegisterBlock<Config>>;
-
-template <class Fragment>
-__device__ __forceinline__ void round_to_tf32(Fragment& fragment) {
-  LETHE_UNROLL
-  for (int e = 0; e < fragment.num_elements; ++e) {
-    fragment.x[e] = nvcuda::wmma::__float_to_tf32(fragment.x[e]);
-  }
-}
 
 // acc += a_tile^T b_tile over one staged depth step, on the tensor cores.
 template <class Config>
@@ -108,13 +108,11 @@ __device__ __forceinline__ void multiply_tiles(const float (*a)[Config::kRows + 
     for (int i = 0; i < Layout::kFragmentRows; ++i) {
       wmma::load_matrix_sync(a_part[i], &a[k][row0 + i * kTensorCoreSide],
                              Config::kRows + kTensorCorePad);
-      round_to_tf32(a_part[i]);
     }
     LETHE_UNROLL
     for (int j = 0; j < Layout::kFragmentCols; ++j) {
       wmma::load_matrix_sync(b_part[j], &b[k][col0 + j * kTensorCoreSide],
                              Config::kCols + kTensorCorePad);
-      round_to_tf32(b_part[j]);
     }
     LETHE_UNROLL
     for (int i = 0; i < Layout::kFragmentRows; ++i) {

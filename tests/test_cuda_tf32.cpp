@@ -64,8 +64,13 @@ using lethe::kernels::kTensorCoreDepth;
 using lethe::kernels::kTensorCoreSide;
 using lethe::kernels::TensorCoreAccumulator;
 
+template <class Fragment>
+void round_to_tf32(Fragment& fragment) {
+  for (float& element : fragment.x) element = wmma::__float_to_tf32(element);
+}
+
 // d (16 x 16) = round(a) (16 x 8, row-major) round(b) (8 x 16, column-major) + c (16 x 16), by one
-// warp; `lanes` threads join (32, or fewer to leave the warp incomplete).
+// warp.
 __global__ void warp_product(const float* a, const float* b, const float* c, float* d) {
   wmma::fragment<wmma::matrix_a, kTensorCoreSide, kTensorCoreSide, kTensorCoreDepth,
                  wmma::precision::tf32, wmma::row_major>
@@ -77,8 +82,8 @@ __global__ void warp_product(const float* a, const float* b, const float* c, flo
   wmma::load_matrix_sync(a_part, a, kTensorCoreDepth);
   wmma::load_matrix_sync(b_part, b, kTensorCoreDepth);
   wmma::load_matrix_sync(acc, c, kTensorCoreSide, wmma::mem_row_major);
-  lethe::kernels::round_to_tf32(a_part);
-  lethe::kernels::round_to_tf32(b_part);
+  round_to_tf32(a_part);
+  round_to_tf32(b_part);
   wmma::mma_sync(acc, a_part, b_part, acc);
   wmma::store_matrix_sync(d, acc, kTensorCoreSide, wmma::mem_col_major);
 }

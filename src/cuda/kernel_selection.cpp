@@ -108,9 +108,6 @@ const char* float32_math_name(Float32Math math) {
 void set_float32_math(Float32Math math) {
   current_math() = math;
 }
-Float32Math float32_math() {
-  return current_math();
-}
 
 void set_kernel_source(KernelSource source) {
   current_source() = source;

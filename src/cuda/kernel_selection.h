@@ -26,8 +26,7 @@ KernelSource kernel_source();  // automatic unless set
 // "fp32" or "tf32"; anything else throws lethe::Error listing the two.
 Float32Math parse_float32_math(std::string_view name);
 const char* float32_math_name(Float32Math math);
-void set_float32_math(Float32Math math);
-Float32Math float32_math();  // fp32 unless set
+void set_float32_math(Float32Math math);  // fp32 unless set
 
 // What `automatic` measured for one shape.
 struct AutomaticChoice {
