@@ -2,15 +2,15 @@
 // and the fused bias + SiLU the U-Net applies after its convolutions. Grid-stride loops, one
 // element per thread per step, so any grid covers any size.
 #pragma once
-#include "cpu/elementwise.h"
 #include "kernels/activation.cuh"
 #include "kernels/simt.cuh"
+#include "lethe/core/op_geometry.h"
 
 namespace lethe::kernels {
 inline namespace LETHE_SIMT_TARGET {
 
-using cpu::BinaryOp;
-using cpu::UnaryOp;
+using lethe::BinaryOp;
+using lethe::UnaryOp;
 
 constexpr int kBroadcastRank = 5;
 

@@ -7,8 +7,8 @@
 #pragma once
 #include <cstddef>
 
-#include "cuda/target.h"
-#include "lethe/error.h"
+#include "lethe/core/error.h"
+#include "lethe/cuda/target.h"
 
 #ifdef __CUDACC__
 #include <cuda_runtime.h>

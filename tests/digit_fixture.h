@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "lethe/dataset.h"
+#include "lethe/io/image_dataset.h"
 
 namespace lethe::testing {
 

@@ -20,10 +20,10 @@
 #include <string>
 #include <vector>
 
-#include "lethe/autograd.h"
-#include "lethe/ops.h"
-#include "lethe/rng.h"
-#include "lethe/tensor.h"
+#include "lethe/core/autograd.h"
+#include "lethe/core/tensor.h"
+#include "lethe/ops/ops.h"
+#include "lethe/ops/random.h"
 
 namespace lethe::testing {
 

@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "gradcheck.h"
-#include "lethe/autograd.h"
-#include "lethe/error.h"
-#include "lethe/ops.h"
-#include "lethe/tensor.h"
+#include "lethe/core/autograd.h"
+#include "lethe/core/error.h"
+#include "lethe/core/tensor.h"
+#include "lethe/ops/ops.h"
 
 namespace {
 

@@ -5,14 +5,15 @@
 
 #include <filesystem>
 
-#include "lethe/classifier.h"
+#include "lethe/eval/classifier.h"
 
 using namespace lethe;
 
 namespace {
 
 const std::string kData = std::string(LETHE_SOURCE_DIR) + "/data/mnist";
-const std::string kWeights = std::string(LETHE_SOURCE_DIR) + "/weights/mnist-classifier.safetensors";
+const std::string kWeights =
+    std::string(LETHE_SOURCE_DIR) + "/weights/mnist-classifier.safetensors";
 
 ImageDataset fixture_digits() {
   Generator noise(2);

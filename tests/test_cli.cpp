@@ -23,8 +23,8 @@ TEST_CASE("lethe --help lists the subcommands and every subcommand has --help") 
 }
 
 TEST_CASE("bench ops --list: every convolution of the model, read from its forward pass") {
-  // mnist-s (spec/unet.md): 14 distinct 3x3 shapes (conv_in, conv_out, both downsamples, the up
-  // path's concatenations and upsample convolutions) and 8 1x1 (skips, attention).
+  // mnist-s (docs/math.md#the-u-net): 14 distinct 3x3 shapes (conv_in, conv_out, both downsamples,
+  // the up path's concatenations and upsample convolutions) and 8 1x1 (skips, attention).
   const CommandResult listed = run_lethe("bench ops --list");
   CHECK(listed.exit_code == 0);
   int lines = 0, three_by_three = 0;

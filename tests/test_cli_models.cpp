@@ -10,10 +10,10 @@
 #include <fstream>
 
 #include "cli_runner.h"
-#include "lethe/allocator.h"
-#include "lethe/classifier.h"
-#include "lethe/dataset.h"
-#include "lethe/safetensors.h"
+#include "lethe/core/allocator.h"
+#include "lethe/eval/classifier.h"
+#include "lethe/io/image_dataset.h"
+#include "lethe/io/safetensors.h"
 
 using namespace lethe;
 namespace fs = std::filesystem;

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "cpu/activation.h"
-#include "cpu/peak.h"
+#include "lethe/cpu/activation.h"
+#include "lethe/cpu/isa.h"
 
 namespace {
 

@@ -11,13 +11,13 @@
 #include <string>
 #include <vector>
 
-#include "cpu/conv.h"
-#include "cpu/conv_implicit.h"
-#include "cpu/gemm.h"
+#include "lethe/cpu/conv.h"
+#include "lethe/cpu/conv_implicit.h"
+#include "lethe/cpu/gemm.h"
 
 namespace {
 
-using lethe::cpu::ConvGeometry;
+using lethe::ConvGeometry;
 
 struct Case {
   int64_t batch, in_channels, out_channels, size, kernel, stride, padding;

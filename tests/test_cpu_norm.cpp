@@ -10,12 +10,12 @@
 #include <random>
 #include <vector>
 
-#include "cpu/norm.h"
-#include "cpu/peak.h"
+#include "lethe/cpu/isa.h"
+#include "lethe/cpu/norm.h"
 
 namespace {
 
-using lethe::cpu::GroupNormGeometry;
+using lethe::GroupNormGeometry;
 
 // Largest |a - b| / (1 + |b|).
 double max_error(const std::vector<double>& a, const std::vector<double>& b) {

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "cpu/padded_rows.h"
-#include "cpu/peak.h"
+#include "lethe/cpu/isa.h"
+#include "lethe/cpu/padded_rows.h"
 
 namespace {
 

@@ -8,10 +8,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "cpu/peak.h"
-#include "cpu/shifted_planes.h"
+#include "lethe/cpu/isa.h"
+#include "lethe/cpu/shifted_planes.h"
 
 using namespace lethe::cpu;
+using lethe::ConvGeometry;
 
 namespace {
 

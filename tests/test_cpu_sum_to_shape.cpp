@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "cpu/elementwise.h"
+#include "lethe/cpu/elementwise.h"
 
 namespace {
 

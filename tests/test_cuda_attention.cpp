@@ -9,10 +9,10 @@
 #include <random>
 #include <vector>
 
-#include "cuda/attention.h"
-#include "lethe/error.h"
-#include "lethe/ops.h"
-#include "lethe/tensor.h"
+#include "lethe/core/error.h"
+#include "lethe/core/tensor.h"
+#include "lethe/cuda/attention.h"
+#include "lethe/ops/ops.h"
 #include "test_cuda_support.h"
 
 namespace {

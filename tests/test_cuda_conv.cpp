@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "cpu/conv.h"
-#include "cuda/conv.h"
+#include "lethe/cpu/conv.h"
+#include "lethe/cuda/conv.h"
 #include "test_cuda_support.h"
 
 namespace {
 
-using lethe::cpu::ConvGeometry;
+using lethe::ConvGeometry;
 using lethe::cuda::Target;
 using lethe::cuda::testing::kParityTolerance;
 using lethe::cuda::testing::normalised_mse;

@@ -9,10 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "lethe/allocator.h"
-#include "lethe/device.h"
-#include "lethe/optim.h"
-#include "lethe/unet.h"
+#include "lethe/core/allocator.h"
+#include "lethe/core/device.h"
+#include "lethe/nn/unet.h"
+#include "lethe/ops/gpu_kernels.h"
+#include "lethe/optim/optimizers.h"
 #include "test_cuda_support.h"
 
 using namespace lethe;

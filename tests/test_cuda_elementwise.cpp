@@ -6,17 +6,18 @@
 #include <random>
 #include <vector>
 
-#include "cpu/elementwise.h"
-#include "cuda/elementwise.h"
-#include "cuda/reduce.h"
+#include "lethe/cpu/elementwise.h"
+#include "lethe/cuda/elementwise.h"
+#include "lethe/cuda/reduce.h"
 #include "test_cuda_support.h"
 
 namespace {
 
+using lethe::BinaryOp;
+using lethe::UnaryOp;
+
 using lethe::Shape;
 using lethe::shape_numel;
-using lethe::cpu::BinaryOp;
-using lethe::cpu::UnaryOp;
 using lethe::cuda::Target;
 using lethe::cuda::testing::kParityTolerance;
 using lethe::cuda::testing::normalised_mse;

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "cpu/gemm.h"
-#include "cuda/gemm.h"
+#include "lethe/cpu/gemm.h"
+#include "lethe/cuda/gemm.h"
 #include "test_cuda_support.h"
 
 namespace {

@@ -8,13 +8,13 @@
 #include <random>
 #include <vector>
 
-#include "cpu/norm.h"
-#include "cuda/group_norm.h"
+#include "lethe/cpu/norm.h"
+#include "lethe/cuda/group_norm.h"
 #include "test_cuda_support.h"
 
 namespace {
 
-using lethe::cpu::GroupNormGeometry;
+using lethe::GroupNormGeometry;
 using lethe::cuda::Target;
 using lethe::cuda::testing::kParityTolerance;
 using lethe::cuda::testing::normalised_mse;

@@ -5,8 +5,8 @@
 #include <random>
 #include <vector>
 
-#include "cpu/indexing.h"
-#include "cuda/indexing.h"
+#include "lethe/cpu/indexing.h"
+#include "lethe/cuda/indexing.h"
 #include "test_cuda_support.h"
 
 namespace {

@@ -7,8 +7,8 @@
 #include <random>
 #include <vector>
 
-#include "cpu/optimizer_kernels.h"
-#include "cuda/optimizer.h"
+#include "lethe/cpu/optimizer_kernels.h"
+#include "lethe/cuda/optimizer.h"
 #include "test_cuda_support.h"
 
 namespace {

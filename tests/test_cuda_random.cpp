@@ -5,8 +5,8 @@
 
 #include <vector>
 
-#include "cuda/random.h"
-#include "lethe/rng.h"
+#include "lethe/cuda/random.h"
+#include "lethe/ops/random.h"
 #include "test_cuda_support.h"
 
 namespace {

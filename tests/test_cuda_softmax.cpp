@@ -6,13 +6,13 @@
 #include <random>
 #include <vector>
 
-#include "cpu/softmax.h"
-#include "cuda/softmax.h"
+#include "lethe/cpu/softmax.h"
+#include "lethe/cuda/softmax.h"
 #include "test_cuda_support.h"
 
 namespace {
 
-using lethe::cpu::AxisGeometry;
+using lethe::AxisGeometry;
 using lethe::cuda::Target;
 using lethe::cuda::testing::kParityTolerance;
 using lethe::cuda::testing::normalised_mse;

@@ -11,9 +11,9 @@
 #include <random>
 #include <vector>
 
-#include "cuda/target.h"
+#include "lethe/cuda/target.h"
 #ifdef LETHE_WITH_CUDA
-#include "cuda/cuda_runtime.h"
+#include "lethe/core/cuda_runtime.h"
 #endif
 
 namespace lethe::cuda::testing {

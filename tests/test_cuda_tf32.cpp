@@ -21,17 +21,17 @@
 #include <stdexcept>
 #include <vector>
 
-#include "cpu/conv.h"
-#include "cpu/gemm.h"
-#include "cuda/conv.h"
-#include "cuda/gemm.h"
 #include "kernels/simt.cuh"
 #include "kernels/tensor_core_tile.cuh"
+#include "lethe/cpu/conv.h"
+#include "lethe/cpu/gemm.h"
+#include "lethe/cuda/conv.h"
+#include "lethe/cuda/gemm.h"
 #include "test_cuda_support.h"
 
 namespace {
 
-using lethe::cpu::ConvGeometry;
+using lethe::ConvGeometry;
 using lethe::cuda::Float32Math;
 using lethe::cuda::GemmTiling;
 using lethe::cuda::Target;

@@ -5,9 +5,9 @@
 #include <random>
 #include <vector>
 
-#include "cpu/conv.h"
-#include "cuda/copy.h"
-#include "cuda/upsample.h"
+#include "lethe/cpu/conv.h"
+#include "lethe/cuda/copy.h"
+#include "lethe/cuda/upsample.h"
 #include "test_cuda_support.h"
 
 namespace {

@@ -7,19 +7,19 @@
 #include <random>
 #include <vector>
 
-#include "cpu/conv.h"
-#include "cpu/gemm.h"
-#include "cuda/conv.h"
-#include "cuda/gemm.h"
-#include "cuda/kernel_selection.h"
-#include "cuda/vendor_conv.h"
-#include "cuda/vendor_gemm.h"
-#include "lethe/error.h"
+#include "lethe/core/error.h"
+#include "lethe/cpu/conv.h"
+#include "lethe/cpu/gemm.h"
+#include "lethe/cuda/conv.h"
+#include "lethe/cuda/gemm.h"
+#include "lethe/cuda/kernel_selection.h"
+#include "lethe/cuda/vendor_conv.h"
+#include "lethe/cuda/vendor_gemm.h"
 #include "test_cuda_support.h"
 
 namespace {
 
-using lethe::cpu::ConvGeometry;
+using lethe::ConvGeometry;
 using lethe::cuda::KernelSource;
 using lethe::cuda::Target;
 using lethe::cuda::testing::kParityTolerance;

@@ -6,8 +6,8 @@
 #include <fstream>
 
 #include "digit_fixture.h"
-#include "lethe/dataset.h"
-#include "lethe/score_training.h"
+#include "lethe/diffusion/score_trainer.h"
+#include "lethe/io/image_dataset.h"
 #include "test_files.h"
 
 using namespace lethe;

@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "lethe/diffusion.h"
-#include "lethe/ops.h"
+#include "lethe/diffusion/diffusion.h"
+#include "lethe/ops/ops.h"
 
 using namespace lethe;
 

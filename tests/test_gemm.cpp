@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "cpu/gemm.h"
+#include "lethe/cpu/gemm.h"
 
 namespace {
 

@@ -5,9 +5,9 @@
 
 #include <cmath>
 
-#include "lethe/autograd.h"
-#include "lethe/gaussian.h"
-#include "lethe/ops.h"
+#include "lethe/core/autograd.h"
+#include "lethe/diffusion/gaussian_model.h"
+#include "lethe/ops/ops.h"
 
 using namespace lethe;
 

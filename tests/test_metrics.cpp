@@ -3,9 +3,9 @@
 
 #include <cmath>
 
-#include "lethe/metrics.h"
-#include "lethe/ops.h"
-#include "lethe/rng.h"
+#include "lethe/eval/metrics.h"
+#include "lethe/ops/ops.h"
+#include "lethe/ops/random.h"
 
 using namespace lethe;
 
@@ -54,7 +54,8 @@ TEST_CASE("Frechet distance equals the closed form for commuting and non-commuti
   // Diagonal: |mu1 - mu2|^2 + sum (s1 + s2 - 2 sqrt(s1 s2)).
   const GaussianStats a = stats_of({0, 1, 2}, {1, 0, 0, 0, 4, 0, 0, 0, 9});
   const GaussianStats b = stats_of({1, 1, 0}, {4, 0, 0, 0, 1, 0, 0, 0, 9});
-  CHECK(frechet_distance(a, b) == doctest::Approx(5 + (1 + 4 - 4) + (4 + 1 - 4) + 0).epsilon(1e-10));
+  CHECK(frechet_distance(a, b) ==
+        doctest::Approx(5 + (1 + 4 - 4) + (4 + 1 - 4) + 0).epsilon(1e-10));
   CHECK(frechet_distance(a, a) == doctest::Approx(0).scale(1).epsilon(1e-10));
   // 2x2 non-commuting: Tr sqrt(S1 S2) = sqrt(tr(S1 S2) + 2 sqrt(det(S1 S2))).
   const GaussianStats c = stats_of({0, 0}, {2, 0.5, 0.5, 1});

@@ -1,5 +1,5 @@
-// MSGM (spec/msgm.md): the moderation terms against hand-computed values and finite differences,
-// the trainers' schedule and fine-tuning start, and the moderation toy's ground truth.
+// MSGM (docs/math.md#msgm): the moderation terms against hand-computed values and finite
+// differences, the trainers' schedule and fine-tuning start, and the moderation toy's ground truth.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -10,12 +10,12 @@
 
 #include "digit_fixture.h"
 #include "gradcheck.h"
-#include "lethe/dataset.h"
-#include "lethe/msgm.h"
-#include "lethe/safetensors.h"
-#include "lethe/score_training.h"
-#include "lethe/toy.h"
-#include "lethe/training_checkpoint.h"
+#include "lethe/diffusion/score_trainer.h"
+#include "lethe/diffusion/toy_trainer.h"
+#include "lethe/io/image_dataset.h"
+#include "lethe/io/safetensors.h"
+#include "lethe/io/training_checkpoint.h"
+#include "lethe/unlearn/msgm.h"
 #include "test_files.h"
 
 using namespace lethe;
@@ -149,10 +149,12 @@ TEST_CASE(
   retrain.components = {0, 1};
   ToyTrainingConfig moderated;
   moderated.undesirable = {2};
-  moderated.msgm.variant = MsgmVariant::obtuse;
-  moderated.msgm.desirable_weight = 0.9;
-  moderated.msgm.undesirable_weight = 0.1;
-  moderated.msgm.every = 1;
+  MsgmConfig obtuse;
+  obtuse.variant = MsgmVariant::obtuse;
+  obtuse.desirable_weight = 0.9;
+  obtuse.undesirable_weight = 0.1;
+  obtuse.every = 1;
+  moderated.moderation = msgm_moderation(obtuse);
   for (const std::string sde : {"vp", "subvp", "ve"}) {
     CAPTURE(sde);
     const double original = disc_mass(ToyTrainingConfig{}, sde);
@@ -181,7 +183,9 @@ TEST_CASE("U-Net MSGM training: moderation on every N-th step, fine-tuning start
   original.save_checkpoint(start);
 
   config.undesirable = {7};
-  config.msgm.every = 2;
+  MsgmConfig every_second;
+  every_second.every = 2;
+  config.moderation = msgm_moderation(every_second);
   config.init_checkpoint = start;
   ScoreTrainer moderated(config, data);
   // Before any step the model holds the checkpoint's EMA weights.
@@ -237,8 +241,10 @@ TEST_CASE(
   const ImageDataset data = load_idx_dataset(dir.string(), "train");
   ScoreTrainingConfig config = tiny_unet_training();
   config.undesirable = {7};
-  config.msgm.variant = MsgmVariant::obtuse;
-  config.msgm.every = 1;
+  MsgmConfig obtuse;
+  obtuse.variant = MsgmVariant::obtuse;
+  obtuse.every = 1;
+  config.moderation = msgm_moderation(obtuse);
   config.p_uncond = 0;
   // Three steps: the output conv and each residual branch's last conv start at zero, so the label
   // reaches the prediction only from the third step on.

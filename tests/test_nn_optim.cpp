@@ -3,9 +3,9 @@
 
 #include <cmath>
 
-#include "lethe/autograd.h"
-#include "lethe/nn.h"
-#include "lethe/optim.h"
+#include "lethe/core/autograd.h"
+#include "lethe/nn/module.h"
+#include "lethe/optim/optimizers.h"
 
 using namespace lethe;
 

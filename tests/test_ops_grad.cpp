@@ -8,15 +8,15 @@
 #include <string>
 #include <vector>
 
-#include "cpu/conv.h"
-#include "cpu/conv_direct.h"
-#include "cpu/conv_weight_gradient.h"
-#include "cpu/random.h"
 #include "gradcheck.h"
-#include "lethe/autograd.h"
-#include "lethe/ops.h"
-#include "lethe/rng.h"
-#include "lethe/tensor.h"
+#include "lethe/core/autograd.h"
+#include "lethe/core/tensor.h"
+#include "lethe/cpu/conv.h"
+#include "lethe/cpu/conv_direct.h"
+#include "lethe/cpu/conv_weight_gradient.h"
+#include "lethe/cpu/random.h"
+#include "lethe/ops/ops.h"
+#include "lethe/ops/random.h"
 
 namespace {
 
@@ -741,8 +741,8 @@ TEST_CASE("conv2d weight and bias gradients in f32 match the f64 kernels on U-Ne
   };
   uint64_t seed = 200;
   for (const Case& c : cases) {
-    const lethe::cpu::ConvGeometry g{c.batch,  c.in_channels, c.size,   c.size,   c.out_channels,
-                                     c.kernel, c.kernel,      c.stride, c.padding};
+    const lethe::ConvGeometry g{c.batch,  c.in_channels, c.size,   c.size,   c.out_channels,
+                                c.kernel, c.kernel,      c.stride, c.padding};
     INFO("Cin ", c.in_channels, " Cout ", c.out_channels, " size ", c.size, " kernel ", c.kernel,
          " stride ", c.stride);
     CHECK(lethe::cpu::implicit_weight_gradient_applies(g) == c.implicit);
@@ -803,9 +803,9 @@ TEST_CASE("conv2d input gradient in f32 matches the f64 kernels, direct and im2c
   };
   uint64_t seed = 300;
   for (const Case& c : cases) {
-    const lethe::cpu::ConvGeometry g{c.batch,  c.in_channels,  c.size,
-                                     c.size,   c.out_channels, c.kernel,
-                                     c.kernel, c.stride,       (c.kernel - 1) / 2};
+    const lethe::ConvGeometry g{c.batch,  c.in_channels,  c.size,
+                                c.size,   c.out_channels, c.kernel,
+                                c.kernel, c.stride,       (c.kernel - 1) / 2};
     INFO("Cin ", c.in_channels, " Cout ", c.out_channels, " size ", c.size, " kernel ", c.kernel,
          " stride ", c.stride);
     CHECK(lethe::cpu::direct_conv_applies(g) == c.direct);

@@ -1,6 +1,6 @@
 // PNG output: the file's signature and IHDR, the grid layout pixel by pixel (decoded with
 // stb_image), the value mapping, and shape errors.
-#include "lethe/png.h"
+#include "lethe/io/png.h"
 
 #include <unistd.h>
 

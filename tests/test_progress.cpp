@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "lethe/progress.h"
+#include "lethe/io/progress.h"
 #include "test_files.h"
 
 namespace {

@@ -1,5 +1,6 @@
-// RGD (spec/rgd.md): the restricted update against its closed form on a quadratic problem, and
-// the U-Net unlearner's bookkeeping (retain sets, log fields, checkpoints that resume exactly).
+// RGD (docs/math.md#rgd-and-the-baselines): the restricted update against its closed form on a
+// quadratic problem, and the U-Net unlearner's bookkeeping (retain sets, log fields, checkpoints
+// that resume exactly).
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -8,10 +9,10 @@
 #include <filesystem>
 
 #include "digit_fixture.h"
-#include "lethe/dataset.h"
-#include "lethe/gradient_unlearning.h"
-#include "lethe/safetensors.h"
-#include "lethe/score_training.h"
+#include "lethe/diffusion/score_trainer.h"
+#include "lethe/io/image_dataset.h"
+#include "lethe/io/safetensors.h"
+#include "lethe/unlearn/gradient_unlearner.h"
 
 using namespace lethe;
 namespace fs = std::filesystem;

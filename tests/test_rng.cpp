@@ -8,8 +8,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "lethe/rng.h"
-#include "lethe/tensor.h"
+#include "lethe/core/tensor.h"
+#include "lethe/cpu/random.h"
+#include "lethe/ops/random.h"
 
 namespace {
 
@@ -159,12 +160,12 @@ TEST_CASE("Generator: the stream does not depend on the OpenMP thread count") {
   }
   const std::vector<float> fill_one = draw_with_threads(1, [count] {
     std::vector<float> values(count);
-    Generator::normal_fill(values.data(), count, 9, 33);
+    lethe::cpu::normal_fill(values.data(), count, 9, 33);
     return values;
   });
   const std::vector<float> fill_two = draw_with_threads(2, [count] {
     std::vector<float> values(count);
-    Generator::normal_fill(values.data(), count, 9, 33);
+    lethe::cpu::normal_fill(values.data(), count, 9, 33);
     return values;
   });
   CHECK(fill_one == fill_two);

@@ -1,7 +1,7 @@
 // safetensors: round trips of every dtype, byte-exact golden files in the reference format, every
 // kind of corrupt file, and atomic writes.
-#include "lethe/atomic_file.h"
-#include "lethe/safetensors.h"
+#include "lethe/io/atomic_file.h"
+#include "lethe/io/safetensors.h"
 
 #include <unistd.h>
 

@@ -5,8 +5,8 @@
 
 #include <cmath>
 
-#include "lethe/gaussian.h"
-#include "lethe/ops.h"
+#include "lethe/diffusion/gaussian_model.h"
+#include "lethe/ops/ops.h"
 
 using namespace lethe;
 

@@ -1,4 +1,4 @@
-// SFD / SiD (spec/sfd.md): the generator loss against finite differences and its closed-form
+// SFD / SiD (docs/math.md#sfd): the generator loss against finite differences and its closed-form
 // gradients, gradients that reach the generator only through the frozen networks' inputs, the
 // one-step generator as a model for sampling, and the CLI (resume bit for bit, bad input).
 #include <doctest/doctest.h>
@@ -13,9 +13,9 @@
 #include "cli_runner.h"
 #include "digit_fixture.h"
 #include "gradcheck.h"
-#include "lethe/safetensors.h"
-#include "lethe/score_model.h"
-#include "lethe/sfd.h"
+#include "lethe/diffusion/score_model.h"
+#include "lethe/io/safetensors.h"
+#include "lethe/unlearn/score_forgetting_distillation.h"
 #include "test_files.h"
 
 using namespace lethe;
@@ -37,9 +37,9 @@ std::unique_ptr<UNet> tiny_unet(uint64_t seed) {
   return unet;
 }
 
-// The theta-step loss of spec/sfd.md on three small U-Nets (generator, frozen teacher, frozen fake
-// score) for fixed latents, labels, steps and noise, with the SiD weight w held at its first value
-// (it is a stop-gradient, so finite differences must hold it too).
+// The theta-step loss of docs/math.md#sfd on three small U-Nets (generator, frozen teacher, frozen
+// fake score) for fixed latents, labels, steps and noise, with the SiD weight w held at its first
+// value (it is a stop-gradient, so finite differences must hold it too).
 struct SidProblem {
   Sde sde;
   std::unique_ptr<UNet> generator, teacher, fake;
@@ -92,7 +92,7 @@ struct SidProblem {
 
 }  // namespace
 
-TEST_CASE("SiD loss: gradients match finite differences and the closed forms of spec/sfd.md") {
+TEST_CASE("SiD loss: gradients match finite differences and the closed forms of docs/math.md#sfd") {
   Generator noise(11);
   const Tensor p = noise.normal({3, 1, 4, 4}, 0, 1, DType::f64).set_requires_grad(true);
   const Tensor q = noise.normal({3, 1, 4, 4}, 0, 1, DType::f64).set_requires_grad(true);

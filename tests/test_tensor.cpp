@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "lethe/allocator.h"
-#include "lethe/dtype.h"
-#include "lethe/error.h"
-#include "lethe/tensor.h"
+#include "lethe/core/allocator.h"
+#include "lethe/core/dtype.h"
+#include "lethe/core/error.h"
+#include "lethe/core/tensor.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "cli_runner.h"
-#include "lethe/toy.h"
+#include "lethe/diffusion/toy_trainer.h"
 
 using namespace lethe;
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "lethe/toy.h"
+#include "lethe/diffusion/toy_trainer.h"
 
 using namespace lethe;
 

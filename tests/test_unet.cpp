@@ -1,16 +1,16 @@
-// The U-Net of spec/unet.md: structure, names and parameter count, and a golden test against the
-// independent PyTorch implementation (tools/reference/unet_torch.py, values in float64 produced by
-// tools/reference/make_unet_golden.py).
+// The U-Net of docs/math.md#the-u-net: structure, names and parameter count, and a golden test
+// against the independent PyTorch implementation (tools/reference/unet_torch.py, values in float64
+// produced by tools/reference/make_unet_golden.py).
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <set>
 
-#include "lethe/autograd.h"
-#include "lethe/optim.h"
-#include "lethe/safetensors.h"
-#include "lethe/unet.h"
+#include "lethe/core/autograd.h"
+#include "lethe/io/safetensors.h"
+#include "lethe/nn/unet.h"
+#include "lethe/optim/optimizers.h"
 
 using namespace lethe;
 

@@ -4,10 +4,10 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "image_selection.h"
-#include "json_report.h"
-#include "lethe/device.h"
-#include "lethe/score_model.h"
+#include "lethe/core/device.h"
+#include "lethe/diffusion/score_model.h"
+#include "lethe/eval/image_selection.h"
+#include "lethe/io/json_report.h"
 
 namespace lethe::tools {
 namespace {

@@ -4,9 +4,9 @@
 #include <filesystem>
 
 #include "commands.h"
-#include "lethe/classifier.h"
-#include "lethe/progress.h"
-#include "lethe/safetensors.h"
+#include "lethe/eval/classifier.h"
+#include "lethe/io/progress.h"
+#include "lethe/io/safetensors.h"
 
 namespace lethe::tools {
 namespace {

@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "lethe/dataset.h"
+#include "lethe/io/image_dataset.h"
 
 namespace lethe::tools {
 

@@ -7,13 +7,13 @@
 #include <sstream>
 
 #include "commands.h"
-#include "json_report.h"
-#include "lethe/evaluation.h"
-#include "lethe/ops.h"
-#include "lethe/progress.h"
-#include "lethe/safetensors.h"
-#include "lethe/score_model.h"
-#include "parse_digits.h"
+#include "lethe/core/int_list.h"
+#include "lethe/diffusion/score_model.h"
+#include "lethe/eval/evaluation.h"
+#include "lethe/io/json_report.h"
+#include "lethe/io/progress.h"
+#include "lethe/io/safetensors.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe::tools {
 namespace {

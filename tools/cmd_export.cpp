@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "lethe/safetensors.h"
-#include "lethe/training_checkpoint.h"
+#include "lethe/io/safetensors.h"
+#include "lethe/io/training_checkpoint.h"
 
 namespace lethe::tools {
 

@@ -3,14 +3,14 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "image_selection.h"
-#include "json_report.h"
-#include "lethe/autograd.h"
-#include "lethe/classifier.h"
-#include "lethe/device.h"
-#include "lethe/image_masks.h"
-#include "lethe/png.h"
-#include "lethe/score_model.h"
+#include "lethe/core/autograd.h"
+#include "lethe/core/device.h"
+#include "lethe/diffusion/image_masks.h"
+#include "lethe/diffusion/score_model.h"
+#include "lethe/eval/classifier.h"
+#include "lethe/eval/image_selection.h"
+#include "lethe/io/json_report.h"
+#include "lethe/io/png.h"
 
 namespace lethe::tools {
 namespace {

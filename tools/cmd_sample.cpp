@@ -3,10 +3,11 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "lethe/device.h"
-#include "lethe/png.h"
-#include "lethe/progress.h"
-#include "lethe/score_model.h"
+#include "lethe/core/device.h"
+#include "lethe/diffusion/score_model.h"
+#include "lethe/io/png.h"
+#include "lethe/io/progress.h"
+#include "lethe/ops/gpu_kernels.h"
 
 namespace lethe::tools {
 namespace {

@@ -5,12 +5,12 @@
 #include <filesystem>
 
 #include "commands.h"
-#include "lethe/autograd.h"
-#include "lethe/plot.h"
-#include "lethe/progress.h"
-#include "lethe/safetensors.h"
-#include "lethe/toy.h"
-#include "parse_digits.h"
+#include "lethe/core/autograd.h"
+#include "lethe/core/int_list.h"
+#include "lethe/diffusion/toy_trainer.h"
+#include "lethe/io/progress.h"
+#include "lethe/io/safetensors.h"
+#include "lethe/io/scatter_plot.h"
 
 namespace lethe::tools {
 namespace {

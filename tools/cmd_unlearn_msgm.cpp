@@ -1,14 +1,16 @@
-// lethe unlearn msgm: moderated score training (spec/msgm.md) of the U-Net on MNIST (from scratch
-// on D, or fine-tuning with --init) or, with --toy PRESET, of the 2-D MLP on a Gaussian mixture.
+// lethe unlearn msgm: moderated score training (docs/math.md#msgm) of the U-Net on MNIST (from
+// scratch on D, or fine-tuning with --init) or, with --toy PRESET, of the 2-D MLP on a Gaussian
+// mixture.
 //   lethe unlearn msgm --undesirable 7 --init weights/mnist-s-vp.safetensors --out runs/msgm-7
 //   lethe unlearn msgm --toy toy-msgm --undesirable 2 --variant obtuse --out runs/msgm-toy
 #include <cstdio>
 #include <filesystem>
 
 #include "commands.h"
-#include "lethe/progress.h"
-#include "lethe/toy.h"
-#include "parse_digits.h"
+#include "lethe/core/int_list.h"
+#include "lethe/diffusion/toy_trainer.h"
+#include "lethe/io/progress.h"
+#include "lethe/unlearn/msgm.h"
 #include "score_training_run.h"
 
 namespace lethe::tools {
@@ -16,6 +18,7 @@ namespace {
 
 struct MsgmRun {
   ScoreTrainingRun training;
+  MsgmConfig msgm;
   std::string undesirable, variant = "orthogonal";
   std::string toy_preset, toy_components;
   double undesirable_p_uncond = 0.1;
@@ -28,7 +31,7 @@ void run_toy_msgm(const MsgmRun& run, const CLI::App& command) {
   config.preset = run.toy_preset;
   config.components = parse_digits(run.toy_components, "--components");
   config.undesirable = given.undesirable;
-  config.msgm = given.msgm;
+  config.moderation = given.moderation;
   config.sde = given.sde;
   config.init_checkpoint = given.init_checkpoint;
   config.seed = given.seed;
@@ -45,7 +48,7 @@ void run_toy_msgm(const MsgmRun& run, const CLI::App& command) {
   std::filesystem::create_directories(run.training.out_dir);
   ToyScoreTrainer trainer(config);
   std::printf("MSGM %s on the toy %s, undesirable components {%s}, %lld steps\n",
-              msgm_variant_name(config.msgm.variant).c_str(), config.preset.c_str(),
+              msgm_variant_name(run.msgm.variant).c_str(), config.preset.c_str(),
               run.undesirable.c_str(), static_cast<long long>(config.steps));
   std::fflush(stdout);
   Progress progress("msgm toy", config.steps);
@@ -60,8 +63,8 @@ void run_msgm(MsgmRun run, const CLI::App& command) {
   ScoreTrainingConfig& config = run.training.config;
   config.undesirable = parse_digits(run.undesirable, "--undesirable");
   LETHE_CHECK(!config.undesirable.empty(), "--undesirable: no class given");
-  config.msgm.variant = parse_msgm_variant(run.variant);
-  config.msgm.validate();
+  run.msgm.variant = parse_msgm_variant(run.variant);
+  config.moderation = msgm_moderation(run.msgm);
   if (!run.toy_preset.empty()) return run_toy_msgm(run, command);
   LETHE_CHECK(run.toy_components.empty(), "--components applies to --toy only");
   if (command.count("--undesirable-p-uncond"))
@@ -77,7 +80,7 @@ void register_unlearn_msgm(CLI::App& unlearn) {
   CLI::App* msgm = unlearn.add_subcommand(
       "msgm", "Moderated score training (MSGM): DSM on desirable data, moderation on undesirable");
   add_score_training_flags(*msgm, run->training);
-  MsgmConfig& m = run->training.config.msgm;
+  MsgmConfig& m = run->msgm;
   msgm->add_option("--undesirable", run->undesirable,
                    "Undesirable classes (digits, e.g. 7 or 1,7; toy: component indices)")
       ->required();

@@ -1,10 +1,10 @@
 // lethe unlearn sfd: score forgetting distillation of a class-conditional teacher into a one-step
-// generator that no longer makes the forget classes (spec/sfd.md); lethe distill sid: the same
+// generator that no longer makes the forget classes (docs/math.md#sfd); lethe distill sid: the same
 // with the forget weights at 0 (plain Score identity Distillation, the sanity check).
 //   lethe unlearn sfd --teacher weights/mnist-s-vp.safetensors --forget 0 --override 1
 //   lethe distill sid --teacher weights/mnist-s-vp.safetensors --out runs/sid
 #include "commands.h"
-#include "sfd_run.h"
+#include "lethe/run/sfd_job.h"
 
 namespace lethe::tools {
 namespace {

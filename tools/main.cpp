@@ -5,7 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
-#include "lethe/error.h"
+#include "lethe/core/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Lethe: score-based generative models that can forget"};

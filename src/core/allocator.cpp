@@ -1,4 +1,4 @@
-#include "lethe/allocator.h"
+#include "lethe/core/allocator.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -6,9 +6,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "lethe/error.h"
+#include "lethe/core/error.h"
 #ifdef LETHE_WITH_CUDA
-#include "cuda/cuda_runtime.h"
+#include "lethe/core/cuda_runtime.h"
 #endif
 
 namespace lethe {

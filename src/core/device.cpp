@@ -1,10 +1,7 @@
-#include "lethe/device.h"
+#include "lethe/core/device.h"
 
-#include "lethe/allocator.h"
-#include "lethe/error.h"
-#ifdef LETHE_WITH_CUDA
-#include "cuda/kernel_selection.h"
-#endif
+#include "lethe/core/allocator.h"
+#include "lethe/core/error.h"
 
 namespace lethe {
 
@@ -13,18 +10,6 @@ Device parse_device(std::string_view name) {
   LETHE_CHECK(name == "cuda", "--device: unknown device '", name, "' (expected cpu or cuda)");
   require_device(Device::cuda);
   return Device::cuda;
-}
-
-void set_gpu_kernels(std::string_view kernels, std::string_view precision) {
-#ifdef LETHE_WITH_CUDA
-  cuda::set_kernel_source(cuda::parse_kernel_source(kernels));
-  cuda::set_float32_math(cuda::parse_float32_math(precision));
-#else
-  LETHE_CHECK(kernels == "hand" || kernels == "vendor" || kernels == "auto",
-              "--kernels: unknown kernel source '", kernels, "' (expected hand, vendor or auto)");
-  LETHE_CHECK(precision == "fp32" || precision == "tf32", "--precision: unknown GPU math '",
-              precision, "' (expected fp32 or tf32)");
-#endif
 }
 
 }  // namespace lethe

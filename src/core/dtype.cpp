@@ -1,8 +1,8 @@
-#include "lethe/dtype.h"
+#include "lethe/core/dtype.h"
 
 #include <cstring>
 
-#include "lethe/error.h"
+#include "lethe/core/error.h"
 
 namespace lethe {
 

@@ -1,4 +1,4 @@
-#include "lethe/profile.h"
+#include "lethe/core/profile.h"
 
 #include <atomic>
 #include <chrono>

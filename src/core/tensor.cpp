@@ -1,4 +1,4 @@
-#include "lethe/tensor.h"
+#include "lethe/core/tensor.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,8 +6,8 @@
 #include <limits>
 #include <sstream>
 
-#include "lethe/allocator.h"
-#include "lethe/autograd.h"
+#include "lethe/core/allocator.h"
+#include "lethe/core/autograd.h"
 
 namespace lethe {
 

@@ -1,9 +1,9 @@
-#include "cpu/activation.h"
+#include "lethe/cpu/activation.h"
 
 #include <cmath>
 #include <cstring>
 
-#include "cpu/peak.h"
+#include "lethe/cpu/isa.h"
 
 namespace lethe::cpu {
 namespace {

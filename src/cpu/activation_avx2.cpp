@@ -1,7 +1,7 @@
 // AVX2+FMA activation kernels (see activation_vector.h). Compiled with -mavx2 -mfma.
 #include <immintrin.h>
 
-#include "cpu/activation_vector.h"
+#include "lethe/cpu/activation_vector.h"
 
 namespace lethe::cpu::detail {
 namespace {

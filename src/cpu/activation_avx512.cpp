@@ -1,6 +1,6 @@
 // AVX-512 activation kernels (see activation_vector.h). Compiled with -mavx512f.
-#include "cpu/activation_vector.h"
-#include "cpu/vector_avx512.h"
+#include "lethe/cpu/activation_vector.h"
+#include "lethe/cpu/vector_avx512.h"
 
 namespace lethe::cpu::detail {
 

@@ -1,4 +1,4 @@
-#include "cpu/conv.h"
+#include "lethe/cpu/conv.h"
 
 #include <omp.h>
 
@@ -7,16 +7,16 @@
 #include <type_traits>
 #include <vector>
 
-#include "cpu/blas.h"
-#include "cpu/conv_direct.h"
-#include "cpu/conv_implicit.h"
-#include "cpu/conv_weight_gradient.h"
-#include "cpu/image_matrix.h"
-#include "cpu/interleaved_sum.h"
-#include "cpu/prefetch.h"
-#include "cpu/scratch.h"
-#include "cpu/shifted_planes.h"
-#include "cpu/thin_conv.h"
+#include "lethe/cpu/blas.h"
+#include "lethe/cpu/conv_direct.h"
+#include "lethe/cpu/conv_implicit.h"
+#include "lethe/cpu/conv_weight_gradient.h"
+#include "lethe/cpu/image_matrix.h"
+#include "lethe/cpu/interleaved_sum.h"
+#include "lethe/cpu/prefetch.h"
+#include "lethe/cpu/scratch.h"
+#include "lethe/cpu/shifted_planes.h"
+#include "lethe/cpu/thin_conv.h"
 
 namespace lethe::cpu {
 namespace {

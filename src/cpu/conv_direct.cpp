@@ -12,18 +12,18 @@
 //
 // Forward: depth Cin, rows Cout, A_t = W[:, :, kh, kw], in = x. Input gradient: depth Cout, rows
 // Cin, A_t = W[:, :, kh, kw]^T, in = grad_y, offset -offset_t.
-#include "cpu/conv_direct.h"
+#include "lethe/cpu/conv_direct.h"
 
 #include <omp.h>
 
 #include <algorithm>
 #include <vector>
 
-#include "cpu/gemm.h"
-#include "cpu/padded_grid.h"
-#include "cpu/padded_rows.h"
-#include "cpu/prefetch.h"
-#include "cpu/scratch.h"
+#include "lethe/cpu/gemm.h"
+#include "lethe/cpu/padded_grid.h"
+#include "lethe/cpu/padded_rows.h"
+#include "lethe/cpu/prefetch.h"
+#include "lethe/cpu/scratch.h"
 
 namespace lethe::cpu {
 namespace {

@@ -25,16 +25,16 @@
 // the 64 -> 64 downsample's input gradient went from 60 to 74 % of peak and its forward from 55-62
 // to 69 %, the 32 -> 32 downsample's from 63 to 71 % and 62 to 69 %; the 7x7 stride-1 forward
 // passes from 69-73 to 79 %, their input gradients from 72-74 to 80-84 %.
-#include "cpu/conv_implicit.h"
+#include "lethe/cpu/conv_implicit.h"
 
 #include <algorithm>
 #include <vector>
 
-#include "cpu/gemm.h"
-#include "cpu/padded_rows.h"
-#include "cpu/prefetch.h"
-#include "cpu/scratch.h"
-#include "cpu/shifted_planes.h"
+#include "lethe/cpu/gemm.h"
+#include "lethe/cpu/padded_rows.h"
+#include "lethe/cpu/prefetch.h"
+#include "lethe/cpu/scratch.h"
+#include "lethe/cpu/shifted_planes.h"
 
 namespace lethe::cpu {
 namespace {

@@ -20,19 +20,19 @@
 // Cin channels it reads, copied from a channels-last copy of the image, so that
 //   gradient(Cout, KH KW Cin) += grad_out(Cout, P) . col(P, KH KW Cin).
 // Both accumulate the gradient as (Cout, KH, KW, Cin) and reorder it at the end.
-#include "cpu/conv_weight_gradient.h"
+#include "lethe/cpu/conv_weight_gradient.h"
 
 #include <omp.h>
 
 #include <algorithm>
 #include <memory>
 
-#include "cpu/gemm.h"
-#include "cpu/image_matrix.h"
-#include "cpu/padded_grid.h"
-#include "cpu/prefetch.h"
-#include "cpu/scratch.h"
-#include "cpu/thin_conv.h"
+#include "lethe/cpu/gemm.h"
+#include "lethe/cpu/image_matrix.h"
+#include "lethe/cpu/padded_grid.h"
+#include "lethe/cpu/prefetch.h"
+#include "lethe/cpu/scratch.h"
+#include "lethe/cpu/thin_conv.h"
 
 namespace lethe::cpu {
 namespace {

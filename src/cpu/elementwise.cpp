@@ -1,4 +1,4 @@
-#include "cpu/elementwise.h"
+#include "lethe/cpu/elementwise.h"
 
 #include <omp.h>
 
@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "cpu/activation.h"
-#include "cpu/interleaved_sum.h"
-#include "cpu/scratch.h"
+#include "lethe/cpu/activation.h"
+#include "lethe/cpu/interleaved_sum.h"
+#include "lethe/cpu/scratch.h"
 
 namespace lethe::cpu {
 namespace {

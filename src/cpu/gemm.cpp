@@ -11,7 +11,7 @@
 //           for each nr-wide B panel: micro-kernel on the mr x nr tile of C
 // Products with few rows skip packing op(B) = B and read its full panels in place.
 // Threads split C into blocks and each runs this nest on its own block (gemm_on_team).
-#include "cpu/gemm.h"
+#include "lethe/cpu/gemm.h"
 
 #include <omp.h>
 
@@ -19,8 +19,8 @@
 #include <atomic>
 #include <cstring>
 
-#include "cpu/peak.h"
-#include "cpu/scratch.h"
+#include "lethe/cpu/isa.h"
+#include "lethe/cpu/scratch.h"
 
 namespace lethe::cpu {
 namespace {

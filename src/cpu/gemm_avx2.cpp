@@ -7,7 +7,7 @@
 #include <array>
 #include <utility>
 
-#include "cpu/gemm.h"
+#include "lethe/cpu/gemm.h"
 
 namespace lethe::cpu::detail {
 namespace {

@@ -1,4 +1,4 @@
-#include "cpu/indexing.h"
+#include "lethe/cpu/indexing.h"
 
 #include <algorithm>
 

@@ -1,13 +1,13 @@
-#include "cpu/norm.h"
+#include "lethe/cpu/norm.h"
 
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
 #include <vector>
 
-#include "cpu/activation.h"
-#include "cpu/peak.h"
-#include "cpu/scratch.h"
+#include "lethe/cpu/activation.h"
+#include "lethe/cpu/isa.h"
+#include "lethe/cpu/scratch.h"
 
 namespace lethe::cpu {
 namespace {

@@ -14,11 +14,11 @@
 
 #include <cmath>
 
-#include "cpu/activation_vector.h"
-#include "cpu/norm.h"
-#include "cpu/prefetch.h"
-#include "cpu/scratch.h"
-#include "cpu/vector_avx512.h"
+#include "lethe/cpu/activation_vector.h"
+#include "lethe/cpu/norm.h"
+#include "lethe/cpu/prefetch.h"
+#include "lethe/cpu/scratch.h"
+#include "lethe/cpu/vector_avx512.h"
 
 namespace lethe::cpu::detail {
 namespace {

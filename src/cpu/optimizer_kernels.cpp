@@ -1,4 +1,4 @@
-#include "cpu/optimizer_kernels.h"
+#include "lethe/cpu/optimizer_kernels.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,8 +1,8 @@
-#include "cpu/padded_rows.h"
+#include "lethe/cpu/padded_rows.h"
 
 #include <algorithm>
 
-#include "cpu/peak.h"
+#include "lethe/cpu/isa.h"
 
 namespace lethe::cpu {
 namespace detail {

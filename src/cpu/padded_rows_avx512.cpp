@@ -2,8 +2,8 @@
 // 14-pixel row is one step. Compile with -mavx512f.
 #include <immintrin.h>
 
-#include "cpu/padded_rows.h"
-#include "cpu/vector_avx512.h"
+#include "lethe/cpu/padded_rows.h"
+#include "lethe/cpu/vector_avx512.h"
 
 namespace lethe::cpu::detail {
 

@@ -1,5 +1,5 @@
-// CPU feature detection and the FMA-peak and copy-bandwidth micro-benchmarks.
-#include "cpu/peak.h"
+// The FMA-peak and copy-bandwidth micro-benchmarks.
+#include "lethe/cpu/peak.h"
 
 #include <omp.h>
 
@@ -9,6 +9,8 @@
 #include <memory>
 #include <new>
 #include <string_view>
+
+#include "lethe/cpu/isa.h"
 
 namespace lethe::cpu {
 namespace {
@@ -75,31 +77,6 @@ FloatBuffer allocate_floats(int64_t count) {
 }
 
 }  // namespace
-
-bool cpu_supports_isa(const char* isa) {
-  const std::string_view name = isa;
-  if (name == "portable") return true;
-  __builtin_cpu_init();
-  const bool fma = __builtin_cpu_supports("fma");
-  if (name == "avx2") return fma && __builtin_cpu_supports("avx2");
-  if (name == "avx512") {
-    return fma && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
-  }
-  return false;
-}
-
-const char* cpu_isa_name() {
-  static const char* const name = cpu_supports_isa("avx512") ? "avx512"
-                                  : cpu_supports_isa("avx2") ? "avx2"
-                                                             : "portable";
-  return name;
-}
-
-bool cpu_runs_avx512() {
-  static const bool avx512 = std::string_view(cpu_isa_name()) == "avx512";
-  return avx512;
-}
 
 double measure_fma_peak_gflops(int threads) {
   const FmaChains chains = best_fma_chains();

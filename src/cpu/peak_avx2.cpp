@@ -1,7 +1,7 @@
 // AVX2 + FMA chains for measure_fma_peak_gflops.  Compile with -mavx2 -mfma.
 #include <immintrin.h>
 
-#include "cpu/peak.h"
+#include "lethe/cpu/peak.h"
 
 namespace lethe::cpu::detail {
 

@@ -1,7 +1,7 @@
 // AVX-512 FMA chains for measure_fma_peak_gflops.  Compile with -mavx512f -mfma.
 #include <immintrin.h>
 
-#include "cpu/peak.h"
+#include "lethe/cpu/peak.h"
 
 namespace lethe::cpu::detail {
 

@@ -1,11 +1,11 @@
-#include "cpu/random.h"
+#include "lethe/cpu/random.h"
 
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
 
-#include "cpu/peak.h"
-#include "lethe/rng.h"
+#include "lethe/core/philox.h"
+#include "lethe/cpu/isa.h"
 
 namespace lethe::cpu {
 
@@ -18,6 +18,46 @@ uint32_t uniform_threshold(double keep) {
   // (m + 0.5) 2^-23 < keep  <=>  m < keep 2^23 - 0.5 (exact in double)  <=>  m < ceil of it
   const double bound = std::ceil(std::clamp(keep, 0.0, 1.0) * 8388608.0 - 0.5);
   return static_cast<uint32_t>(std::max(bound, 0.0));
+}
+
+void uniform_fill(float* out, int64_t n, uint64_t key, uint64_t block) {
+  if (has_vector_philox()) {  // whole blocks 16 at a time, then the last partial block
+    const int64_t whole_blocks = n / 4, chunk = 4096;
+#pragma omp parallel for if (n > (1 << 16)) schedule(static)
+    for (int64_t first = 0; first < whole_blocks; first += chunk) {
+      philox_uniform_blocks(out + 4 * first, std::min(chunk, whole_blocks - first), key,
+                            block + static_cast<uint64_t>(first));
+    }
+    if (n % 4 != 0) {
+      const PhiloxBlock lanes = philox_block(key, block + static_cast<uint64_t>(whole_blocks));
+      for (int64_t i = 4 * whole_blocks; i < n; ++i) out[i] = philox_uniform(lanes[i % 4]);
+    }
+    return;
+  }
+#pragma omp parallel for if (n > (1 << 16)) schedule(static)
+  for (int64_t b = 0; b < (n + 3) / 4; ++b) {
+    const PhiloxBlock lanes = philox_block(key, block + static_cast<uint64_t>(b));
+    for (int lane = 0; lane < 4 && 4 * b + lane < n; ++lane) {
+      out[4 * b + lane] = philox_uniform(lanes[lane]);
+    }
+  }
+}
+
+// Lanes (0, 1) and (2, 3) of each block give two normals each by Box-Muller.
+void normal_fill(float* out, int64_t n, uint64_t key, uint64_t block) {
+  constexpr float kTwoPi = 6.28318530717958647692f;
+#pragma omp parallel for if (n > (1 << 16)) schedule(static)
+  for (int64_t b = 0; b < (n + 3) / 4; ++b) {
+    const PhiloxBlock lanes = philox_block(key, block + static_cast<uint64_t>(b));
+    float values[4];
+    for (int pair = 0; pair < 2; ++pair) {
+      const float radius = std::sqrt(-2.0f * std::log(philox_uniform(lanes[2 * pair])));
+      const float angle = kTwoPi * philox_uniform(lanes[2 * pair + 1]);
+      values[2 * pair] = radius * std::cos(angle);
+      values[2 * pair + 1] = radius * std::sin(angle);
+    }
+    for (int lane = 0; lane < 4 && 4 * b + lane < n; ++lane) out[4 * b + lane] = values[lane];
+  }
 }
 
 template <class T>
@@ -40,7 +80,7 @@ void dropout_forward(const T* x, T* y, T* scaled_mask, int64_t n, uint64_t key, 
   for (int64_t first = 0; first < n; first += kChunk) {
     const int64_t count = std::min(kChunk, n - first);
     float uniforms[kChunk];
-    Generator::uniform_fill(uniforms, count, key, block + static_cast<uint64_t>(first / 4));
+    uniform_fill(uniforms, count, key, block + static_cast<uint64_t>(first / 4));
     for (int64_t i = 0; i < count; ++i) {
       const T kept = uniforms[i] < keep ? scale : T(0);
       scaled_mask[first + i] = kept;

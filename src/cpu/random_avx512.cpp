@@ -5,8 +5,8 @@
 
 #include <cstring>
 
-#include "cpu/random.h"
-#include "cpu/vector_avx512.h"
+#include "lethe/cpu/random.h"
+#include "lethe/cpu/vector_avx512.h"
 
 namespace lethe::cpu {
 namespace {

@@ -1,6 +1,6 @@
-#include "cpu/shifted_planes.h"
+#include "lethe/cpu/shifted_planes.h"
 
-#include "cpu/peak.h"
+#include "lethe/cpu/isa.h"
 
 namespace lethe::cpu {
 

@@ -9,9 +9,9 @@
 
 #include <vector>
 
-#include "cpu/prefetch.h"
-#include "cpu/shifted_planes.h"
-#include "cpu/tap_plan_avx512.h"
+#include "lethe/cpu/prefetch.h"
+#include "lethe/cpu/shifted_planes.h"
+#include "lethe/cpu/tap_plan_avx512.h"
 
 namespace lethe::cpu::detail {
 namespace {

@@ -1,4 +1,4 @@
-#include "cpu/softmax.h"
+#include "lethe/cpu/softmax.h"
 
 #include <algorithm>
 #include <cmath>

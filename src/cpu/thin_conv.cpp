@@ -1,6 +1,6 @@
-#include "cpu/thin_conv.h"
+#include "lethe/cpu/thin_conv.h"
 
-#include "cpu/peak.h"
+#include "lethe/cpu/isa.h"
 
 namespace lethe::cpu {
 namespace {

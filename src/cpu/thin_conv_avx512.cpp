@@ -14,11 +14,11 @@
 #include <algorithm>
 #include <vector>
 
-#include "cpu/prefetch.h"
-#include "cpu/scratch.h"
-#include "cpu/shifted_planes.h"
-#include "cpu/tap_plan_avx512.h"
-#include "cpu/thin_conv.h"
+#include "lethe/cpu/prefetch.h"
+#include "lethe/cpu/scratch.h"
+#include "lethe/cpu/shifted_planes.h"
+#include "lethe/cpu/tap_plan_avx512.h"
+#include "lethe/cpu/thin_conv.h"
 
 namespace lethe::cpu::detail {
 namespace {

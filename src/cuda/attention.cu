@@ -1,10 +1,10 @@
-#include "cuda/attention.h"
+#include "lethe/cuda/attention.h"
 
 #include <climits>
 
-#include "cuda/kernel_blocks.h"
-#include "cuda/workspace.h"
 #include "kernels/attention.cu"
+#include "lethe/cuda/kernel_blocks.h"
+#include "lethe/cuda/workspace.h"
 
 namespace lethe::cuda {
 namespace {

@@ -1,12 +1,12 @@
-#include "cuda/conv.h"
+#include "lethe/cuda/conv.h"
 
 #include <algorithm>
 #include <climits>
 #include <cstdint>
 
-#include "cuda/kernel_blocks.h"
-#include "cuda/workspace.h"
 #include "kernels/conv.cu"
+#include "lethe/cuda/kernel_blocks.h"
+#include "lethe/cuda/workspace.h"
 
 namespace lethe::cuda {
 namespace {
@@ -16,7 +16,7 @@ namespace {
 constexpr long long kWeightGradientBlocks = 264;
 constexpr long long kMinSplitSteps = 8;
 
-kernels::ConvShape conv_shape(const cpu::ConvGeometry& g) {
+kernels::ConvShape conv_shape(const ConvGeometry& g) {
   const int64_t largest =
       std::max({g.batch * g.in_channels * g.height * g.width,
                 g.batch * g.out_channels * g.out_h() * g.out_w(), g.out_channels * g.patch()});
@@ -44,8 +44,8 @@ dim3 tile_grid(int64_t rows, int64_t columns) {
 }
 
 template <class Config>
-void launch_forward(const cpu::ConvGeometry& g, const float* x, const float* weight,
-                    const float* bias, float* y, Float32Math math) {
+void launch_forward(const ConvGeometry& g, const float* x, const float* weight, const float* bias,
+                    float* y, Float32Math math) {
   static_assert(Config::kThreads == block_threads_of("conv2d_forward_kernel"));
   const bool weight_vectorised =
       reinterpret_cast<uintptr_t>(weight) % 16 == 0 && g.patch() % 4 == 0;
@@ -63,7 +63,7 @@ auto backward_data_kernel_for(bool tf32) {
 }
 
 template <class Config>
-void launch_backward_data(const cpu::ConvGeometry& g, const float* grad_y, const float* weight,
+void launch_backward_data(const ConvGeometry& g, const float* grad_y, const float* weight,
                           float* grad_x, Float32Math math) {
   static_assert(Config::kThreads == block_threads_of("conv2d_backward_data_kernel"));
   const bool tf32 = math == Float32Math::tf32;
@@ -76,7 +76,7 @@ void launch_backward_data(const cpu::ConvGeometry& g, const float* grad_y, const
 
 // grad_bias[co] = sum of grad_y[:, co, :, :]: per-channel partial sums over groups of batches
 // (enough blocks to fill the GPU), then summed in a fixed order.
-void bias_gradient(const cpu::ConvGeometry& g, const float* grad_y, float* grad_bias) {
+void bias_gradient(const ConvGeometry& g, const float* grad_y, float* grad_bias) {
   const int64_t splits_wanted = std::clamp<int64_t>(kWeightGradientBlocks * 4 / g.out_channels, 1,
                                                     std::max<int64_t>(g.batch, 1));
   const int64_t batches_per_split = simt::blocks_for(g.batch, splits_wanted);
@@ -93,7 +93,7 @@ void bias_gradient(const cpu::ConvGeometry& g, const float* grad_y, float* grad_
 
 // Channel tiles 32 tall for 32 channels or fewer, 64 tall otherwise.
 template <>
-void conv2d_forward<simt::kTarget>(const cpu::ConvGeometry& g, const float* x, const float* weight,
+void conv2d_forward<simt::kTarget>(const ConvGeometry& g, const float* x, const float* weight,
                                    const float* bias, float* y, Float32Math math) {
   if (g.out_channels <= kernels::Channels32Tiles::kRows) {
     launch_forward<kernels::Channels32Tiles>(g, x, weight, bias, y, math);
@@ -103,7 +103,7 @@ void conv2d_forward<simt::kTarget>(const cpu::ConvGeometry& g, const float* x, c
 }
 
 template <>
-void conv2d_backward_input<simt::kTarget>(const cpu::ConvGeometry& g, const float* grad_y,
+void conv2d_backward_input<simt::kTarget>(const ConvGeometry& g, const float* grad_y,
                                           const float* weight, float* grad_x, Float32Math math) {
   if (g.in_channels <= kernels::Channels32Tiles::kRows) {
     launch_backward_data<kernels::Channels32Tiles>(g, grad_y, weight, grad_x, math);
@@ -115,7 +115,7 @@ void conv2d_backward_input<simt::kTarget>(const cpu::ConvGeometry& g, const floa
 // The depth is cut into `splits` chunks whose partial gradients land in a workspace and are summed
 // in a fixed order, so the result does not depend on scheduling.
 template <>
-void conv2d_backward_weight<simt::kTarget>(const cpu::ConvGeometry& g, const float* grad_y,
+void conv2d_backward_weight<simt::kTarget>(const ConvGeometry& g, const float* grad_y,
                                            const float* x, float* grad_weight, float* grad_bias,
                                            Float32Math math) {
   using Config = kernels::SmallTiles;

@@ -1,9 +1,9 @@
-#include "cuda/copy.h"
+#include "lethe/cuda/copy.h"
 
 #include <algorithm>
 
-#include "cuda/kernel_blocks.h"
 #include "kernels/copy.cu"
+#include "lethe/cuda/kernel_blocks.h"
 
 namespace lethe::cuda {
 namespace {

@@ -1,10 +1,10 @@
-#include "cuda/device_peak.h"
+#include "lethe/cuda/device_peak.h"
 
-#include "cuda/check.h"
-#include "cuda/kernel_blocks.h"
-#include "cuda/timing.h"
-#include "cuda/workspace.h"
 #include "kernels/peak.cu"
+#include "lethe/core/cuda_check.h"
+#include "lethe/cuda/kernel_blocks.h"
+#include "lethe/cuda/timing.h"
+#include "lethe/cuda/workspace.h"
 
 namespace lethe::cuda {
 namespace {

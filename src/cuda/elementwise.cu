@@ -1,12 +1,12 @@
-#include "cuda/elementwise.h"
+#include "lethe/cuda/elementwise.h"
 
 #include <algorithm>
 #include <climits>
 #include <cstdint>
 
-#include "cuda/kernel_blocks.h"
-#include "cuda/trailing_broadcast.h"
 #include "kernels/elementwise.cu"
+#include "lethe/cuda/kernel_blocks.h"
+#include "lethe/cuda/trailing_broadcast.h"
 
 namespace lethe::cuda {
 namespace {
@@ -50,21 +50,20 @@ kernels::BroadcastIndex broadcast_index(const Shape& a_shape, const Shape& b_sha
 }  // namespace
 
 template <>
-void unary_forward<simt::kTarget>(cpu::UnaryOp op, const float* x, float* y, int64_t n, float p0,
+void unary_forward<simt::kTarget>(UnaryOp op, const float* x, float* y, int64_t n, float p0,
                                   float p1) {
   simt::launch(kernels::unary_forward_kernel, grid_for(n), kBlockThreads, 0, op, x, y, n, p0, p1);
 }
 
 template <>
-void unary_backward<simt::kTarget>(cpu::UnaryOp op, const float* x, const float* y,
-                                   const float* grad_y, float* grad_x, int64_t n, float p0,
-                                   float p1) {
+void unary_backward<simt::kTarget>(UnaryOp op, const float* x, const float* y, const float* grad_y,
+                                   float* grad_x, int64_t n, float p0, float p1) {
   simt::launch(kernels::unary_backward_kernel, grid_for(n), kBlockThreads, 0, op, x, y, grad_y,
                grad_x, n, p0, p1);
 }
 
 template <>
-void binary_broadcast<simt::kTarget>(cpu::BinaryOp op, const float* a, const Shape& a_shape,
+void binary_broadcast<simt::kTarget>(BinaryOp op, const float* a, const Shape& a_shape,
                                      const float* b, const Shape& b_shape, float* out,
                                      const Shape& out_shape) {
   const int64_t n = shape_numel(out_shape);

@@ -1,10 +1,10 @@
-#include "cuda/gemm.h"
+#include "lethe/cuda/gemm.h"
 
 #include <climits>
 #include <cstdint>
 
-#include "cuda/kernel_blocks.h"
 #include "kernels/gemm.cu"
+#include "lethe/cuda/kernel_blocks.h"
 
 namespace lethe::cuda {
 namespace {

@@ -1,10 +1,10 @@
-#include "cuda/group_norm.h"
+#include "lethe/cuda/group_norm.h"
 
 #include <climits>
 
-#include "cuda/kernel_blocks.h"
-#include "cuda/workspace.h"
 #include "kernels/group_norm.cu"
+#include "lethe/cuda/kernel_blocks.h"
+#include "lethe/cuda/workspace.h"
 
 namespace lethe::cuda {
 namespace {
@@ -18,11 +18,11 @@ static_assert(block_threads_of("group_norm_forward_held_kernel") == kBlockThread
 static_assert(block_threads_of("group_norm_backward_input_held_kernel") == kBlockThreads);
 
 // Whether a group fits the held kernels' registers.
-bool group_fits_registers(const cpu::GroupNormGeometry& g) {
+bool group_fits_registers(const GroupNormGeometry& g) {
   return g.channels / g.groups * g.spatial <= kBlockThreads * kernels::kGroupNormHeldPerThread;
 }
 
-kernels::GroupNormShape group_norm_shape(const cpu::GroupNormGeometry& g) {
+kernels::GroupNormShape group_norm_shape(const GroupNormGeometry& g) {
   LETHE_CHECK(g.batch * g.channels * g.spatial < INT_MAX && g.channels % g.groups == 0,
               "cuda group_norm: ", g.channels, " channels in ", g.groups, " groups over ",
               g.batch * g.spatial, " positions is not supported");
@@ -33,7 +33,7 @@ kernels::GroupNormShape group_norm_shape(const cpu::GroupNormGeometry& g) {
 }  // namespace
 
 template <>
-void group_norm_forward<simt::kTarget>(const cpu::GroupNormGeometry& g, const float* x,
+void group_norm_forward<simt::kTarget>(const GroupNormGeometry& g, const float* x,
                                        const float* weight, const float* bias, double eps, float* y,
                                        float* mean, float* rstd, bool then_silu) {
   using namespace kernels;
@@ -47,7 +47,7 @@ void group_norm_forward<simt::kTarget>(const cpu::GroupNormGeometry& g, const fl
 }
 
 template <>
-void group_norm_backward<simt::kTarget>(const cpu::GroupNormGeometry& g, const float* x,
+void group_norm_backward<simt::kTarget>(const GroupNormGeometry& g, const float* x,
                                         const float* weight, const float* mean, const float* rstd,
                                         const float* grad_y, float* grad_x, float* grad_weight,
                                         float* grad_bias, bool then_silu, const float* bias) {

@@ -1,9 +1,9 @@
-#include "cuda/indexing.h"
+#include "lethe/cuda/indexing.h"
 
 #include <algorithm>
 
-#include "cuda/kernel_blocks.h"
 #include "kernels/indexing.cu"
+#include "lethe/cuda/kernel_blocks.h"
 
 namespace lethe::cuda {
 namespace {

@@ -1,15 +1,15 @@
-#include "cuda/kernel_selection.h"
+#include "lethe/cuda/kernel_selection.h"
 
 #include <functional>
 #include <map>
 #include <sstream>
 
-#include "cuda/conv.h"
-#include "cuda/gemm.h"
-#include "cuda/timing.h"
-#include "cuda/vendor_conv.h"
-#include "cuda/vendor_gemm.h"
-#include "cuda/workspace.h"
+#include "lethe/cuda/conv.h"
+#include "lethe/cuda/gemm.h"
+#include "lethe/cuda/timing.h"
+#include "lethe/cuda/vendor_conv.h"
+#include "lethe/cuda/vendor_gemm.h"
+#include "lethe/cuda/workspace.h"
 
 namespace lethe::cuda {
 namespace {
@@ -65,7 +65,7 @@ void run_selected(const std::string& shape, const std::function<void()>& hand,
   }
 }
 
-std::string conv_shape_name(const char* direction, const cpu::ConvGeometry& g) {
+std::string conv_shape_name(const char* direction, const ConvGeometry& g) {
   std::ostringstream text;
   text << "conv2d " << direction << " x(" << g.batch << "," << g.in_channels << "," << g.height
        << "," << g.width << ") w(" << g.out_channels << "," << g.in_channels << "," << g.kernel_h
@@ -151,8 +151,8 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
   }
 }
 
-void conv2d_forward(const cpu::ConvGeometry& g, const float* x, const float* weight,
-                    const float* bias, float* y) {
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* weight, const float* bias,
+                    float* y) {
   const Float32Math math = current_math();
   run_selected(
       conv_shape_name("forward", g),
@@ -160,7 +160,7 @@ void conv2d_forward(const cpu::ConvGeometry& g, const float* x, const float* wei
       [&] { cudnn_conv2d_forward(g, x, weight, bias, y, math); });
 }
 
-void conv2d_backward_input(const cpu::ConvGeometry& g, const float* grad_y, const float* weight,
+void conv2d_backward_input(const ConvGeometry& g, const float* grad_y, const float* weight,
                            float* grad_x) {
   const Float32Math math = current_math();
   run_selected(
@@ -169,7 +169,7 @@ void conv2d_backward_input(const cpu::ConvGeometry& g, const float* grad_y, cons
       [&] { cudnn_conv2d_backward_input(g, grad_y, weight, grad_x, math); });
 }
 
-void conv2d_backward_weight(const cpu::ConvGeometry& g, const float* grad_y, const float* x,
+void conv2d_backward_weight(const ConvGeometry& g, const float* grad_y, const float* x,
                             float* grad_weight, float* grad_bias) {
   const Float32Math math = current_math();
   run_selected(

@@ -1,12 +1,12 @@
-#include "cuda/optimizer.h"
+#include "lethe/cuda/optimizer.h"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include "cuda/kernel_blocks.h"
-#include "cuda/workspace.h"
 #include "kernels/optimizer.cu"
+#include "lethe/cuda/kernel_blocks.h"
+#include "lethe/cuda/workspace.h"
 
 namespace lethe::cuda {
 namespace {

@@ -1,9 +1,9 @@
-#include "cuda/random.h"
+#include "lethe/cuda/random.h"
 
 #include <algorithm>
 
-#include "cuda/kernel_blocks.h"
 #include "kernels/random.cu"
+#include "lethe/cuda/kernel_blocks.h"
 
 namespace lethe::cuda {
 namespace {

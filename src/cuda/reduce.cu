@@ -1,8 +1,8 @@
-#include "cuda/reduce.h"
+#include "lethe/cuda/reduce.h"
 
-#include "cuda/kernel_blocks.h"
-#include "cuda/trailing_broadcast.h"
 #include "kernels/reduce.cu"
+#include "lethe/cuda/kernel_blocks.h"
+#include "lethe/cuda/trailing_broadcast.h"
 
 namespace lethe::cuda {
 namespace {

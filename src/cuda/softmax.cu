@@ -1,9 +1,9 @@
-#include "cuda/softmax.h"
+#include "lethe/cuda/softmax.h"
 
 #include <climits>
 
-#include "cuda/kernel_blocks.h"
 #include "kernels/softmax.cu"
+#include "lethe/cuda/kernel_blocks.h"
 
 namespace lethe::cuda {
 namespace {
@@ -12,7 +12,7 @@ constexpr unsigned kBlockThreads = 32 * kernels::kSoftmaxWarpsPerBlock;
 static_assert(block_threads_of("softmax_forward_kernel") == kBlockThreads);
 static_assert(block_threads_of("softmax_backward_kernel") == kBlockThreads);
 
-void check_last_axis(const cpu::AxisGeometry& g) {
+void check_last_axis(const AxisGeometry& g) {
   LETHE_CHECK(g.inner == 1 && g.length < INT_MAX,
               "cuda softmax: supported along the last axis "
               "only (inner extent ",
@@ -22,7 +22,7 @@ void check_last_axis(const cpu::AxisGeometry& g) {
 }  // namespace
 
 template <>
-void softmax_forward<simt::kTarget>(const cpu::AxisGeometry& g, const float* x, float* y,
+void softmax_forward<simt::kTarget>(const AxisGeometry& g, const float* x, float* y,
                                     bool log_space) {
   check_last_axis(g);
   simt::launch(kernels::softmax_forward_kernel,
@@ -31,8 +31,8 @@ void softmax_forward<simt::kTarget>(const cpu::AxisGeometry& g, const float* x, 
 }
 
 template <>
-void softmax_backward<simt::kTarget>(const cpu::AxisGeometry& g, const float* y,
-                                     const float* grad_y, float* grad_x, bool log_space) {
+void softmax_backward<simt::kTarget>(const AxisGeometry& g, const float* y, const float* grad_y,
+                                     float* grad_x, bool log_space) {
   check_last_axis(g);
   simt::launch(kernels::softmax_backward_kernel,
                simt::blocks_for(g.outer, kernels::kSoftmaxWarpsPerBlock), kBlockThreads, 0, y,

@@ -1,11 +1,11 @@
-#include "cuda/squared_error.h"
+#include "lethe/cuda/squared_error.h"
 
 #include <algorithm>
 #include <climits>
 
-#include "cuda/kernel_blocks.h"
-#include "cuda/workspace.h"
 #include "kernels/squared_error.cu"
+#include "lethe/cuda/kernel_blocks.h"
+#include "lethe/cuda/workspace.h"
 
 namespace lethe::cuda {
 namespace {

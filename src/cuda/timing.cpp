@@ -1,9 +1,9 @@
-#include "cuda/timing.h"
+#include "lethe/cuda/timing.h"
 
 #include <algorithm>
 
-#include "cuda/check.h"
-#include "cuda/workspace.h"
+#include "lethe/core/cuda_check.h"
+#include "lethe/cuda/workspace.h"
 
 namespace lethe::cuda {
 namespace {

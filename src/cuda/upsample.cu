@@ -1,9 +1,9 @@
-#include "cuda/upsample.h"
+#include "lethe/cuda/upsample.h"
 
 #include <algorithm>
 
-#include "cuda/kernel_blocks.h"
 #include "kernels/upsample.cu"
+#include "lethe/cuda/kernel_blocks.h"
 
 namespace lethe::cuda {
 namespace {

@@ -1,4 +1,4 @@
-#include "cuda/vendor_conv.h"
+#include "lethe/cuda/vendor_conv.h"
 
 #include <cudnn.h>
 
@@ -7,8 +7,8 @@
 #include <memory>
 #include <tuple>
 
-#include "cuda/check.h"
-#include "cuda/workspace.h"
+#include "lethe/core/cuda_check.h"
+#include "lethe/cuda/workspace.h"
 
 namespace lethe::cuda {
 
@@ -62,7 +62,7 @@ Performance fastest(const Performance* results, int count, const char* direction
 // Descriptors and the chosen algorithms of one convolution geometry.
 class ConvPlan {
  public:
-  ConvPlan(const cpu::ConvGeometry& g, Float32Math math);
+  ConvPlan(const ConvGeometry& g, Float32Math math);
   ~ConvPlan();
   ConvPlan(const ConvPlan&) = delete;
   ConvPlan& operator=(const ConvPlan&) = delete;
@@ -75,7 +75,7 @@ class ConvPlan {
   cudnnConvolutionBwdFilterAlgoPerf_t backward_filter;
 };
 
-ConvPlan::ConvPlan(const cpu::ConvGeometry& g, Float32Math math)
+ConvPlan::ConvPlan(const ConvGeometry& g, Float32Math math)
     : x(nchw_descriptor(g.batch, g.in_channels, g.height, g.width)),
       y(nchw_descriptor(g.batch, g.out_channels, g.out_h(), g.out_w())),
       bias(nchw_descriptor(1, g.out_channels, 1, 1)) {
@@ -128,7 +128,7 @@ ConvPlan::~ConvPlan() {
 using PlanKey = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
                            int64_t, Float32Math>;
 
-const ConvPlan& plan_for(const cpu::ConvGeometry& g, Float32Math math) {
+const ConvPlan& plan_for(const ConvGeometry& g, Float32Math math) {
   static std::map<PlanKey, std::unique_ptr<ConvPlan>> plans;
   const PlanKey key{g.batch,    g.in_channels, g.height, g.width,   g.out_channels,
                     g.kernel_h, g.kernel_w,    g.stride, g.padding, math};
@@ -144,7 +144,7 @@ void* workspace(size_t bytes) {
 
 }  // namespace
 
-void cudnn_conv2d_forward(const cpu::ConvGeometry& g, const float* x, const float* weight,
+void cudnn_conv2d_forward(const ConvGeometry& g, const float* x, const float* weight,
                           const float* bias, float* y, Float32Math math) {
   const ConvPlan& plan = plan_for(g, math);
   const float one = 1.0f, zero = 0.0f;
@@ -158,8 +158,8 @@ void cudnn_conv2d_forward(const cpu::ConvGeometry& g, const float* x, const floa
                    "adding the bias to the cuDNN convolution's output");
 }
 
-void cudnn_conv2d_backward_input(const cpu::ConvGeometry& g, const float* grad_y,
-                                 const float* weight, float* grad_x, Float32Math math) {
+void cudnn_conv2d_backward_input(const ConvGeometry& g, const float* grad_y, const float* weight,
+                                 float* grad_x, Float32Math math) {
   const ConvPlan& plan = plan_for(g, math);
   const float one = 1.0f, zero = 0.0f;
   LETHE_CUDA_CHECK(cudnnConvolutionBackwardData(cudnn_handle(), &one, plan.weight, weight, plan.y,
@@ -169,7 +169,7 @@ void cudnn_conv2d_backward_input(const cpu::ConvGeometry& g, const float* grad_y
                    "running the cuDNN backward-data convolution");
 }
 
-void cudnn_conv2d_backward_weight(const cpu::ConvGeometry& g, const float* grad_y, const float* x,
+void cudnn_conv2d_backward_weight(const ConvGeometry& g, const float* grad_y, const float* x,
                                   float* grad_weight, float* grad_bias, Float32Math math) {
   const ConvPlan& plan = plan_for(g, math);
   const float one = 1.0f, zero = 0.0f;

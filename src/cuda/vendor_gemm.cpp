@@ -1,10 +1,10 @@
-#include "cuda/vendor_gemm.h"
+#include "lethe/cuda/vendor_gemm.h"
 
 #include <cublas_v2.h>
 
 #include <climits>
 
-#include "cuda/check.h"
+#include "lethe/core/cuda_check.h"
 
 namespace lethe::cuda {
 

@@ -1,9 +1,9 @@
-#include "diffusion/ddim.h"
+#include "lethe/diffusion/ddim.h"
 
 #include <cmath>
 
-#include "diffusion/schedule.h"
-#include "lethe/ops.h"
+#include "lethe/diffusion/schedule.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 

@@ -1,7 +1,7 @@
 #include <cmath>
 
-#include "lethe/diffusion.h"
-#include "lethe/ops.h"
+#include "lethe/diffusion/diffusion.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 

@@ -1,8 +1,8 @@
 #include <cmath>
 #include <sstream>
 
-#include "lethe/ops.h"
-#include "lethe/toy.h"
+#include "lethe/diffusion/gaussian_mixture.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 

@@ -1,7 +1,7 @@
 #include <cmath>
 
-#include "lethe/gaussian.h"
-#include "lethe/ops.h"
+#include "lethe/diffusion/gaussian_model.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 

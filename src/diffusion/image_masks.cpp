@@ -1,4 +1,4 @@
-#include "lethe/image_masks.h"
+#include "lethe/diffusion/image_masks.h"
 
 #include <cmath>
 #include <limits>
@@ -16,8 +16,8 @@ Tensor inpainting_mask(const std::string& name, int64_t height, int64_t width) {
       } else if (name == "right") {
         missing = x >= width / 2;
       } else if (name == "centre") {
-        missing = y >= height / 4 && y < height - height / 4 && x >= width / 4 &&
-                  x < width - width / 4;
+        missing =
+            y >= height / 4 && y < height - height / 4 && x >= width / 4 && x < width - width / 4;
       } else {
         fail("unknown inpainting mask '", name, "': expected top, right or centre");
       }

@@ -1,7 +1,7 @@
-#include "diffusion/predictor_corrector.h"
-#include "diffusion/schedule.h"
-#include "lethe/autograd.h"
-#include "lethe/ops.h"
+#include "lethe/core/autograd.h"
+#include "lethe/diffusion/predictor_corrector.h"
+#include "lethe/diffusion/schedule.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 

@@ -1,10 +1,10 @@
-#include "diffusion/ode_solvers.h"
+#include "lethe/diffusion/ode_solvers.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "lethe/ops.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 

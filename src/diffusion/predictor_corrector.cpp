@@ -1,9 +1,9 @@
-#include "diffusion/predictor_corrector.h"
+#include "lethe/diffusion/predictor_corrector.h"
 
 #include <cmath>
 
-#include "diffusion/schedule.h"
-#include "lethe/ops.h"
+#include "lethe/diffusion/schedule.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 

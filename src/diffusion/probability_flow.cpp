@@ -1,8 +1,8 @@
-#include "diffusion/ode_solvers.h"
-#include "diffusion/schedule.h"
-#include "lethe/autograd.h"
-#include "lethe/diffusion.h"
-#include "lethe/ops.h"
+#include "lethe/core/autograd.h"
+#include "lethe/diffusion/diffusion.h"
+#include "lethe/diffusion/ode_solvers.h"
+#include "lethe/diffusion/schedule.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 

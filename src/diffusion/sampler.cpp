@@ -1,9 +1,9 @@
 #include <cmath>
 
-#include "diffusion/ddim.h"
-#include "diffusion/predictor_corrector.h"
-#include "lethe/autograd.h"
-#include "lethe/diffusion.h"
+#include "lethe/core/autograd.h"
+#include "lethe/diffusion/ddim.h"
+#include "lethe/diffusion/diffusion.h"
+#include "lethe/diffusion/predictor_corrector.h"
 
 namespace lethe {
 

@@ -1,8 +1,8 @@
-#include "diffusion/schedule.h"
+#include "lethe/diffusion/schedule.h"
 
 #include <cmath>
 
-#include "lethe/ops.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 

@@ -1,8 +1,8 @@
 #include <cmath>
 
-#include "diffusion/schedule.h"
-#include "lethe/diffusion.h"
-#include "lethe/ops.h"
+#include "lethe/diffusion/diffusion.h"
+#include "lethe/diffusion/schedule.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 

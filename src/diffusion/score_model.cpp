@@ -1,12 +1,12 @@
-#include "lethe/score_model.h"
+#include "lethe/diffusion/score_model.h"
 
 #include <algorithm>
 #include <chrono>
 #include <sstream>
 
-#include "lethe/autograd.h"
-#include "lethe/sfd.h"
-#include "lethe/training_checkpoint.h"
+#include "lethe/core/autograd.h"
+#include "lethe/diffusion/one_step_generator.h"
+#include "lethe/io/training_checkpoint.h"
 
 namespace lethe {
 

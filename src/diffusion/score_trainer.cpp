@@ -1,10 +1,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "lethe/int_list.h"
-#include "lethe/safetensors.h"
-#include "lethe/score_training.h"
-#include "lethe/training_checkpoint.h"
+#include "lethe/core/int_list.h"
+#include "lethe/diffusion/score_trainer.h"
+#include "lethe/io/safetensors.h"
+#include "lethe/io/training_checkpoint.h"
 
 namespace lethe {
 
@@ -21,7 +21,7 @@ std::map<std::string, std::string> ScoreTrainingConfig::to_metadata() const {
   metadata["train.init"] = init_checkpoint;
   if (!undesirable.empty()) {
     metadata["train.undesirable"] = join_ints(undesirable);
-    for (const auto& [key, value] : msgm.to_metadata()) metadata["train." + key] = value;
+    for (const auto& [key, value] : moderation.metadata) metadata["train." + key] = value;
     if (undesirable_p_uncond)
       metadata["train.undesirable_p_uncond"] = std::to_string(*undesirable_p_uncond);
   }
@@ -83,7 +83,8 @@ ScoreTrainer::ScoreTrainer(const ScoreTrainingConfig& config, ImageDataset data)
   LETHE_CHECK(!config.undesirable_p_uncond || !config.undesirable.empty(),
               "undesirable p_uncond is set but no class is undesirable");
   if (!config.undesirable.empty()) {
-    config.msgm.validate();
+    LETHE_CHECK(config.moderation.defined(),
+                "undesirable classes were given without a moderation term");
     LETHE_CHECK(undesirable_data_.size() > 0,
                 "the data set has no images of the undesirable classes");
     undesirable_batches_.emplace(undesirable_data_.size(), config.batch, config.seed + 1);
@@ -110,17 +111,18 @@ ScoreTrainer::StepLoss ScoreTrainer::step_loss(int64_t step) {
   };
   const Tensor desirable = dsm_loss(model, sde_, x0, noise_, config_.likelihood_weighting);
   if (!undesirable_batches_) return {desirable, desirable.item(), std::nan("")};
-  Tensor total = config_.msgm.desirable_weight * desirable;
+  const ModerationTerm& moderation = config_.moderation;
+  Tensor total = moderation.desirable_weight * desirable;
   double undesirable_value = std::nan("");
-  if (config_.msgm.moderates(step + 1)) {
+  if (moderation.applies(step + 1)) {
     const auto [x0_u, labels_u] = labelled_batch(undesirable_data_, *undesirable_batches_, step,
                                                  config_.undesirable_label_dropout());
     const NoiseModel model_u = [&, &labels_u = labels_u](const Tensor& x, const Tensor& t) {
       return model_.forward(x, t, labels_u, noise_);
     };
-    const Tensor undesirable = msgm_moderation_loss(model_u, sde_, x0_u, noise_, config_.msgm);
+    const Tensor undesirable = moderation.loss(model_u, sde_, x0_u, noise_);
     undesirable_value = undesirable.item();
-    total = total + config_.msgm.undesirable_weight * undesirable;
+    total = total + moderation.undesirable_weight * undesirable;
   }
   return {total, desirable.item(), undesirable_value};
 }

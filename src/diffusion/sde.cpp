@@ -1,6 +1,6 @@
 #include <cmath>
 
-#include "lethe/diffusion.h"
+#include "lethe/diffusion/diffusion.h"
 
 namespace lethe {
 

@@ -1,8 +1,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "lethe/toy.h"
-#include "lethe/training_checkpoint.h"
+#include "lethe/diffusion/toy_trainer.h"
+#include "lethe/io/training_checkpoint.h"
 
 namespace lethe {
 
@@ -57,7 +57,8 @@ ToyScoreTrainer::ToyScoreTrainer(const ToyTrainingConfig& config)
       adam_(arena_, AdamConfig{config.lr, 0.9, 0.999, 1e-8, config.warmup_steps}),
       ema_(arena_, config.ema_rate) {
   if (!config.undesirable.empty()) {
-    config.msgm.validate();
+    LETHE_CHECK(config.moderation.defined(),
+                "undesirable components were given without a moderation term");
     undesirable_ = GaussianMixture::parse(config.preset).with_components(config.undesirable);
   }
 }
@@ -72,11 +73,11 @@ double ToyScoreTrainer::train(int64_t steps, const std::function<void(int64_t, d
     arena_.zero_grad();
     Tensor loss = dsm_loss(model, sde_, desirable_.sample(config_.batch, noise_), noise_);
     if (moderated) {
-      loss = config_.msgm.desirable_weight * loss;
-      if (config_.msgm.moderates(adam_.steps() + 1)) {
+      const ModerationTerm& moderation = config_.moderation;
+      loss = moderation.desirable_weight * loss;
+      if (moderation.applies(adam_.steps() + 1)) {
         const Tensor x0_u = undesirable_.sample(config_.batch, noise_);
-        loss = loss + config_.msgm.undesirable_weight *
-                          msgm_moderation_loss(model, sde_, x0_u, noise_, config_.msgm);
+        loss = loss + moderation.undesirable_weight * moderation.loss(model, sde_, x0_u, noise_);
       }
     }
     loss_value = loss.item();
@@ -123,7 +124,7 @@ static std::map<std::string, std::string> toy_metadata(const ToyTrainingConfig& 
                                               {"init", c.init_checkpoint}};
   if (!c.undesirable.empty()) {
     metadata["undesirable"] = full.with_components(c.undesirable).spec();
-    for (const auto& [key, value] : c.msgm.to_metadata()) metadata[key] = value;
+    for (const auto& [key, value] : c.moderation.metadata) metadata[key] = value;
   }
   return metadata;
 }

@@ -1,11 +1,11 @@
-#include "lethe/classifier.h"
+#include "lethe/eval/classifier.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "lethe/autograd.h"
-#include "lethe/optim.h"
-#include "lethe/safetensors.h"
+#include "lethe/core/autograd.h"
+#include "lethe/io/safetensors.h"
+#include "lethe/optim/optimizers.h"
 
 namespace lethe {
 

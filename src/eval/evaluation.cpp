@@ -1,10 +1,10 @@
-#include "lethe/evaluation.h"
+#include "lethe/eval/evaluation.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-#include "lethe/autograd.h"
+#include "lethe/core/autograd.h"
 
 namespace lethe {
 namespace {

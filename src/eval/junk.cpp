@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "lethe/classifier.h"
+#include "lethe/eval/classifier.h"
 
 namespace lethe {
 namespace {

@@ -1,9 +1,9 @@
-#include "lethe/metrics.h"
+#include "lethe/eval/metrics.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "lethe/rng.h"
+#include "lethe/ops/random.h"
 
 namespace lethe {
 namespace {

@@ -1,4 +1,4 @@
-#include "lethe/atomic_file.h"
+#include "lethe/io/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <utility>
 
-#include "lethe/error.h"
+#include "lethe/core/error.h"
 
 namespace lethe {
 

@@ -2,8 +2,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "lethe/atomic_file.h"
-#include "lethe/dataset.h"
+#include "lethe/io/atomic_file.h"
+#include "lethe/io/image_dataset.h"
 
 namespace lethe {
 namespace {

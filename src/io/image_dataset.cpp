@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "lethe/dataset.h"
+#include "lethe/io/image_dataset.h"
 
 namespace lethe {
 

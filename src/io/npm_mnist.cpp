@@ -3,7 +3,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "lethe/dataset.h"
+#include "lethe/io/image_dataset.h"
 
 namespace lethe {
 namespace {

@@ -1,10 +1,10 @@
-#include "lethe/png.h"
+#include "lethe/io/png.h"
 
 #include <algorithm>
 #include <climits>
 #include <vector>
 
-#include "lethe/atomic_file.h"
+#include "lethe/io/atomic_file.h"
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC

@@ -1,4 +1,4 @@
-#include "lethe/progress.h"
+#include "lethe/io/progress.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "lethe/safetensors.h"
+#include "lethe/io/safetensors.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -17,7 +17,7 @@
 #include <tuple>
 #include <utility>
 
-#include "lethe/atomic_file.h"
+#include "lethe/io/atomic_file.h"
 
 namespace lethe {
 namespace {

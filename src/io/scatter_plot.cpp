@@ -1,8 +1,8 @@
 #include <cmath>
 #include <vector>
 
-#include "lethe/plot.h"
-#include "lethe/png.h"
+#include "lethe/io/png.h"
+#include "lethe/io/scatter_plot.h"
 
 namespace lethe {
 namespace {

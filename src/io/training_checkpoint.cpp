@@ -1,4 +1,4 @@
-#include "lethe/training_checkpoint.h"
+#include "lethe/io/training_checkpoint.h"
 
 namespace lethe {
 

@@ -1,6 +1,6 @@
 #include <cmath>
 
-#include "lethe/nn.h"
+#include "lethe/nn/module.h"
 
 namespace lethe {
 

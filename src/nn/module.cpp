@@ -1,8 +1,8 @@
 #include <set>
 #include <sstream>
 
-#include "lethe/allocator.h"
-#include "lethe/nn.h"
+#include "lethe/core/allocator.h"
+#include "lethe/nn/module.h"
 
 namespace lethe {
 

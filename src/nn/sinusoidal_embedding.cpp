@@ -1,6 +1,6 @@
 #include <cmath>
 
-#include "lethe/toy.h"
+#include "lethe/nn/sinusoidal_embedding.h"
 
 namespace lethe {
 

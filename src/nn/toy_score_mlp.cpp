@@ -1,4 +1,5 @@
-#include "lethe/toy.h"
+#include "lethe/nn/toy_score_mlp.h"
+#include "lethe/nn/sinusoidal_embedding.h"
 
 namespace lethe {
 

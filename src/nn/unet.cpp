@@ -1,10 +1,10 @@
-#include "lethe/unet.h"
+#include "lethe/nn/unet.h"
 
 #include <algorithm>
 #include <sstream>
 
-#include "lethe/int_list.h"
-#include "lethe/toy.h"
+#include "lethe/core/int_list.h"
+#include "lethe/nn/sinusoidal_embedding.h"
 
 namespace lethe {
 namespace {

@@ -2,11 +2,11 @@
 // and softmax (CPU, f64, long sequences, --kernels vendor), whose VJPs autograd chains.
 #include <cmath>
 
-#include "cuda/attention.h"
-#include "cuda/kernel_selection.h"
-#include "lethe/ops.h"
-#include "lethe/profile.h"
-#include "ops/internal.h"
+#include "lethe/core/profile.h"
+#include "lethe/cuda/attention.h"
+#include "lethe/cuda/kernel_selection.h"
+#include "lethe/ops/internal.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 namespace {

@@ -1,23 +1,23 @@
 // conv2d and nearest upsampling, with their VJPs.
-#include "cpu/conv.h"
-#include "cuda/kernel_selection.h"
-#include "cuda/upsample.h"
-#include "lethe/ops.h"
-#include "lethe/profile.h"
-#include "ops/internal.h"
+#include "lethe/cpu/conv.h"
+#include "lethe/core/profile.h"
+#include "lethe/cuda/kernel_selection.h"
+#include "lethe/cuda/upsample.h"
+#include "lethe/ops/internal.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 namespace {
 
-cpu::ConvGeometry conv_geometry(const Tensor& x, const Tensor& weight, int stride, int padding) {
+ConvGeometry conv_geometry(const Tensor& x, const Tensor& weight, int stride, int padding) {
   LETHE_CHECK(x.rank() == 4, "conv2d: input must be (B, Cin, H, W), got ", describe(x));
   LETHE_CHECK(weight.rank() == 4 && weight.dim(1) == x.dim(1), "conv2d: weight ", describe(weight),
               " does not match input ", describe(x),
               " (expected (Cout, Cin, KH, KW) with Cin = ", x.dim(1), ")");
   LETHE_CHECK(stride >= 1 && padding >= 0, "conv2d: stride ", stride, " and padding ", padding,
               " must be >= 1 and >= 0");
-  cpu::ConvGeometry g{x.dim(0),      x.dim(1),      x.dim(2), x.dim(3), weight.dim(0),
-                      weight.dim(2), weight.dim(3), stride,   padding};
+  ConvGeometry g{x.dim(0),      x.dim(1),      x.dim(2), x.dim(3), weight.dim(0),
+                 weight.dim(2), weight.dim(3), stride,   padding};
   LETHE_CHECK(g.height + 2 * padding >= g.kernel_h && g.width + 2 * padding >= g.kernel_w,
               "conv2d: kernel ", describe(weight), " is larger than the padded input ",
               describe(x));
@@ -25,13 +25,13 @@ cpu::ConvGeometry conv_geometry(const Tensor& x, const Tensor& weight, int strid
 }
 
 // Multiply-adds x 2 of each of the convolution's three passes.
-double conv_flops(const cpu::ConvGeometry& g) {
+double conv_flops(const ConvGeometry& g) {
   return 2.0 * g.batch * g.out_channels * g.patch() * g.out_h() * g.out_w();
 }
 
 // The convolution's three passes on the GPU (f32) through the hand|vendor|auto selection. Empty in
 // a CPU-only build, which never holds a cuda tensor.
-void conv2d_forward_on_gpu(const cpu::ConvGeometry& g, const Tensor& x, const Tensor& weight,
+void conv2d_forward_on_gpu(const ConvGeometry& g, const Tensor& x, const Tensor& weight,
                            const Tensor& bias, Tensor& y) {
   if constexpr (kCudaBuild) {
     cuda::selected::conv2d_forward(g, x.data<float>(), weight.data<float>(),
@@ -39,7 +39,7 @@ void conv2d_forward_on_gpu(const cpu::ConvGeometry& g, const Tensor& x, const Te
   }
 }
 
-void conv2d_backward_on_gpu(const cpu::ConvGeometry& g, const Tensor& grad, const Tensor& x,
+void conv2d_backward_on_gpu(const ConvGeometry& g, const Tensor& grad, const Tensor& x,
                             const Tensor& weight, Tensor& grad_x, Tensor& grad_weight,
                             Tensor& grad_bias) {
   if constexpr (kCudaBuild) {
@@ -61,7 +61,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
   check_float("conv2d", x, "input");
   check_float("conv2d", weight, "weight");
   check_compatible("conv2d", x, weight);
-  const cpu::ConvGeometry g = conv_geometry(x, weight, stride, padding);
+  const ConvGeometry g = conv_geometry(x, weight, stride, padding);
   if (bias.defined()) {
     check_compatible("conv2d", x, bias);
     LETHE_CHECK(bias.rank() == 1 && bias.dim(0) == g.out_channels, "conv2d: bias ", describe(bias),

@@ -2,18 +2,15 @@
 #include <algorithm>
 #include <cmath>
 
-#include "cpu/elementwise.h"
-#include "cuda/elementwise.h"
-#include "cuda/reduce.h"
-#include "lethe/ops.h"
-#include "lethe/profile.h"
-#include "ops/internal.h"
+#include "lethe/core/profile.h"
+#include "lethe/cpu/elementwise.h"
+#include "lethe/cuda/elementwise.h"
+#include "lethe/cuda/reduce.h"
+#include "lethe/ops/internal.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 namespace {
-
-using cpu::BinaryOp;
-using cpu::UnaryOp;
 
 Shape broadcast_shape(const char* op, const Shape& a, const Shape& b) {
   const size_t rank = std::max(a.size(), b.size());

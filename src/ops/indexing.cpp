@@ -1,10 +1,10 @@
 // Embedding lookup, dropout and the losses, with their VJPs.
-#include "cpu/indexing.h"
-#include "cpu/random.h"
-#include "cuda/indexing.h"
-#include "lethe/ops.h"
-#include "lethe/profile.h"
-#include "ops/internal.h"
+#include "lethe/cpu/indexing.h"
+#include "lethe/core/profile.h"
+#include "lethe/cpu/random.h"
+#include "lethe/cuda/indexing.h"
+#include "lethe/ops/internal.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 namespace {

@@ -1,7 +1,7 @@
-#include "ops/internal.h"
+#include "lethe/ops/internal.h"
 
-#include "cpu/elementwise.h"
-#include "cuda/elementwise.h"
+#include "lethe/cpu/elementwise.h"
+#include "lethe/cuda/elementwise.h"
 
 namespace lethe {
 
@@ -33,7 +33,7 @@ void accumulate_into(Tensor& accumulator, const Tensor& increment) {
     check_float("gradient accumulation", accumulator, "gradient");
     float* sum = accumulator.data<float>();
     if constexpr (kCudaBuild) {
-      cuda::binary_broadcast<kNative>(cpu::BinaryOp::add, sum, accumulator.shape(),
+      cuda::binary_broadcast<kNative>(BinaryOp::add, sum, accumulator.shape(),
                                       increment.data<float>(), increment.shape(), sum,
                                       accumulator.shape());
     }

@@ -1,9 +1,9 @@
 // Batched matrix products and the linear layer, with their VJPs.
-#include "cpu/blas.h"
-#include "cuda/kernel_selection.h"
-#include "lethe/ops.h"
-#include "lethe/profile.h"
-#include "ops/internal.h"
+#include "lethe/core/profile.h"
+#include "lethe/cpu/blas.h"
+#include "lethe/cuda/kernel_selection.h"
+#include "lethe/ops/internal.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 namespace {

@@ -1,11 +1,11 @@
 // group_norm (alone and fused with SiLU), softmax and log_softmax, with their VJPs.
-#include "cpu/norm.h"
-#include "cpu/softmax.h"
-#include "cuda/group_norm.h"
-#include "cuda/softmax.h"
-#include "lethe/ops.h"
-#include "lethe/profile.h"
-#include "ops/internal.h"
+#include "lethe/core/profile.h"
+#include "lethe/cpu/norm.h"
+#include "lethe/cpu/softmax.h"
+#include "lethe/cuda/group_norm.h"
+#include "lethe/cuda/softmax.h"
+#include "lethe/ops/internal.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 
@@ -26,8 +26,8 @@ Tensor group_norm_op(const Tensor& x, int groups, const Tensor& weight, const Te
     LETHE_CHECK(affine->rank() == 1 && affine->dim(0) == channels, "group_norm: affine ",
                 describe(*affine), " does not match ", channels, " channels");
   }
-  const cpu::GroupNormGeometry g{x.dim(0), channels,
-                                 x.numel() / std::max<int64_t>(x.dim(0) * channels, 1), groups};
+  const GroupNormGeometry g{x.dim(0), channels,
+                            x.numel() / std::max<int64_t>(x.dim(0) * channels, 1), groups};
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   Tensor mean = Tensor::empty({g.batch, groups}, x.dtype(), x.device());
   Tensor rstd = Tensor::empty({g.batch, groups}, x.dtype(), x.device());
@@ -92,7 +92,7 @@ static Tensor softmax_op(const Tensor& a, int axis, bool log_space) {
   const char* name = log_space ? "log_softmax" : "softmax";
   check_float(name, a, "input");
   const int ax = resolve_axis(name, axis, a.rank());
-  cpu::AxisGeometry g{1, a.dim(ax), 1};
+  AxisGeometry g{1, a.dim(ax), 1};
   for (int i = 0; i < ax; ++i) g.outer *= a.dim(i);
   for (int i = ax + 1; i < a.rank(); ++i) g.inner *= a.dim(i);
   Tensor y = Tensor::empty(a.shape(), a.dtype(), a.device());

@@ -2,8 +2,8 @@
 // the gradient back.
 #include <algorithm>
 
-#include "lethe/ops.h"
-#include "ops/internal.h"
+#include "lethe/ops/internal.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 

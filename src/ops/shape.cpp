@@ -2,10 +2,10 @@
 // (outer, extent along the axis, inner).
 #include <cstring>
 
-#include "cuda/copy.h"
-#include "lethe/ops.h"
-#include "lethe/profile.h"
-#include "ops/internal.h"
+#include "lethe/core/profile.h"
+#include "lethe/cuda/copy.h"
+#include "lethe/ops/internal.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 namespace {

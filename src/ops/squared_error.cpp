@@ -1,10 +1,10 @@
 // mse_loss and its per-sample weighted form (the DSM loss): on cuda the fused reduction of
 // kernels/squared_error.cu with its own VJP; elsewhere sub, square, mul and mean, whose VJPs
 // autograd chains.
-#include "cuda/squared_error.h"
-#include "lethe/ops.h"
-#include "lethe/profile.h"
-#include "ops/internal.h"
+#include "lethe/cuda/squared_error.h"
+#include "lethe/core/profile.h"
+#include "lethe/ops/internal.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 namespace {

@@ -1,10 +1,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "cpu/optimizer_kernels.h"
-#include "cuda/optimizer.h"
-#include "lethe/optim.h"
-#include "ops/internal.h"
+#include "lethe/cpu/optimizer_kernels.h"
+#include "lethe/cuda/optimizer.h"
+#include "lethe/ops/internal.h"
+#include "lethe/optim/optimizers.h"
 
 namespace lethe {
 

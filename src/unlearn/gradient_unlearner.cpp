@@ -2,12 +2,12 @@
 #include <cmath>
 #include <set>
 
-#include "lethe/autograd.h"
-#include "lethe/error.h"
-#include "lethe/gradient_unlearning.h"
-#include "lethe/int_list.h"
-#include "lethe/safetensors.h"
-#include "lethe/training_checkpoint.h"
+#include "lethe/core/autograd.h"
+#include "lethe/core/error.h"
+#include "lethe/core/int_list.h"
+#include "lethe/io/safetensors.h"
+#include "lethe/io/training_checkpoint.h"
+#include "lethe/unlearn/gradient_unlearner.h"
 
 namespace lethe {
 
@@ -43,8 +43,8 @@ std::vector<int64_t> random_images_of(const ImageDataset& data, int label, int64
   return of_label;
 }
 
-// The retain set of spec/rgd.md: balanced over every class that is not forgotten, or the same
-// total from the named classes only.
+// The retain set of docs/math.md#rgd-and-the-baselines: balanced over every class that is not
+// forgotten, or the same total from the named classes only.
 ImageDataset build_retain_set(const ImageDataset& train, const GradientUnlearningConfig& config,
                               int num_classes) {
   std::vector<int> remaining;

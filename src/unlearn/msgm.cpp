@@ -1,9 +1,9 @@
-#include "lethe/msgm.h"
+#include "lethe/unlearn/msgm.h"
 
 #include <numeric>
 
-#include "lethe/error.h"
-#include "lethe/ops.h"
+#include "lethe/core/error.h"
+#include "lethe/ops/ops.h"
 
 namespace lethe {
 
@@ -80,6 +80,21 @@ Tensor msgm_moderation_loss(const NoiseModel& model, const Sde& sde, const Tenso
   LETHE_CHECK(t_min < config.t_max, "MSGM: t_min ", t_min, " is not below t_max ", config.t_max);
   const PerturbedBatch batch = perturb(sde, x0_u, noise, t_min, config.t_max);
   return msgm_moderation_term(model(batch.x_t, batch.t.to(x0_u.device())), batch.z, config);
+}
+
+ModerationTerm msgm_moderation(const MsgmConfig& config) {
+  config.validate();
+  ModerationTerm term;
+  term.description = "MSGM " + msgm_variant_name(config.variant);
+  term.desirable_weight = config.desirable_weight;
+  term.undesirable_weight = config.undesirable_weight;
+  term.every = config.every;
+  term.loss = [config](const NoiseModel& model, const Sde& sde, const Tensor& x0_u,
+                       Generator& noise) {
+    return msgm_moderation_loss(model, sde, x0_u, noise, config);
+  };
+  term.metadata = config.to_metadata();
+  return term;
 }
 
 }  // namespace lethe

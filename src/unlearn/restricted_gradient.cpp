@@ -1,7 +1,7 @@
 #include <cmath>
 
-#include "lethe/error.h"
-#include "lethe/gradient_unlearning.h"
+#include "lethe/core/error.h"
+#include "lethe/unlearn/gradient_unlearner.h"
 
 namespace lethe {
 

@@ -1,11 +1,12 @@
 #include <algorithm>
 #include <cmath>
 
-#include "lethe/autograd.h"
-#include "lethe/error.h"
-#include "lethe/int_list.h"
-#include "lethe/sfd.h"
-#include "lethe/training_checkpoint.h"
+#include "lethe/core/autograd.h"
+#include "lethe/core/error.h"
+#include "lethe/core/int_list.h"
+#include "lethe/diffusion/one_step_generator.h"
+#include "lethe/io/training_checkpoint.h"
+#include "lethe/unlearn/score_forgetting_distillation.h"
 
 namespace lethe {
 namespace {
@@ -40,34 +41,6 @@ std::unique_ptr<UNet> load_unet(const SafetensorsFile& file, Generator& init, De
 }
 
 }  // namespace
-
-double ddpm_step_time(int step) {
-  return step / 999.0;
-}
-
-Tensor x0_from_eps(const Sde& sde, const Tensor& x_t, const Tensor& eps_hat,
-                   const std::vector<int64_t>& steps) {
-  LETHE_CHECK(static_cast<int64_t>(steps.size()) == x_t.dim(0), "x0_from_eps: ", steps.size(),
-              " steps for a batch of ", describe(x_t));
-  std::vector<double> inverse_mean(steps.size()), ratio(steps.size());
-  for (size_t i = 0; i < steps.size(); ++i) {
-    const double t = ddpm_step_time(static_cast<int>(steps[i]));
-    inverse_mean[i] = 1 / sde.mean_coefficient(t);
-    ratio[i] = sde.marginal_std(t) / sde.mean_coefficient(t);
-  }
-  return per_sample(inverse_mean, x_t.rank(), x_t.dtype(), x_t.device()) * x_t -
-         per_sample(ratio, x_t.rank(), x_t.dtype(), x_t.device()) * eps_hat;
-}
-
-Tensor one_step_generate(const UNet& generator, const Sde& sde, int t_init_step, const Tensor& z,
-                         const Tensor& labels, Generator& dropout_noise) {
-  const int64_t batch = z.dim(0);
-  const double t = ddpm_step_time(t_init_step);
-  const Tensor x_in = z * sde.marginal_std(t);
-  const Tensor times = Tensor::full({batch}, t).to(z.device());
-  const Tensor eps_hat = generator.forward(x_in, times, labels, dropout_noise);
-  return x0_from_eps(sde, x_in, eps_hat, std::vector<int64_t>(batch, t_init_step));
-}
 
 Tensor sid_weight(const Tensor& teacher_x0, const Tensor& generated) {
   NoGrad no_grad;
@@ -144,7 +117,7 @@ SfdDistiller::SfdDistiller(const SfdConfig& config, const SafetensorsFile& teach
                                                    config.adam_eps, 0}),
       generator_ema_(generator_arena_, config.ema) {
   LETHE_CHECK(sde_.kind == SdeKind::vp, "--teacher ", teacher_path, " uses the ", sde_.name(),
-              " SDE; SFD distils an eps-prediction teacher on the VP schedule (spec/sfd.md)");
+              " SDE; SFD distils an eps-prediction teacher on the VP schedule (docs/math.md#sfd)");
   config.validate(teacher_->config().num_classes);
   teacher_metadata_["sfd.teacher"] = teacher_path;
   teacher_->train(false);

@@ -1,4 +1,4 @@
-"""`make bench-compare`: Lethe's CPU backend against PyTorch on the U-Net of spec/unet.md, the same
+"""`make bench-compare`: Lethe's CPU backend against PyTorch on the U-Net of docs/math.md#the-u-net, the same
 batch and the same step, run alternately (Lethe, PyTorch, Lethe, ...) for several rounds so that a
 busy machine slows both alike. Prints each run's images per second and the ratios Lethe / PyTorch
 (min, median, max over rounds) for the training and the sampling step, and both peak memories."""

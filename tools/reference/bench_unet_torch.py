@@ -1,4 +1,4 @@
-"""PyTorch side of `make bench-compare`: the U-Net of spec/unet.md (unet_torch.py) timed on the
+"""PyTorch side of `make bench-compare`: the U-Net of docs/math.md#the-u-net (unet_torch.py) timed on the
 workload of `lethe bench unet` (same batch, same step: forward, MSE loss, backward and Adam for
 train; one forward without gradients for sample). Prints the same summary lines as Lethe."""
 import argparse

@@ -1,4 +1,4 @@
-"""The U-Net of spec/unet.md in PyTorch, written from the spec alone: an independent reference for
+"""The U-Net of docs/math.md#the-u-net in PyTorch, written from the spec alone: an independent reference for
 Lethe's golden tests and speed comparisons. Parameter names match Lethe's checkpoints, so
 `model.load_state_dict(weights)` takes a Lethe checkpoint's tensors (minus "train.*" keys)."""
 import math

@@ -1,3 +1,3 @@
 // The fused attention launchers built against the SIMT emulator (Target::emulated); nvcc builds the
 // same source for the GPU.
-#include "cuda/attention.cu"
+#include "../attention.cu"

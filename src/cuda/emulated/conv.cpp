@@ -1,3 +1,3 @@
 // The conv launchers built against the SIMT emulator (Target::emulated); nvcc builds the
 // same source for the GPU.
-#include "cuda/conv.cu"
+#include "../conv.cu"

@@ -1,3 +1,3 @@
 // The copy launchers built against the SIMT emulator (Target::emulated); nvcc builds the
 // same source for the GPU.
-#include "cuda/copy.cu"
+#include "../copy.cu"

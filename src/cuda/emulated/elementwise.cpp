@@ -1,3 +1,3 @@
 // The elementwise launchers built against the SIMT emulator (Target::emulated); nvcc builds the
 // same source for the GPU.
-#include "cuda/elementwise.cu"
+#include "../elementwise.cu"

@@ -1,3 +1,3 @@
 // The gemm launchers built against the SIMT emulator (Target::emulated); nvcc builds the
 // same source for the GPU.
-#include "cuda/gemm.cu"
+#include "../gemm.cu"

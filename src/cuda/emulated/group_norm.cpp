@@ -1,3 +1,3 @@
 // The group_norm launchers built against the SIMT emulator (Target::emulated); nvcc builds
 // the same source for the GPU.
-#include "cuda/group_norm.cu"
+#include "../group_norm.cu"

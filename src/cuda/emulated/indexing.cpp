@@ -1,3 +1,3 @@
 // The indexing launchers built against the SIMT emulator (Target::emulated); nvcc builds the
 // same source for the GPU.
-#include "cuda/indexing.cu"
+#include "../indexing.cu"

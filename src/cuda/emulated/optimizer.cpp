@@ -1,3 +1,3 @@
 // The optimizer launchers built against the SIMT emulator (Target::emulated); nvcc builds
 // the same source for the GPU.
-#include "cuda/optimizer.cu"
+#include "../optimizer.cu"

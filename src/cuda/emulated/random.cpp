@@ -1,3 +1,3 @@
 // The random launchers built against the SIMT emulator (Target::emulated); nvcc builds the
 // same source for the GPU.
-#include "cuda/random.cu"
+#include "../random.cu"

@@ -1,3 +1,3 @@
 // The reduce launchers built against the SIMT emulator (Target::emulated); nvcc builds the
 // same source for the GPU.
-#include "cuda/reduce.cu"
+#include "../reduce.cu"

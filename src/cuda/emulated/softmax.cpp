@@ -1,3 +1,3 @@
 // The softmax launchers built against the SIMT emulator (Target::emulated); nvcc builds the
 // same source for the GPU.
-#include "cuda/softmax.cu"
+#include "../softmax.cu"

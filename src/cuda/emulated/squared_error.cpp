@@ -1,3 +1,3 @@
 // The squared-error (DSM loss) launchers built against the SIMT emulator (Target::emulated); nvcc
 // builds the same source for the GPU.
-#include "cuda/squared_error.cu"
+#include "../squared_error.cu"

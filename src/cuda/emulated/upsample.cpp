@@ -1,3 +1,3 @@
 // The upsample launchers built against the SIMT emulator (Target::emulated); nvcc builds the
 // same source for the GPU.
-#include "cuda/upsample.cu"
+#include "../upsample.cu"

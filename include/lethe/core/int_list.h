@@ -1,0 +1,15 @@
+// Integer lists as comma-separated text ("0,1,7"): how class lists and shapes go into
+// checkpoint metadata and command lines.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace lethe {
+
+// {0, 1, 7} -> "0,1,7".
+std::string join_ints(const std::vector<int>& values);
+// "0,1,7" -> {0, 1, 7}; "" -> {}. Each entry must be one digit (a class of a ten-class data set);
+// `what` names the list in errors.
+std::vector<int> parse_digits(const std::string& text, const std::string& what);
+
+}  // namespace lethe

@@ -1,0 +1,41 @@
+#include "lethe/eval/forgetting_evaluation.h"
+
+#include <algorithm>
+
+#include "lethe/eval/evaluation.h"
+#include "lethe/io/png.h"
+
+namespace lethe {
+
+ForgettingFigures evaluate_forgetting(const ScoreModel& model, const ForgettingRequest& request,
+                                      const DigitClassifier& classifier, const ImageDataset& test,
+                                      const ImageDataset& train, const std::string& grid_png) {
+  GenerationRequest generation{
+      request.sampler, {},  model.is_one_step_generator() ? 0 : request.cfg,
+      request.seed,    128, Tensor()};
+  generation.labels.assign(request.forget_samples, request.forget);
+  for (int c : request.retained)
+    for (int64_t i = 0; i < request.per_class; ++i) generation.labels.push_back(c);
+  ForgettingFigures out;
+  out.generated = generate(model, generation);
+  EvaluationRequest what;
+  what.forget_class = request.forget;
+  what.retained = request.retained;
+  what.seed = request.seed;
+  out.evaluation =
+      evaluate_samples(classifier, out.generated.samples, out.generated.labels, what, test, train);
+  out.forget_predicted =
+      classify(classifier, out.generated.samples.slice_batch(0, request.forget_samples));
+
+  const Tensor& samples = out.generated.samples;
+  const int64_t columns = std::min<int64_t>({10, request.per_class, request.forget_samples});
+  std::vector<Tensor> rows{samples.slice_batch(0, columns)};
+  for (size_t k = 0; k < request.retained.size(); ++k) {
+    const int64_t first = request.forget_samples + static_cast<int64_t>(k) * request.per_class;
+    rows.push_back(samples.slice_batch(first, first + columns));
+  }
+  write_image_grid(grid_png, concat(rows, 0), static_cast<int>(columns));
+  return out;
+}
+
+}  // namespace lethe

@@ -1,0 +1,300 @@
+#include "lethe/experiments/msgm_mnist.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+#include "lethe/core/autograd.h"
+#include "lethe/core/int_list.h"
+#include "lethe/diffusion/image_masks.h"
+#include "lethe/diffusion/score_model.h"
+#include "lethe/eval/evaluation.h"
+#include "lethe/eval/image_selection.h"
+#include "lethe/io/json_report.h"
+#include "lethe/io/png.h"
+
+namespace lethe {
+namespace {
+
+// Inpainting with each mask and PF-ODE reconstruction of held-out images of one set, with the
+// null label: mean PSNR to the originals, the share of results classified as their original digit
+// and the share classified as an undesirable digit. Also returns the images for the grid
+// (originals, then the top-mask inpainting, then the reconstruction).
+struct EditFigures {
+  nlohmann::json rows = nlohmann::json::array();
+  std::vector<Tensor> grid_rows;
+};
+EditFigures edit_held_out_images(const ScoreModel& model, const MsgmMnistOptions& options,
+                                 const std::vector<int>& classes, const std::string& set,
+                                 const std::vector<int>& undesirable,
+                                 const DigitClassifier& classifier) {
+  const SelectedImages selected =
+      select_test_images(options.data_dir, join_ints(classes), options.edit_images);
+  const int64_t n = selected.images.dim(0);
+  const ScoreFn score = single_label_score(model, "null", n);
+  NoGrad no_grad;
+  EditFigures out;
+  out.grid_rows.push_back(selected.images);
+  auto add = [&](const std::string& task, const Tensor& results) {
+    const std::vector<double> quality = psnr(results, selected.images);
+    const std::vector<int> predicted = classify(classifier, results);
+    double mean_psnr = 0, same = 0, as_undesirable = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      mean_psnr += quality[i] / n;
+      same += (predicted[i] == selected.labels.data<int64_t>()[i]) / double(n);
+      as_undesirable +=
+          (std::find(undesirable.begin(), undesirable.end(), predicted[i]) != undesirable.end()) /
+          double(n);
+    }
+    out.rows.push_back({{"set", set},
+                        {"task", task},
+                        {"images", n},
+                        {"mean_psnr", mean_psnr},
+                        {"classified_as_original_digit", same},
+                        {"classified_undesirable", as_undesirable}});
+  };
+  SamplerConfig inpainter;
+  inpainter.name = "pc";
+  inpainter.steps = options.edit_steps;
+  for (const char* mask_name : {"top", "right", "centre"}) {
+    Generator noise(options.seed, 0);
+    const Tensor mask = inpainting_mask(mask_name, selected.images.dim(2), selected.images.dim(3));
+    const Tensor filled = inpaint(score, model.sde(), inpainter, selected.images, mask, noise);
+    add(std::string("inpaint ") + mask_name, filled);
+    if (std::string(mask_name) == "top") out.grid_rows.push_back(filled);
+  }
+  SamplerConfig ode;
+  ode.name = "heun";
+  ode.steps = options.edit_steps;
+  Generator noise(options.seed, 0);
+  const Tensor rebuilt = reconstruct(score, model.sde(), ode, selected.images, noise);
+  add("reconstruct (PF-ODE)", rebuilt);
+  out.grid_rows.push_back(rebuilt);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_models(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> models;
+  std::stringstream stream(text);
+  for (std::string item; std::getline(stream, item, ',');) {
+    const size_t eq = item.find('=');
+    LETHE_CHECK(eq != std::string::npos && eq > 0 && eq + 1 < item.size(), "--models: '", item,
+                "' is not NAME=CHECKPOINT");
+    models.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    LETHE_CHECK(std::filesystem::is_regular_file(models.back().second), "--models: no checkpoint '",
+                models.back().second, "' for ", models.back().first);
+  }
+  LETHE_CHECK(!models.empty(), "--models: no model given");
+  return models;
+}
+
+double mean_bits_per_dim(const ScoreModel& model, const std::string& data_dir,
+                         const std::vector<int>& classes, int64_t count, double tolerance,
+                         uint64_t seed) {
+  const SelectedImages selected = select_test_images(data_dir, join_ints(classes), count);
+  Generator noise(seed, 0);
+  const int64_t n = selected.images.dim(0);
+  LikelihoodConfig likelihood;
+  likelihood.rtol = likelihood.atol = tolerance;
+  const LikelihoodResult result = bits_per_dim(single_label_score(model, "null", n), model.sde(),
+                                               likelihood, selected.images, noise);
+  double mean = 0;
+  for (double v : result.bits_per_dim.to_double_vector()) mean += v / n;
+  return mean;
+}
+
+}  // namespace
+
+void run_msgm_mnist(const MsgmMnistOptions& options) {
+  const std::vector<int> undesirable = parse_digits(options.undesirable, "--undesirable");
+  LETHE_CHECK(!undesirable.empty(), "--undesirable: no class given");
+  std::vector<int> desirable;
+  for (int c = 0; c < 10; ++c)
+    if (std::find(undesirable.begin(), undesirable.end(), c) == undesirable.end())
+      desirable.push_back(c);
+  const auto models = parse_models(options.models);
+  std::string classifier_accuracy;
+  const auto classifier = load_classifier(options.classifier, &classifier_accuracy);
+  const ImageDataset test = load_idx_dataset(options.data_dir, "test");
+  const ImageDataset train = load_idx_dataset(options.data_dir, "train");
+  std::filesystem::create_directories(options.out_dir);
+  SamplerConfig sampler;
+  sampler.name = options.sampler;
+  sampler.steps = options.sampler_steps;
+
+  nlohmann::json report = {{"experiment", "msgm-mnist"},
+                           {"undesirable", undesirable},
+                           {"sampler", {{"name", sampler.name}, {"steps", sampler.steps}}},
+                           {"cfg_conditional", options.cfg},
+                           {"unguided_samples", options.unguided},
+                           {"samples_per_class", options.per_class},
+                           {"bpd_images_per_set", options.bpd_images},
+                           {"seed", options.seed},
+                           {"classifier", options.classifier},
+                           {"classifier_test_accuracy", classifier_accuracy},
+                           {"models", nlohmann::json::array()}};
+  for (const auto& [name, path] : models) {
+    std::printf("%s (%s): sampling...\n", name.c_str(), path.c_str());
+    std::fflush(stdout);
+    const auto model = ScoreModel::load(path);
+    check_sampler(sampler, model->sde());
+    GenerationRequest unguided_request{sampler, {}, 0, options.seed, options.batch, Tensor()};
+    unguided_request.labels.assign(options.unguided, model->null_label());
+    const GeneratedSamples unguided = generate(*model, unguided_request);
+    GenerationRequest conditional_request{sampler,       {},      options.cfg, options.seed + 1,
+                                          options.batch, Tensor()};
+    for (int c = 0; c < 10; ++c)
+      for (int64_t i = 0; i < options.per_class; ++i) conditional_request.labels.push_back(c);
+    const GeneratedSamples conditional = generate(*model, conditional_request);
+
+    EvaluationRequest request;
+    request.undesirable = undesirable;
+    request.retained = desirable;
+    request.seed = options.seed;
+    const nlohmann::json unguided_figures =
+        evaluate_samples(*classifier, unguided.samples, unguided.labels, request, test, train);
+    const nlohmann::json conditional_figures = evaluate_samples(
+        *classifier, conditional.samples, conditional.labels, request, test, train);
+    // Samples that asked for an undesirable digit: the share classified as undesirable.
+    std::vector<int64_t> asked_undesirable;
+    for (int64_t i = 0; i < conditional.labels.numel(); ++i)
+      if (std::find(undesirable.begin(), undesirable.end(),
+                    conditional.labels.data<int64_t>()[i]) != undesirable.end())
+        asked_undesirable.push_back(i);
+    Tensor asked_images =
+        Tensor::empty({static_cast<int64_t>(asked_undesirable.size()), 1, 28, 28});
+    for (size_t k = 0; k < asked_undesirable.size(); ++k)
+      asked_images.slice_batch(k, k + 1).copy_from(
+          conditional.samples.slice_batch(asked_undesirable[k], asked_undesirable[k] + 1));
+    const std::vector<int> asked_predicted = classify(*classifier, asked_images);
+    int64_t asked_as_undesirable = 0;
+    for (int p : asked_predicted)
+      asked_as_undesirable +=
+          std::find(undesirable.begin(), undesirable.end(), p) != undesirable.end();
+
+    nlohmann::json entry = {
+        {"name", name},
+        {"checkpoint", path},
+        {"unguided_undesirable_rate", unguided_figures["undesirable_rate"]},
+        {"unguided_class_histogram", unguided_figures["class_histogram"]},
+        {"asked_undesirable_rate",
+         static_cast<double>(asked_as_undesirable) / std::max<size_t>(1, asked_predicted.size())},
+        {"ra_desirable", conditional_figures["ra"]},
+        {"quality_desirable", conditional_figures["quality"]},
+        {"quality_floor_real_vs_real", conditional_figures["quality_floor_real_vs_real"]},
+        {"images_per_second", conditional.images_per_second},
+        {"nfe_per_image_conditional", conditional.nfe_per_image}};
+    if (options.bpd_images > 0) {
+      std::printf("%s: bits/dim...\n", name.c_str());
+      std::fflush(stdout);
+      entry["bpd_desirable"] =
+          mean_bits_per_dim(*model, options.data_dir, desirable, options.bpd_images,
+                            options.bpd_tolerance, options.seed);
+      entry["bpd_undesirable"] =
+          mean_bits_per_dim(*model, options.data_dir, undesirable, options.bpd_images,
+                            options.bpd_tolerance, options.seed);
+    }
+    if (options.edit_images > 0) {
+      std::printf("%s: inpainting and reconstruction...\n", name.c_str());
+      std::fflush(stdout);
+      std::vector<Tensor> edit_rows;
+      entry["edits"] = nlohmann::json::array();
+      for (const auto& [set, classes] :
+           {std::pair{std::string("D_g"), desirable}, std::pair{std::string("D_u"), undesirable}}) {
+        EditFigures edits =
+            edit_held_out_images(*model, options, classes, set, undesirable, *classifier);
+        for (const auto& row : edits.rows) entry["edits"].push_back(row);
+        edit_rows.insert(edit_rows.end(), edits.grid_rows.begin(), edits.grid_rows.end());
+      }
+      write_image_grid(options.out_dir + "/" + name + "-edits.png", concat(edit_rows, 0),
+                       static_cast<int>(edit_rows[0].dim(0)));
+      entry["edits_png"] = name + "-edits.png";
+    }
+    // Grid: the first 10 unguided samples, then 10 columns per class row.
+    const int64_t columns = std::min<int64_t>(10, options.per_class);
+    std::vector<Tensor> rows;
+    rows.push_back(unguided.samples.slice_batch(0, std::min<int64_t>(10, options.unguided)));
+    for (int c = 0; c < 10; ++c)
+      rows.push_back(
+          conditional.samples.slice_batch(c * options.per_class, c * options.per_class + columns));
+    const std::string grid = options.out_dir + "/" + name + ".png";
+    write_image_grid(grid, concat(rows, 0), static_cast<int>(columns));
+    entry["grid_png"] = name + ".png";
+    report["models"].push_back(entry);
+  }
+
+  std::ostringstream table;
+  table << "| model | unguided: undesirable rate | asked for undesirable: classified so | RA on "
+           "D_g | cFID D_g | precision | recall | bits/dim D_g | bits/dim D_u |\n"
+           "|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& m : report["models"]) {
+    table << "| " << m["name"].get<std::string>() << " | "
+          << format_number(m["unguided_undesirable_rate"], "%.3f") << " | "
+          << format_number(m["asked_undesirable_rate"], "%.3f") << " | "
+          << format_number(m["ra_desirable"], "%.3f") << " | "
+          << format_number(m["quality_desirable"]["cfid"], "%.1f") << " | "
+          << format_number(m["quality_desirable"]["precision"], "%.3f") << " | "
+          << format_number(m["quality_desirable"]["recall"], "%.3f") << " | "
+          << format_number(m.value("bpd_desirable", nlohmann::json()), "%.3f") << " | "
+          << format_number(m.value("bpd_undesirable", nlohmann::json()), "%.3f") << " |\n";
+  }
+  const auto& floor = report["models"][0]["quality_floor_real_vs_real"];
+  table << "\nReal-vs-real floor (train vs test images of D_g): cFID "
+        << format_number(floor["cfid"], "%.1f") << ", precision "
+        << format_number(floor["precision"], "%.3f") << ", recall "
+        << format_number(floor["recall"], "%.3f") << ".\n";
+  std::printf("\n%s", table.str().c_str());
+
+  std::ostringstream edits;
+  if (options.edit_images > 0) {
+    edits << "| model | set | task | images | PSNR (dB) | classified as the original digit | "
+             "classified undesirable |\n|---|---|---|---|---|---|---|\n";
+    for (const auto& m : report["models"])
+      for (const auto& e : m["edits"])
+        edits << "| " << m["name"].get<std::string>() << " | " << e["set"].get<std::string>()
+              << " | " << e["task"].get<std::string>() << " | " << e["images"].get<int64_t>()
+              << " | " << format_number(e["mean_psnr"], "%.2f") << " | "
+              << format_number(e["classified_as_original_digit"], "%.3f") << " | "
+              << format_number(e["classified_undesirable"], "%.3f") << " |\n";
+    std::printf("\n%s", edits.str().c_str());
+  }
+
+  std::ostringstream markdown;
+  markdown << "# MSGM on MNIST (`lethe experiment msgm-mnist`)\n\nGenerated by `lethe experiment "
+              "msgm-mnist --undesirable "
+           << options.undesirable << " --models " << options.models << " --unguided "
+           << options.unguided << " --per-class " << options.per_class << " --bpd-images "
+           << options.bpd_images << " --bpd-tolerance " << options.bpd_tolerance
+           << " --edit-images " << options.edit_images << " --edit-steps " << options.edit_steps
+           << " --out " << options.out_dir << "`.\n\nSampler: " << sampler.name << ", "
+           << sampler.steps
+           << " steps; unguided samples use the null label, class-conditional ones CFG w = "
+           << options.cfg << ". Classifier: `" << options.classifier << "` (held-out accuracy "
+           << classifier_accuracy << "). Bits/dim: " << options.bpd_images
+           << " test images per set, null label, PF-ODE (RK45 at rtol = atol = "
+           << options.bpd_tolerance << ", Hutchinson).\n\n"
+           << table.str();
+  if (options.edit_images > 0)
+    markdown << "\nZero-shot inpainting (PC, " << options.edit_steps
+             << " steps; the mask names the known part) and PF-ODE reconstruction (Heun, "
+             << options.edit_steps << " steps, perturbed at t = 0.02) of the first "
+             << options.edit_images
+             << " held-out test images of each set, null label; PSNR to the original and the "
+                "classifier's label of the result:\n\n"
+             << edits.str();
+  markdown << "\nSample grids (first row: unguided; then one row per digit 0-9):\n\n";
+  for (const auto& m : report["models"])
+    markdown << "- " << m["name"].get<std::string>() << " (`" << m["checkpoint"].get<std::string>()
+             << "`): ![](" << m["grid_png"].get<std::string>() << ")\n";
+  if (options.edit_images > 0) {
+    markdown << "\nEdit grids (rows: D_g originals, top-half inpainting, reconstruction; then the "
+                "same for D_u):\n\n";
+    for (const auto& m : report["models"])
+      markdown << "- " << m["name"].get<std::string>() << ": ![]("
+               << m["edits_png"].get<std::string>() << ")\n";
+  }
+  write_text(options.out_dir + "/msgm-mnist.md", markdown.str());
+  write_json(options.out_dir + "/msgm-mnist.json", report);
+}
+
+}  // namespace lethe

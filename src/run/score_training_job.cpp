@@ -1,0 +1,78 @@
+#include "lethe/run/score_training_job.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "lethe/core/device.h"
+#include "lethe/core/int_list.h"
+#include "lethe/ops/gpu_kernels.h"
+
+namespace lethe {
+
+ScoreTrainingJob::ScoreTrainingJob(const ScoreTrainingConfig& config, ImageDataset data,
+                                   std::string data_name, int64_t total_steps)
+    : config_(config),
+      trainer_(config, std::move(data)),
+      data_name_(std::move(data_name)),
+      total_steps_(total_steps) {}
+
+std::string ScoreTrainingJob::log_columns() const {
+  return "loss,desirable_loss,undesirable_loss,grad_norm,lr";
+}
+
+std::string ScoreTrainingJob::description() const {
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "training %s (%s SDE) on %s classes {%s}, %lld steps, batch %lld, %lld "
+                "parameters, on %s",
+                config_.unet.c_str(), config_.sde.c_str(), data_name_.c_str(),
+                join_ints(config_.classes).c_str(), static_cast<long long>(total_steps_),
+                static_cast<long long>(config_.batch),
+                static_cast<long long>(trainer_.model().parameter_count()),
+                device_name(config_.device));
+  std::string text = line;
+  const ModerationTerm& moderation = config_.moderation;
+  if (!config_.undesirable.empty()) {
+    std::snprintf(line, sizeof line,
+                  "\n%s: undesirable classes moderated every %lld steps, weights %g / %g",
+                  moderation.description.c_str(), static_cast<long long>(moderation.every),
+                  moderation.desirable_weight, moderation.undesirable_weight);
+    text += line;
+  }
+  if (!config_.init_checkpoint.empty()) text += "\nstarting from " + config_.init_checkpoint;
+  return text;
+}
+
+void ScoreTrainingJob::run_until(int64_t final_step, const StepLog& log,
+                                 const std::atomic<bool>& stop) {
+  trainer_.train_until(
+      final_step,
+      [&](const TrainingStepReport& r) {
+        std::ostringstream fields;
+        fields << r.loss << ',' << r.desirable_loss << ',';
+        if (!std::isnan(r.undesirable_loss)) fields << r.undesirable_loss;
+        fields << ',' << r.grad_norm << ',' << r.lr;
+        log(r.step, fields.str(), r.loss);
+      },
+      &stop);
+}
+
+bool run_score_training(ScoreTrainingRun options) {
+  options.config.device = parse_device(options.device);
+  set_gpu_kernels(options.kernels, options.precision);
+  options.config.classes = parse_digits(options.classes, "--classes");
+  LETHE_CHECK(!options.config.classes.empty(), "--classes: no class given");
+  UNetConfig::preset(options.config.unet);  // reject a bad flag before reading any data
+  Sde::parse(options.config.sde);
+  const std::string& init = options.config.init_checkpoint;
+  LETHE_CHECK(init.empty() || std::filesystem::is_regular_file(init),
+              "--init: no checkpoint file '", init, "'");
+  ScoreTrainingJob job(options.config, load_idx_dataset(options.data_dir, "train"),
+                       options.data_dir, options.steps);
+  return run_resumable(job,
+                       {options.out_dir, options.steps, options.checkpoint_every, options.resume});
+}
+
+}  // namespace lethe

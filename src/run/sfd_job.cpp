@@ -1,0 +1,137 @@
+#include "lethe/run/sfd_job.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "lethe/core/device.h"
+#include "lethe/core/error.h"
+#include "lethe/core/int_list.h"
+
+namespace lethe {
+namespace {
+
+std::string csv_number(double value) {
+  if (std::isnan(value)) return "";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", value);
+  return text;
+}
+
+std::string snapshot_path(const std::string& out_dir, int64_t step) {
+  char name[48];
+  std::snprintf(name, sizeof name, "/snapshots/step-%06lld.safetensors",
+                static_cast<long long>(step));
+  return out_dir + name;
+}
+
+std::vector<int64_t> parse_steps(const std::string& text) {
+  std::vector<int64_t> steps;
+  std::stringstream stream(text);
+  for (std::string item; std::getline(stream, item, ',');) {
+    LETHE_CHECK(!item.empty() && item.find_first_not_of("0123456789") == std::string::npos,
+                "--snapshots: '", item, "' is not a step number");
+    steps.push_back(std::stoll(item));
+  }
+  return steps;
+}
+
+}  // namespace
+
+SfdJob::SfdJob(const SfdConfig& config, const std::string& teacher, std::vector<int64_t> snapshots,
+               int64_t total_steps)
+    : config_(config),
+      teacher_(teacher),
+      distiller_(config, teacher),
+      snapshots_(std::move(snapshots)),
+      total_steps_(total_steps) {}
+
+std::string SfdJob::log_columns() const {
+  return "fake_loss,generator_loss,forget_loss,generated_abs_mean";
+}
+
+std::string SfdJob::description() const {
+  char line[512];
+  if (config_.forgets()) {
+    const std::string override_class =
+        config_.random_override ? "random" : std::to_string(config_.override_class);
+    std::snprintf(line, sizeof line,
+                  "sfd: forget {%s} -> %s, teacher %s, batch %lld, lr %g / %g, %lld steps",
+                  join_ints(config_.forget).c_str(), override_class.c_str(), teacher_.c_str(),
+                  static_cast<long long>(config_.batch), config_.lr_generator, config_.lr_fake,
+                  static_cast<long long>(total_steps_));
+  } else {
+    std::snprintf(line, sizeof line,
+                  "sid: distil %s into a one-step generator, batch %lld, lr %g / %g, %lld steps",
+                  teacher_.c_str(), static_cast<long long>(config_.batch), config_.lr_generator,
+                  config_.lr_fake, static_cast<long long>(total_steps_));
+  }
+  return line;
+}
+
+void SfdJob::run_until(int64_t final_step, const StepLog& log, const std::atomic<bool>& stop) {
+  distiller_.run_until(
+      final_step,
+      [&](const SfdStepReport& r) {
+        log(r.step,
+            csv_number(r.fake_loss) + ',' + csv_number(r.generator_loss) + ',' +
+                csv_number(r.forget_loss) + ',' + csv_number(r.generated_abs_mean),
+            r.generator_loss);
+      },
+      &stop);
+}
+
+int64_t SfdJob::next_pause(int64_t step, int64_t final_step) const {
+  int64_t next = final_step;
+  for (int64_t s : snapshots_)
+    if (s > step && s < next) next = s;
+  return next;
+}
+
+void SfdJob::at_pause(const std::string& out_dir) {
+  std::filesystem::create_directories(out_dir + "/snapshots");
+  for (int64_t s : snapshots_)
+    if (s == distiller_.step() && !std::filesystem::exists(snapshot_path(out_dir, s)))
+      distiller_.save_generator(snapshot_path(out_dir, s));
+}
+
+std::vector<std::pair<int64_t, std::string>> sfd_snapshots(const std::string& out_dir) {
+  std::vector<std::pair<int64_t, std::string>> found;
+  const std::string directory = out_dir + "/snapshots";
+  if (!std::filesystem::is_directory(directory)) return found;
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("step-", 0) != 0 || entry.path().extension() != ".safetensors") continue;
+    const std::string digits = name.substr(5, name.size() - 5 - 12);
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    found.emplace_back(std::stoll(digits), entry.path().string());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+void prepare_sfd_run(SfdRun& run) {
+  SfdConfig& config = run.config;
+  config.forget = parse_digits(run.forget, "--forget");
+  config.random_override = run.override_class == "random";
+  if (!config.random_override) {
+    const std::vector<int> override_class = parse_digits(run.override_class, "--override");
+    LETHE_CHECK(override_class.size() == 1, "--override: expected one class or 'random', got '",
+                run.override_class, "'");
+    config.override_class = override_class[0];
+  }
+  config.device = parse_device(run.device);
+  parse_steps(run.snapshots);
+  LETHE_CHECK(std::filesystem::is_regular_file(run.teacher), "--teacher: no checkpoint file '",
+              run.teacher, "'");
+}
+
+bool run_sfd(SfdRun run) {
+  prepare_sfd_run(run);
+  SfdJob job(run.config, run.teacher, parse_steps(run.snapshots), run.steps);
+  return run_resumable(job, {run.out_dir, run.steps, run.checkpoint_every, run.resume});
+}
+
+}  // namespace lethe

@@ -1,0 +1,160 @@
+// The layering rule: each layer includes only its own headers and those of the layers it links,
+// directly or through them. CMakeLists.txt declares the layers and writes the table it built them
+// from to build/layers.txt; this test reads that table and checks every #include "lethe/..." and
+// "kernels/..." in src/ and include/lethe/, so the rule survives a contributor who bypasses the
+// include roots (a relative path, a new folder, an edited include path).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Layer {
+  std::vector<std::string> folders;       // under include/lethe/ and src/
+  std::vector<std::string> dependencies;  // the layers it links directly
+};
+
+std::vector<std::string> words(const std::string& text) {
+  std::istringstream stream(text);
+  std::vector<std::string> out;
+  for (std::string word; stream >> word;) out.push_back(word);
+  return out;
+}
+
+// "name | folders | dependencies" per line; '#' starts a comment line.
+std::map<std::string, Layer> read_layer_table(const fs::path& path) {
+  std::ifstream in(path);
+  REQUIRE_MESSAGE(in.good(), "no layer table at ", path.string());
+  std::map<std::string, Layer> layers;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t first = line.find('|'), second = line.find('|', first + 1);
+    REQUIRE_MESSAGE(second != std::string::npos, "bad layer table line: ", line);
+    const std::vector<std::string> name = words(line.substr(0, first));
+    REQUIRE(name.size() == 1);
+    layers[name[0]] = {words(line.substr(first + 1, second - first - 1)),
+                       words(line.substr(second + 1))};
+  }
+  return layers;
+}
+
+// The folders a layer may include: its own and every folder of the layers below it.
+std::set<std::string> visible_folders(const std::map<std::string, Layer>& layers,
+                                      const std::string& name) {
+  std::set<std::string> folders, seen;
+  std::vector<std::string> pending{name};
+  while (!pending.empty()) {
+    const std::string current = pending.back();
+    pending.pop_back();
+    if (!seen.insert(current).second) continue;
+    const Layer& layer = layers.at(current);
+    folders.insert(layer.folders.begin(), layer.folders.end());
+    pending.insert(pending.end(), layer.dependencies.begin(), layer.dependencies.end());
+  }
+  return folders;
+}
+
+struct Include {
+  std::string file, target;  // target: the folder after "lethe/", or "kernels"
+};
+
+std::vector<Include> lethe_includes(const fs::path& root) {
+  static const std::regex pattern(R"re(#include\s+"(?:lethe/([a-z_]+)/|(kernels)/))re");
+  std::vector<Include> found;
+  if (!fs::exists(root)) return found;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path());
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    for (std::sregex_iterator it(text.begin(), text.end(), pattern), end; it != end; ++it) {
+      found.push_back({entry.path().string(), (*it)[1].matched ? (*it)[1].str() : "kernels"});
+    }
+  }
+  return found;
+}
+
+// Every include under the layers' folders that reaches a folder the layer cannot see.
+std::vector<std::string> upward_includes(const fs::path& source_dir,
+                                         const std::map<std::string, Layer>& layers) {
+  std::vector<std::string> violations;
+  for (const auto& [name, layer] : layers) {
+    std::set<std::string> visible = visible_folders(layers, name);
+    if (name == "cuda") visible.insert("kernels");  // the device code, the cuda layer's own
+    for (const std::string& folder : layer.folders) {
+      for (const fs::path& root :
+           {source_dir / "src" / folder, source_dir / "include/lethe" / folder}) {
+        for (const Include& include : lethe_includes(root)) {
+          if (!visible.count(include.target)) {
+            violations.push_back(include.file + " (layer " + name + ") includes " + include.target +
+                                 "/");
+          }
+        }
+      }
+    }
+  }
+  return violations;
+}
+
+}  // namespace
+
+TEST_CASE("layers: no file includes a layer above its own") {
+  const auto layers = read_layer_table(fs::path(LETHE_BINARY_DIR) / "layers.txt");
+  REQUIRE(layers.count("core"));
+  REQUIRE(layers.at("core").dependencies.empty());
+  for (const std::string& violation : upward_includes(LETHE_SOURCE_DIR, layers)) {
+    FAIL_CHECK(violation);
+  }
+}
+
+TEST_CASE("layers: every folder of src/ and include/lethe/ belongs to exactly one layer") {
+  const auto layers = read_layer_table(fs::path(LETHE_BINARY_DIR) / "layers.txt");
+  std::map<std::string, std::string> owner;
+  for (const auto& [name, layer] : layers) {
+    for (const std::string& folder : layer.folders) {
+      CHECK_MESSAGE(owner.emplace(folder, name).second, folder, " is claimed twice");
+    }
+  }
+  for (const char* root : {"src", "include/lethe"}) {
+    for (const auto& entry : fs::directory_iterator(fs::path(LETHE_SOURCE_DIR) / root)) {
+      if (!entry.is_directory()) continue;
+      CHECK_MESSAGE(owner.count(entry.path().filename().string()), entry.path().string(),
+                    " belongs to no layer in CMakeLists.txt");
+    }
+  }
+}
+
+TEST_CASE("layers: each layer's include root holds its own folders and nothing else") {
+  const auto layers = read_layer_table(fs::path(LETHE_BINARY_DIR) / "layers.txt");
+  for (const auto& [name, layer] : layers) {
+    CAPTURE(name);
+    const fs::path root = fs::path(LETHE_BINARY_DIR) / "include-roots" / name / "lethe";
+    std::set<std::string> present;
+    for (const auto& entry : fs::directory_iterator(root)) {
+      present.insert(entry.path().filename().string());
+    }
+    CHECK(present == std::set<std::string>(layer.folders.begin(), layer.folders.end()));
+  }
+}
+
+TEST_CASE("layers: the checker finds an upward include") {
+  const fs::path tree = fs::temp_directory_path() / "lethe_layers_check";
+  fs::remove_all(tree);
+  fs::create_directories(tree / "src/low");
+  fs::create_directories(tree / "include/lethe/high");
+  std::ofstream(tree / "src/low/a.cpp") << "#include \"lethe/high/b.h\"\n";
+  std::ofstream(tree / "include/lethe/high/b.h") << "#include \"lethe/low/a.h\"\n";
+  const std::map<std::string, Layer> layers{{"low", {{"low"}, {}}}, {"high", {{"high"}, {"low"}}}};
+  const std::vector<std::string> violations = upward_includes(tree, layers);
+  REQUIRE(violations.size() == 1);
+  CHECK(violations[0].find("a.cpp (layer low) includes high/") != std::string::npos);
+  fs::remove_all(tree);
+}
