@@ -1,6 +1,6 @@
-// Philox4x32-10 draws on the device, the same stream as lethe/rng.h: element i of a draw that
-// starts at counter block `block` comes from block + i / 4, lane i % 4, so a device draw equals the
-// host draw bit for bit. One thread per counter block (four elements), grid-stride.
+// Philox4x32-10 draws on the device, the same stream as lethe/core/philox.h: element i of a draw
+// that starts at counter block `block` comes from block + i / 4, lane i % 4, so a device draw
+// equals the host draw bit for bit. One thread per counter block (four elements), grid-stride.
 #pragma once
 #include "kernels/simt.cuh"
 

@@ -2,7 +2,7 @@
 // directly or through them. CMakeLists.txt declares the layers and writes the table it built them
 // from to build/layers.txt; this test reads that table and checks every #include "lethe/..." and
 // "kernels/..." in src/ and include/lethe/, so the rule survives a contributor who bypasses the
-// include roots (a relative path, a new folder, an edited include path).
+// include roots (a new folder, an edited include path).
 #include <doctest/doctest.h>
 
 #include <filesystem>

@@ -1,4 +1,4 @@
-// Rung 1 of the test ladder: every op in lethe/ops.h against central finite differences in f64
+// Rung 1 of the test ladder: every op in lethe/ops/ops.h against central finite differences in f64
 // (tests/gradcheck.h, tolerance 1e-6), w.r.t. every differentiable input; then forward values of
 // conv2d, group_norm, softmax, cross_entropy and matmul against naive references.
 #include <doctest/doctest.h>

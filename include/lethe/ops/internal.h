@@ -1,7 +1,7 @@
 // Helpers shared by the op implementations: argument checks, device and dtype dispatch, gradient
 // accumulation. Not part of the public API.
 //
-// Device dispatch: an op runs its CUDA launchers (src/cuda/*.h, Target::native, fp32) when its
+// Device dispatch: an op runs its CUDA launchers (lethe/cuda/*.h, Target::native, fp32) when its
 // tensors live on cuda, and its CPU kernels otherwise. The CUDA branch sits inside
 // `if constexpr (kCudaBuild)`, so a CPU-only build compiles it away and never links the native
 // launchers; no cuda tensor can exist there (allocating one throws the --device cuda error).

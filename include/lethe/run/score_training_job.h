@@ -1,5 +1,5 @@
 // Training a U-Net score model (plain DSM, or with a moderation term such as MSGM's) as a
-// resumable run: `lethe train`, `lethe unlearn msgm` and the MSGM experiment. Log columns: loss,
+// resumable run: `lethe train` and `lethe unlearn msgm`. Log columns: loss,
 // desirable_loss, undesirable_loss (empty on steps without moderation), grad_norm, lr.
 #pragma once
 #include <cstdint>
