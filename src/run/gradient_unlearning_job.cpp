@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "lethe/core/int_list.h"
+#include "lethe/run/run_log.h"
 
 namespace lethe {
 namespace {
@@ -14,13 +15,6 @@ namespace {
 const char* held(double predicted, double actual) {
   if (std::isnan(predicted) || std::isnan(actual)) return "";
   return (predicted <= 0) == (actual <= 0) ? "1" : "0";
-}
-
-std::string csv_number(double value) {
-  if (std::isnan(value)) return "";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.6g", value);
-  return text;
 }
 
 }  // namespace

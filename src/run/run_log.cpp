@@ -1,5 +1,7 @@
 #include "lethe/run/run_log.h"
 
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 
@@ -32,6 +34,13 @@ std::ofstream open_run_log(const std::string& path, const std::string& header, b
   LETHE_CHECK(log.good(), "cannot write the log '", path, "'");
   log << header << '\n';
   return log;
+}
+
+std::string csv_number(double value) {
+  if (std::isnan(value)) return "";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", value);
+  return text;
 }
 
 }  // namespace lethe

@@ -1,13 +1,12 @@
 #include "lethe/run/score_training_job.h"
 
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <sstream>
 
 #include "lethe/core/device.h"
 #include "lethe/core/int_list.h"
 #include "lethe/ops/gpu_kernels.h"
+#include "lethe/run/run_log.h"
 
 namespace lethe {
 
@@ -50,11 +49,12 @@ void ScoreTrainingJob::run_until(int64_t final_step, const StepLog& log,
   trainer_.train_until(
       final_step,
       [&](const TrainingStepReport& r) {
-        std::ostringstream fields;
-        fields << r.loss << ',' << r.desirable_loss << ',';
-        if (!std::isnan(r.undesirable_loss)) fields << r.undesirable_loss;
-        fields << ',' << r.grad_norm << ',' << r.lr;
-        log(r.step, fields.str(), r.loss);
+        // undesirable_loss is NaN, an empty field, on steps without moderation.
+        log(r.step,
+            csv_number(r.loss) + ',' + csv_number(r.desirable_loss) + ',' +
+                csv_number(r.undesirable_loss) + ',' + csv_number(r.grad_norm) + ',' +
+                csv_number(r.lr),
+            r.loss);
       },
       &stop);
 }

@@ -9,16 +9,10 @@
 #include "lethe/core/device.h"
 #include "lethe/core/error.h"
 #include "lethe/core/int_list.h"
+#include "lethe/run/run_log.h"
 
 namespace lethe {
 namespace {
-
-std::string csv_number(double value) {
-  if (std::isnan(value)) return "";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.6g", value);
-  return text;
-}
 
 std::string snapshot_path(const std::string& out_dir, int64_t step) {
   char name[48];

@@ -14,4 +14,7 @@ namespace lethe {
 std::ofstream open_run_log(const std::string& path, const std::string& header, bool resume,
                            int64_t resumed_step);
 
+// A log field: %.6g, or empty for NaN (a value the step did not measure).
+std::string csv_number(double value);
+
 }  // namespace lethe
