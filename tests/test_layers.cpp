@@ -2,7 +2,7 @@
 // directly or through them. CMakeLists.txt declares the layers and writes the table it built them
 // from to build/layers.txt; this test reads that table and checks every #include "lethe/..." and
 // "kernels/..." in src/ and include/lethe/, so the rule survives a contributor who bypasses the
-// include roots (a new folder, an edited include path).
+// include roots (a relative path, a new folder, an edited include path).
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -64,11 +64,26 @@ std::set<std::string> visible_folders(const std::map<std::string, Layer>& layers
 }
 
 struct Include {
-  std::string file, target;  // target: the folder after "lethe/", or "kernels"
+  std::string file, target;  // target: a layer folder, "kernels", or "outside"
 };
 
-std::vector<Include> lethe_includes(const fs::path& root) {
-  static const std::regex pattern(R"re(#include\s+"(?:lethe/([a-z_]+)/|(kernels)/))re");
+// The folder a relative include ("../x.h") lands in: a layer folder under src/ or include/lethe/,
+// "kernels", or "outside" for anything else.
+std::string folder_of(const fs::path& source_dir, const fs::path& target) {
+  const fs::path path = fs::weakly_canonical(target);
+  for (const fs::path& root : {source_dir / "src", source_dir / "include/lethe"}) {
+    const fs::path relative = path.lexically_relative(fs::weakly_canonical(root));
+    if (!relative.empty() && *relative.begin() != "..") return relative.begin()->string();
+  }
+  const fs::path kernels = path.lexically_relative(fs::weakly_canonical(source_dir / "kernels"));
+  return !kernels.empty() && *kernels.begin() != ".." ? "kernels" : "outside";
+}
+
+// The layer folders that the files under `root` include: "lethe/<folder>/...", "kernels/..." and
+// relative paths that climb out of their directory.
+std::vector<Include> lethe_includes(const fs::path& source_dir, const fs::path& root) {
+  static const std::regex pattern(
+      R"re(#include\s+"(?:lethe/([a-z_]+)/|(kernels)/|(\.\./[^"]+)))re");
   std::vector<Include> found;
   if (!fs::exists(root)) return found;
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
@@ -76,7 +91,11 @@ std::vector<Include> lethe_includes(const fs::path& root) {
     std::ifstream in(entry.path());
     const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     for (std::sregex_iterator it(text.begin(), text.end(), pattern), end; it != end; ++it) {
-      found.push_back({entry.path().string(), (*it)[1].matched ? (*it)[1].str() : "kernels"});
+      const std::string target =
+          (*it)[1].matched   ? (*it)[1].str()
+          : (*it)[2].matched ? "kernels"
+                             : folder_of(source_dir, entry.path().parent_path() / (*it)[3].str());
+      found.push_back({entry.path().string(), target});
     }
   }
   return found;
@@ -92,7 +111,7 @@ std::vector<std::string> upward_includes(const fs::path& source_dir,
     for (const std::string& folder : layer.folders) {
       for (const fs::path& root :
            {source_dir / "src" / folder, source_dir / "include/lethe" / folder}) {
-        for (const Include& include : lethe_includes(root)) {
+        for (const Include& include : lethe_includes(source_dir, root)) {
           if (!visible.count(include.target)) {
             violations.push_back(include.file + " (layer " + name + ") includes " + include.target +
                                  "/");
@@ -152,9 +171,13 @@ TEST_CASE("layers: the checker finds an upward include") {
   fs::create_directories(tree / "include/lethe/high");
   std::ofstream(tree / "src/low/a.cpp") << "#include \"lethe/high/b.h\"\n";
   std::ofstream(tree / "include/lethe/high/b.h") << "#include \"lethe/low/a.h\"\n";
+  fs::create_directories(tree / "src/low/inner");
+  std::ofstream(tree / "src/low/inner/c.cpp") << "#include \"../../high/d.h\"\n";
   const std::map<std::string, Layer> layers{{"low", {{"low"}, {}}}, {"high", {{"high"}, {"low"}}}};
   const std::vector<std::string> violations = upward_includes(tree, layers);
-  REQUIRE(violations.size() == 1);
-  CHECK(violations[0].find("a.cpp (layer low) includes high/") != std::string::npos);
+  REQUIRE(violations.size() == 2);
+  std::string all = violations[0] + "\n" + violations[1];
+  CHECK(all.find("a.cpp (layer low) includes high/") != std::string::npos);
+  CHECK(all.find("c.cpp (layer low) includes high/") != std::string::npos);
   fs::remove_all(tree);
 }
