@@ -1,5 +1,5 @@
 // lethe unlearn: the unlearning methods, one subcommand each (msgm; rgd, rg, graddiff,
-// finetune, salun, esd).
+// finetune, salun, esd; sfd).
 #include "commands.h"
 
 namespace lethe::tools {

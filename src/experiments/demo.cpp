@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+
 #include "lethe/diffusion/score_model.h"
 #include "lethe/diffusion/toy_trainer.h"
 #include "lethe/eval/classifier.h"

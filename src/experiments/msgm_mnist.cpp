@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
+
 #include "lethe/core/autograd.h"
 #include "lethe/core/int_list.h"
 #include "lethe/diffusion/image_masks.h"

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <sstream>
+
 #include "lethe/core/autograd.h"
 #include "lethe/core/int_list.h"
 #include "lethe/diffusion/toy_trainer.h"

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
 #include "lethe/core/int_list.h"
 #include "lethe/diffusion/score_model.h"
 #include "lethe/eval/forgetting_evaluation.h"

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
+
 #include "lethe/core/int_list.h"
 #include "lethe/diffusion/score_model.h"
 #include "lethe/eval/forgetting_evaluation.h"

@@ -8,15 +8,6 @@
 #include <cstdint>
 #include <string>
 
-#include "lethe/diffusion/score_model.h"
-#include "lethe/diffusion/toy_trainer.h"
-#include "lethe/eval/classifier.h"
-#include "lethe/io/html_report.h"
-#include "lethe/io/png.h"
-#include "lethe/io/progress.h"
-#include "lethe/io/scatter_plot.h"
-#include "lethe/unlearn/msgm.h"
-
 namespace lethe {
 
 struct DemoOptions {

@@ -10,15 +10,6 @@
 #include <cstdint>
 #include <string>
 
-#include "lethe/core/autograd.h"
-#include "lethe/core/int_list.h"
-#include "lethe/diffusion/image_masks.h"
-#include "lethe/diffusion/score_model.h"
-#include "lethe/eval/evaluation.h"
-#include "lethe/eval/image_selection.h"
-#include "lethe/io/json_report.h"
-#include "lethe/io/png.h"
-
 namespace lethe {
 
 struct MsgmMnistOptions {

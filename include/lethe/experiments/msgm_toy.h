@@ -7,15 +7,6 @@
 #include <cstdint>
 #include <string>
 
-#include "lethe/core/autograd.h"
-#include "lethe/core/int_list.h"
-#include "lethe/diffusion/toy_trainer.h"
-#include "lethe/eval/evaluation.h"
-#include "lethe/io/json_report.h"
-#include "lethe/io/progress.h"
-#include "lethe/io/scatter_plot.h"
-#include "lethe/unlearn/msgm.h"
-
 namespace lethe {
 
 struct MsgmToyOptions {

@@ -9,12 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "lethe/core/int_list.h"
-#include "lethe/diffusion/score_model.h"
-#include "lethe/eval/forgetting_evaluation.h"
-#include "lethe/io/json_report.h"
-#include "lethe/io/svg_plot.h"
-#include "lethe/run/gradient_unlearning_job.h"
+#include "lethe/unlearn/gradient_unlearner.h"
 
 namespace lethe {
 

@@ -1,5 +1,6 @@
 // Helpers shared by the op implementations: argument checks, device and dtype dispatch, gradient
-// accumulation. Not part of the public API.
+// accumulation. Used by src/ops/ and the layers that run kernels on tensors (optim); not part of
+// the op API of lethe/ops/ops.h.
 //
 // Device dispatch: an op runs its CUDA launchers (lethe/cuda/*.h, Target::native, fp32) when its
 // tensors live on cuda, and its CPU kernels otherwise. The CUDA branch sits inside
