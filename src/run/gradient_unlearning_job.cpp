@@ -33,18 +33,14 @@ std::string GradientUnlearningJob::log_columns() const {
 }
 
 std::string GradientUnlearningJob::description() const {
-  const std::string retain = config_.retain_classes.empty()
-                                 ? " (balanced)"
-                                 : " from {" + join_ints(config_.retain_classes) + "}";
-  char line[512];
-  std::snprintf(line, sizeof line,
-                "%s: forget {%s} from %s, %lld steps, %s lr %g, lambda %g, forget batch %lld, "
-                "retain set %lld images%s",
-                name().c_str(), join_ints(config_.forget).c_str(), init_.c_str(),
-                static_cast<long long>(total_steps_), config_.optimizer.c_str(), config_.lr,
-                config_.lambda, static_cast<long long>(config_.forget_batch),
-                static_cast<long long>(unlearner_.retain_set_size()), retain.c_str());
-  return line;
+  std::ostringstream text;
+  text << name() << ": forget {" << join_ints(config_.forget) << "} from " << init_ << ", "
+       << total_steps_ << " steps, " << config_.optimizer << " lr " << config_.lr << ", lambda "
+       << config_.lambda << ", forget batch " << config_.forget_batch << ", retain set "
+       << unlearner_.retain_set_size() << " images"
+       << (config_.retain_classes.empty() ? " (balanced)"
+                                          : " from {" + join_ints(config_.retain_classes) + "}");
+  return text.str();
 }
 
 void GradientUnlearningJob::run_until(int64_t final_step, const StepLog& log,

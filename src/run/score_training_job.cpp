@@ -1,7 +1,7 @@
 #include "lethe/run/score_training_job.h"
 
-#include <cstdio>
 #include <filesystem>
+#include <sstream>
 
 #include "lethe/core/device.h"
 #include "lethe/core/int_list.h"
@@ -22,26 +22,19 @@ std::string ScoreTrainingJob::log_columns() const {
 }
 
 std::string ScoreTrainingJob::description() const {
-  char line[512];
-  std::snprintf(line, sizeof line,
-                "training %s (%s SDE) on %s classes {%s}, %lld steps, batch %lld, %lld "
-                "parameters, on %s",
-                config_.unet.c_str(), config_.sde.c_str(), data_name_.c_str(),
-                join_ints(config_.classes).c_str(), static_cast<long long>(total_steps_),
-                static_cast<long long>(config_.batch),
-                static_cast<long long>(trainer_.model().parameter_count()),
-                device_name(config_.device));
-  std::string text = line;
+  std::ostringstream text;
+  text << "training " << config_.unet << " (" << config_.sde << " SDE) on " << data_name_
+       << " classes {" << join_ints(config_.classes) << "}, " << total_steps_ << " steps, batch "
+       << config_.batch << ", " << trainer_.model().parameter_count() << " parameters, on "
+       << device_name(config_.device);
   const ModerationTerm& moderation = config_.moderation;
-  if (!config_.undesirable.empty()) {
-    std::snprintf(line, sizeof line,
-                  "\n%s: undesirable classes moderated every %lld steps, weights %g / %g",
-                  moderation.description.c_str(), static_cast<long long>(moderation.every),
-                  moderation.desirable_weight, moderation.undesirable_weight);
-    text += line;
-  }
-  if (!config_.init_checkpoint.empty()) text += "\nstarting from " + config_.init_checkpoint;
-  return text;
+  if (!config_.undesirable.empty())
+    text << "\n"
+         << moderation.description << ": undesirable classes moderated every " << moderation.every
+         << " steps, weights " << moderation.desirable_weight << " / "
+         << moderation.undesirable_weight;
+  if (!config_.init_checkpoint.empty()) text << "\nstarting from " << config_.init_checkpoint;
+  return text.str();
 }
 
 void ScoreTrainingJob::run_until(int64_t final_step, const StepLog& log,

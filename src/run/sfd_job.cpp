@@ -1,7 +1,6 @@
 #include "lethe/run/sfd_job.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -47,22 +46,17 @@ std::string SfdJob::log_columns() const {
 }
 
 std::string SfdJob::description() const {
-  char line[512];
+  std::ostringstream text;
   if (config_.forgets()) {
-    const std::string override_class =
-        config_.random_override ? "random" : std::to_string(config_.override_class);
-    std::snprintf(line, sizeof line,
-                  "sfd: forget {%s} -> %s, teacher %s, batch %lld, lr %g / %g, %lld steps",
-                  join_ints(config_.forget).c_str(), override_class.c_str(), teacher_.c_str(),
-                  static_cast<long long>(config_.batch), config_.lr_generator, config_.lr_fake,
-                  static_cast<long long>(total_steps_));
+    text << "sfd: forget {" << join_ints(config_.forget) << "} -> "
+         << (config_.random_override ? "random" : std::to_string(config_.override_class))
+         << ", teacher " << teacher_;
   } else {
-    std::snprintf(line, sizeof line,
-                  "sid: distil %s into a one-step generator, batch %lld, lr %g / %g, %lld steps",
-                  teacher_.c_str(), static_cast<long long>(config_.batch), config_.lr_generator,
-                  config_.lr_fake, static_cast<long long>(total_steps_));
+    text << "sid: distil " << teacher_ << " into a one-step generator";
   }
-  return line;
+  text << ", batch " << config_.batch << ", lr " << config_.lr_generator << " / " << config_.lr_fake
+       << ", " << total_steps_ << " steps";
+  return text.str();
 }
 
 void SfdJob::run_until(int64_t final_step, const StepLog& log, const std::atomic<bool>& stop) {
