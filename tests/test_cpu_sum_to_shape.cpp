@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "lethe/cpu/elementwise.h"
+#include "lethe/cpu/reduce.h"
 
 namespace {
 

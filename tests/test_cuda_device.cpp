@@ -12,8 +12,8 @@
 #include "lethe/core/allocator.h"
 #include "lethe/core/device.h"
 #include "lethe/nn/unet.h"
-#include "lethe/ops/gpu_kernels.h"
 #include "lethe/optim/optimizers.h"
+#include "lethe/tt/gpu_kernels.h"
 #include "test_cuda_support.h"
 
 using namespace lethe;
@@ -83,7 +83,8 @@ TEST_CASE("cuda device: without a usable GPU a cuda tensor is a clear error") {
   CHECK_THROWS_WITH_AS(parse_device("cuda"), doctest::Contains("--device cuda:"), Error);
   CHECK_THROWS_WITH_AS(parse_device("tpu"), doctest::Contains("expected cpu or cuda"), Error);
   CHECK(parse_device("cpu") == Device::cpu);
-  CHECK_THROWS_WITH_AS(set_gpu_kernels("fast"), doctest::Contains("hand, vendor or auto"), Error);
+  CHECK_THROWS_WITH_AS(tt::set_gpu_kernels("fast"), doctest::Contains("hand, vendor or auto"),
+                       Error);
 }
 
 TEST_CASE("cuda device: ops on cuda tensors match the cpu, forward and backward") {

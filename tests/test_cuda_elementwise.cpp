@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "lethe/cpu/elementwise.h"
+#include "lethe/cpu/reduce.h"
 #include "lethe/cuda/elementwise.h"
 #include "lethe/cuda/reduce.h"
 #include "test_cuda_support.h"

@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "lethe/cpu/norm.h"
+#include "lethe/cpu/group_norm.h"
 #include "lethe/cuda/group_norm.h"
 #include "test_cuda_support.h"
 

@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "lethe/cpu/optimizer_kernels.h"
+#include "lethe/cpu/optimizer.h"
 #include "lethe/cuda/optimizer.h"
 #include "test_cuda_support.h"
 

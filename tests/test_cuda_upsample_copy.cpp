@@ -5,7 +5,7 @@
 #include <random>
 #include <vector>
 
-#include "lethe/cpu/conv.h"
+#include "lethe/cpu/upsample.h"
 #include "lethe/cuda/copy.h"
 #include "lethe/cuda/upsample.h"
 #include "test_cuda_support.h"

@@ -19,8 +19,9 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Layer {
-  std::vector<std::string> folders;       // under include/lethe/ and src/
-  std::vector<std::string> dependencies;  // the layers it links directly
+  std::vector<std::string> folders;               // under include/lethe/ and src/
+  std::vector<std::string> dependencies;          // the layers it links directly, PUBLIC
+  std::vector<std::string> private_dependencies;  // the layers only its own sources see
 };
 
 std::vector<std::string> words(const std::string& text) {
@@ -30,28 +31,34 @@ std::vector<std::string> words(const std::string& text) {
   return out;
 }
 
-// "name | folders | dependencies" per line; '#' starts a comment line.
+// "name | folders | dependencies | private dependencies" per line; '#' starts a comment line.
 std::map<std::string, Layer> read_layer_table(const fs::path& path) {
   std::ifstream in(path);
   REQUIRE_MESSAGE(in.good(), "no layer table at ", path.string());
   std::map<std::string, Layer> layers;
   for (std::string line; std::getline(in, line);) {
     if (line.empty() || line[0] == '#') continue;
-    const size_t first = line.find('|'), second = line.find('|', first + 1);
-    REQUIRE_MESSAGE(second != std::string::npos, "bad layer table line: ", line);
+    const size_t first = line.find('|'), second = line.find('|', first + 1),
+                 third = line.find('|', second + 1);
+    REQUIRE_MESSAGE(third != std::string::npos, "bad layer table line: ", line);
     const std::vector<std::string> name = words(line.substr(0, first));
     REQUIRE(name.size() == 1);
     layers[name[0]] = {words(line.substr(first + 1, second - first - 1)),
-                       words(line.substr(second + 1))};
+                       words(line.substr(second + 1, third - second - 1)),
+                       words(line.substr(third + 1))};
   }
   return layers;
 }
 
-// The folders a layer may include: its own and every folder of the layers below it.
+// The folders a layer may include: its own, those of the layers it links (publicly or
+// privately), and those of the layers they link publicly, recursively. A private dependency of a
+// layer below is not visible.
 std::set<std::string> visible_folders(const std::map<std::string, Layer>& layers,
                                       const std::string& name) {
-  std::set<std::string> folders, seen;
-  std::vector<std::string> pending{name};
+  const Layer& own = layers.at(name);
+  std::set<std::string> folders(own.folders.begin(), own.folders.end()), seen;
+  std::vector<std::string> pending = own.dependencies;
+  pending.insert(pending.end(), own.private_dependencies.begin(), own.private_dependencies.end());
   while (!pending.empty()) {
     const std::string current = pending.back();
     pending.pop_back();
@@ -173,11 +180,19 @@ TEST_CASE("layers: the checker finds an upward include") {
   std::ofstream(tree / "include/lethe/high/b.h") << "#include \"lethe/low/a.h\"\n";
   fs::create_directories(tree / "src/low/inner");
   std::ofstream(tree / "src/low/inner/c.cpp") << "#include \"../../high/d.h\"\n";
-  const std::map<std::string, Layer> layers{{"low", {{"low"}, {}}}, {"high", {{"high"}, {"low"}}}};
+  // A private dependency stays hidden from the layer above: top -> middle -(private)-> low.
+  fs::create_directories(tree / "src/top");
+  std::ofstream(tree / "src/top/e.cpp")
+      << "#include \"lethe/middle/f.h\"\n#include \"lethe/low/g.h\"\n";
+  const std::map<std::string, Layer> layers{{"low", {{"low"}, {}, {}}},
+                                            {"high", {{"high"}, {"low"}, {}}},
+                                            {"middle", {{"middle"}, {}, {"low"}}},
+                                            {"top", {{"top"}, {"middle"}, {}}}};
   const std::vector<std::string> violations = upward_includes(tree, layers);
-  REQUIRE(violations.size() == 2);
-  std::string all = violations[0] + "\n" + violations[1];
+  REQUIRE(violations.size() == 3);
+  std::string all = violations[0] + "\n" + violations[1] + "\n" + violations[2];
   CHECK(all.find("a.cpp (layer low) includes high/") != std::string::npos);
   CHECK(all.find("c.cpp (layer low) includes high/") != std::string::npos);
+  CHECK(all.find("e.cpp (layer top) includes low/") != std::string::npos);
   fs::remove_all(tree);
 }

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "lethe/core/autograd.h"
-#include "lethe/nn/module.h"
+#include "lethe/nn/layers.h"
 #include "lethe/optim/optimizers.h"
 
 using namespace lethe;

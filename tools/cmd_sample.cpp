@@ -7,7 +7,7 @@
 #include "lethe/diffusion/score_model.h"
 #include "lethe/io/png.h"
 #include "lethe/io/progress.h"
-#include "lethe/ops/gpu_kernels.h"
+#include "lethe/tt/gpu_kernels.h"
 
 namespace lethe::tools {
 namespace {
@@ -45,7 +45,7 @@ void run_sample(const SampleOptions& options) {
   LETHE_CHECK(ends_with(options.out, ".png") || ends_with(options.out, ".safetensors"), "--out ",
               options.out, ": expected a .png or .safetensors file name");
   const Device device = parse_device(options.device);
-  set_gpu_kernels(options.kernels, options.precision);
+  tt::set_gpu_kernels(options.kernels, options.precision);
   const auto model = ScoreModel::load(options.checkpoint);
   model->to(device);
   GenerationRequest request;

@@ -3,23 +3,14 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <optional>
-#include <type_traits>
-#include <utility>
-#include <vector>
 
 #include "lethe/cpu/activation.h"
-#include "lethe/cpu/interleaved_sum.h"
-#include "lethe/cpu/scratch.h"
+#include "lethe/cpu/broadcast_layout.h"
 
 namespace lethe::cpu {
 namespace {
-
-// Elements below which an op stays on one thread (~0.1 ms of memory traffic): on a busy machine
-// every OpenMP fork/join can wait a scheduler time slice for its second thread.
-constexpr int64_t kParallelThreshold = 1 << 19;
 
 template <class T>
 T apply_unary(UnaryOp op, T x, T p0, T p1) {
@@ -115,28 +106,6 @@ T apply_binary(BinaryOp op, T a, T b) {
       return a / b;
   }
   return a;
-}
-
-// Strides (in elements) of `shape` aligned to the trailing axes of `out_shape`, 0 where the
-// operand broadcasts. Padded at the front to kMaxRank axes.
-std::array<int64_t, kMaxRank> broadcast_strides(const Shape& shape, const Shape& out_shape) {
-  std::array<int64_t, kMaxRank> strides{};
-  int64_t stride = 1;
-  const int offset = kMaxRank - static_cast<int>(out_shape.size());
-  const int shift = static_cast<int>(out_shape.size() - shape.size());
-  for (int axis = static_cast<int>(shape.size()) - 1; axis >= 0; --axis) {
-    strides[offset + shift + axis] = shape[axis] == 1 ? 0 : stride;
-    stride *= shape[axis];
-  }
-  return strides;
-}
-
-std::array<int64_t, kMaxRank> padded_extents(const Shape& shape) {
-  std::array<int64_t, kMaxRank> extents;
-  extents.fill(1);
-  const int offset = kMaxRank - static_cast<int>(shape.size());
-  for (size_t axis = 0; axis < shape.size(); ++axis) extents[offset + axis] = shape[axis];
-  return extents;
 }
 
 // Calls row(out_offset, a_offset, b_offset) for every innermost row of out_shape (the last axis
@@ -286,67 +255,6 @@ void binary_broadcast(BinaryOp op, const T* a, const Shape& a_shape, const T* b,
       });
 }
 
-// in_shape and out_shape (which broadcasts to it) with the axes of extent 1 dropped and each run
-// of neighbouring axes that are all summed (extent 1 in out) or all kept merged into one: the same
-// sum over fewer, longer rows ((128, 32, 28, 28) -> (128, 32, 1, 1) is (4096, 784) -> (4096, 1)).
-std::pair<Shape, Shape> merged_sum_axes(const Shape& in_shape, const Shape& out_shape) {
-  Shape in_merged, out_merged;
-  const size_t lead = in_shape.size() - out_shape.size();
-  bool last_summed = false;
-  for (size_t axis = 0; axis < in_shape.size(); ++axis) {
-    if (in_shape[axis] == 1) continue;
-    const bool summed = axis < lead || out_shape[axis - lead] == 1;
-    if (!in_merged.empty() && summed == last_summed) {
-      in_merged.back() *= in_shape[axis];
-      if (!summed) out_merged.back() *= in_shape[axis];
-    } else {
-      in_merged.push_back(in_shape[axis]);
-      out_merged.push_back(summed ? 1 : in_shape[axis]);
-    }
-    last_summed = summed;
-  }
-  return {in_merged, out_merged};
-}
-
-template <class T>
-void sum_to_shape(const T* in, const Shape& in_shape, T* out, const Shape& out_shape) {
-  const int64_t out_count = shape_numel(out_shape);
-  for (int64_t i = 0; i < out_count; ++i) out[i] = T(0);
-  const auto [merged_in, merged_out] = merged_sum_axes(in_shape, out_shape);
-  const auto extents = padded_extents(merged_in);
-  const auto out_strides = broadcast_strides(merged_out, merged_in);
-  const int64_t rows = extents[0] * extents[1] * extents[2] * extents[3];
-  const int64_t row_length = extents[4];
-  const auto out_offset_of = [&](int64_t r) {
-    int64_t rest = r, out_offset = 0;
-    for (int axis = 3; axis >= 0; --axis) {
-      out_offset += (rest % extents[axis]) * out_strides[axis];
-      rest /= extents[axis];
-    }
-    return out_offset;
-  };
-  if (out_strides[4] == 0) {
-    // Rows reduced to one value (the bias gradients, (B, C, H, W) -> (B, C, 1, 1)): the row totals
-    // in parallel, then added to their outputs in row order and in double, the same on any number
-    // of threads (one thread and one running sum per row took 2.2 ms at (128, 32, 28, 28)).
-    double* totals = thread_scratch<double, 0>(rows);
-    double* sums = thread_scratch<double, 1>(out_count);
-#pragma omp parallel for if (rows * row_length > kParallelThreshold) schedule(static)
-    for (int64_t r = 0; r < rows; ++r)
-      totals[r] = interleaved_sum<double>(in + r * row_length, row_length);
-    std::fill(sums, sums + out_count, 0.0);
-    for (int64_t r = 0; r < rows; ++r) sums[out_offset_of(r)] += totals[r];
-    for (int64_t j = 0; j < out_count; ++j) out[j] = static_cast<T>(sums[j]);
-    return;
-  }
-  // Sequential over rows: several input rows may land on the same output row.
-  for (int64_t r = 0; r < rows; ++r) {
-    const T* row = in + r * row_length;
-    T* target = out + out_offset_of(r);
-    for (int64_t i = 0; i < row_length; ++i) target[i] += row[i];
-  }
-}
-
 template <class T>
 void add_inplace(T* acc, const T* inc, int64_t n) {
   parallel_chunks(n, [&](int64_t first, int64_t count) {
@@ -360,7 +268,6 @@ void add_inplace(T* acc, const T* inc, int64_t n) {
                                   double);                                                        \
   template void binary_broadcast<T>(BinaryOp, const T*, const Shape&, const T*, const Shape&, T*, \
                                     const Shape&);                                                \
-  template void sum_to_shape<T>(const T*, const Shape&, T*, const Shape&);                        \
   template void add_inplace<T>(T*, const T*, int64_t);
 LETHE_INSTANTIATE(float)
 LETHE_INSTANTIATE(double)

@@ -27,10 +27,18 @@ void gather_columns(const T* values, int64_t width, const Index* indices, int64_
   for (int64_t i = 0; i < count; ++i) picked[i] = values[i * width + indices[i]];
 }
 
+template <class T, class Index>
+void scatter_columns(const T* grad_picked, int64_t width, const Index* indices, int64_t count,
+                     T* grad_values) {
+  std::fill(grad_values, grad_values + count * width, T(0));
+  for (int64_t i = 0; i < count; ++i) grad_values[i * width + indices[i]] = grad_picked[i];
+}
+
 #define LETHE_INSTANTIATE(T, Index)                                                                \
   template void gather_rows<T, Index>(const T*, int64_t, const Index*, int64_t, T*);               \
   template void scatter_add_rows<T, Index>(const T*, int64_t, const Index*, int64_t, T*, int64_t); \
-  template void gather_columns<T, Index>(const T*, int64_t, const Index*, int64_t, T*);
+  template void gather_columns<T, Index>(const T*, int64_t, const Index*, int64_t, T*);            \
+  template void scatter_columns<T, Index>(const T*, int64_t, const Index*, int64_t, T*);
 LETHE_INSTANTIATE(float, int64_t)
 LETHE_INSTANTIATE(float, int32_t)
 LETHE_INSTANTIATE(double, int64_t)

@@ -43,6 +43,26 @@ void uniform_fill(float* out, int64_t n, uint64_t key, uint64_t block) {
   }
 }
 
+void uniform_fill(float* out, int64_t n, uint64_t key, uint64_t block, double low, double high) {
+  uniform_fill(out, n, key, block);
+  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(low + (high - low) * out[i]);
+}
+
+void bernoulli_fill(float* out, int64_t n, uint64_t key, uint64_t block, double p) {
+  uniform_fill(out, n, key, block);
+  for (int64_t i = 0; i < n; ++i) out[i] = out[i] < p ? 1.0f : 0.0f;
+}
+
+void randint_fill(int64_t* out, int64_t n, uint64_t key, uint64_t block, int64_t low,
+                  int64_t high) {
+  const uint64_t range = static_cast<uint64_t>(high - low);
+  for (int64_t i = 0; i < n; ++i) {
+    const PhiloxBlock lanes = philox_block(key, block + static_cast<uint64_t>(i / 4));
+    // 32-bit multiply-shift: bias below 2^-32 * range, negligible for label ranges.
+    out[i] = low + static_cast<int64_t>((static_cast<uint64_t>(lanes[i % 4]) * range) >> 32);
+  }
+}
+
 // Lanes (0, 1) and (2, 3) of each block give two normals each by Box-Muller.
 void normal_fill(float* out, int64_t n, uint64_t key, uint64_t block) {
   constexpr float kTwoPi = 6.28318530717958647692f;

@@ -1,3 +1,5 @@
+#include "lethe/diffusion/dsm_loss.h"
+
 #include <cmath>
 
 #include "lethe/diffusion/diffusion.h"

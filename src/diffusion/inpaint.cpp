@@ -1,3 +1,5 @@
+#include "lethe/diffusion/inpaint.h"
+
 #include "lethe/core/autograd.h"
 #include "lethe/diffusion/predictor_corrector.h"
 #include "lethe/diffusion/schedule.h"

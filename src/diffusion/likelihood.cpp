@@ -1,3 +1,5 @@
+#include "lethe/diffusion/likelihood.h"
+
 #include <cmath>
 
 #include "lethe/core/autograd.h"

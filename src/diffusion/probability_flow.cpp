@@ -1,3 +1,5 @@
+#include "lethe/diffusion/probability_flow.h"
+
 #include "lethe/core/autograd.h"
 #include "lethe/diffusion/diffusion.h"
 #include "lethe/diffusion/ode_solvers.h"

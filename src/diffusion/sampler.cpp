@@ -1,3 +1,5 @@
+#include "lethe/diffusion/sampler.h"
+
 #include <cmath>
 
 #include "lethe/core/autograd.h"

@@ -1,3 +1,5 @@
+#include "lethe/diffusion/score.h"
+
 #include <cmath>
 
 #include "lethe/diffusion/diffusion.h"

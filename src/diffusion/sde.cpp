@@ -1,3 +1,5 @@
+#include "lethe/diffusion/sde.h"
+
 #include <cmath>
 
 #include "lethe/diffusion/diffusion.h"

@@ -1,6 +1,6 @@
 #include <cmath>
 
-#include "lethe/nn/module.h"
+#include "lethe/nn/layers.h"
 
 namespace lethe {
 

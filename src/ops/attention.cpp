@@ -1,36 +1,26 @@
 // Single-head attention: the fused CUDA kernels with their own VJP, or the composition of matmul
 // and softmax (CPU, f64, long sequences, --kernels vendor), whose VJPs autograd chains.
+#include "lethe/ops/attention.h"
+
 #include <cmath>
 
 #include "lethe/core/profile.h"
-#include "lethe/cuda/attention.h"
-#include "lethe/cuda/kernel_selection.h"
 #include "lethe/ops/internal.h"
 #include "lethe/ops/ops.h"
+#include "lethe/tt/attention.h"
 
 namespace lethe {
 namespace {
 
-bool fused_on_gpu(const Tensor& q) {
-  if constexpr (kCudaBuild) {
-    return on_cuda(q) && q.dim(2) <= cuda::kMaxFusedAttentionPositions &&
-           cuda::kernel_source() != cuda::KernelSource::vendor;
-  }
-  return false;
-}
-
 Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, double scale) {
-  const cuda::AttentionGeometry g{q.dim(0), q.dim(1), q.dim(2), static_cast<float>(scale)};
+  const int64_t batch = q.dim(0), channels = q.dim(1), positions = q.dim(2);
   Tensor out = Tensor::empty(q.shape(), q.dtype(), q.device());
-  Tensor weights = Tensor::empty({g.batch, g.positions, g.positions}, q.dtype(), q.device());
-  const double flops = 4.0 * g.batch * g.channels * g.positions * g.positions;
+  Tensor weights = Tensor::empty({batch, positions, positions}, q.dtype(), q.device());
+  const double flops = 4.0 * batch * channels * positions * positions;
   {
     const profile::Scope scope("attention", "forward", q.shape(), flops,
                                4.0 * q.nbytes() + weights.nbytes());
-    if constexpr (kCudaBuild) {
-      cuda::attention_forward<kNative>(g, q.data<float>(), k.data<float>(), v.data<float>(),
-                                       weights.data<float>(), out.data<float>());
-    }
+    tt::attention_forward(q, k, v, scale, weights, out);
   }
   const Tensor Q = q.detach(), K = k.detach(), V = v.detach();
   return record(out, "attention", {q, k, v}, [=](const Tensor& grad) {
@@ -39,11 +29,7 @@ Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, double
     Tensor grad_v = Tensor::empty(Q.shape(), Q.dtype(), Q.device());
     const profile::Scope scope("attention", "backward", Q.shape(), 2 * flops,
                                7.0 * Q.nbytes() + 3.0 * weights.nbytes());
-    if constexpr (kCudaBuild) {
-      cuda::attention_backward<kNative>(
-          g, Q.data<float>(), K.data<float>(), V.data<float>(), weights.data<float>(),
-          grad.data<float>(), grad_q.data<float>(), grad_k.data<float>(), grad_v.data<float>());
-    }
+    tt::attention_backward(Q, K, V, scale, weights, grad, grad_q, grad_k, grad_v);
     return std::vector<Tensor>{grad_q, grad_k, grad_v};
   });
 }
@@ -58,7 +44,7 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v) {
               "attention: query ", describe(q), ", key ", describe(k), " and value ", describe(v),
               " must share one shape (B, C, N)");
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.dim(1)));
-  if (fused_on_gpu(q)) return fused_attention(q, k, v, scale);
+  if (tt::has_fused_attention(q)) return fused_attention(q, k, v, scale);
   // weights (B, N, N) = softmax over keys of q^T k * scale; out (B, C, N) = v weights^T
   const Tensor logits = matmul(q, k, true, false) * scale;
   return matmul(v, softmax(logits, -1), false, true);

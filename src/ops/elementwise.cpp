@@ -1,29 +1,16 @@
 // Elementwise ops with numpy broadcasting, and their VJPs.
+#include "lethe/ops/elementwise.h"
+
 #include <algorithm>
 #include <cmath>
 
 #include "lethe/core/profile.h"
-#include "lethe/cpu/elementwise.h"
-#include "lethe/cuda/elementwise.h"
-#include "lethe/cuda/reduce.h"
 #include "lethe/ops/internal.h"
 #include "lethe/ops/ops.h"
+#include "lethe/tt/elementwise.h"
 
 namespace lethe {
 namespace {
-
-Shape broadcast_shape(const char* op, const Shape& a, const Shape& b) {
-  const size_t rank = std::max(a.size(), b.size());
-  Shape out(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    const int64_t ea = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
-    const int64_t eb = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    LETHE_CHECK(ea == eb || ea == 1 || eb == 1, op, ": shapes ", shape_str(a), " and ",
-                shape_str(b), " do not broadcast");
-    out[i] = ea == 1 ? eb : ea;
-  }
-  return out;
-}
 
 Tensor binary_kernel(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
   check_float(name, a, "left operand");
@@ -34,18 +21,7 @@ Tensor binary_kernel(BinaryOp op, const char* name, const Tensor& a, const Tenso
   const profile::Scope scope(name, "forward", out_shape, 0,
                              static_cast<double>(a.nbytes() + b.nbytes() + out.nbytes()),
                              b.shape());
-  if (on_cuda(a)) {
-    if constexpr (kCudaBuild) {
-      cuda::binary_broadcast<kNative>(op, a.data<float>(), a.shape(), b.data<float>(), b.shape(),
-                                      out.data<float>(), out_shape);
-    }
-    return out;
-  }
-  dispatch_float(name, a.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    cpu::binary_broadcast(op, a.data<T>(), a.shape(), b.data<T>(), b.shape(), out.data<T>(),
-                          out_shape);
-  });
+  tt::binary_broadcast(op, a, b, out);
   return out;
 }
 
@@ -53,17 +29,7 @@ Tensor unary_kernel(UnaryOp op, const char* name, const Tensor& a, double p0 = 0
   check_float(name, a, "input");
   Tensor out = Tensor::empty(a.shape(), a.dtype(), a.device());
   const profile::Scope scope(name, "forward", a.shape(), 0, 2.0 * a.nbytes());
-  if (on_cuda(a)) {
-    if constexpr (kCudaBuild) {
-      cuda::unary_forward<kNative>(op, a.data<float>(), out.data<float>(), a.numel(),
-                                   static_cast<float>(p0), static_cast<float>(p1));
-    }
-    return out;
-  }
-  dispatch_float(name, a.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    cpu::unary_forward(op, a.data<T>(), out.data<T>(), a.numel(), p0, p1);
-  });
+  tt::unary_forward(op, a, out, p0, p1);
   return out;
 }
 
@@ -74,48 +40,12 @@ Tensor unary(UnaryOp op, const char* name, const Tensor& a, double p0 = 0, doubl
   return record(out, name, {a}, [op, name, a, output, p0, p1](const Tensor& grad) {
     Tensor grad_input = Tensor::empty(a.shape(), a.dtype(), a.device());
     const profile::Scope scope(name, "backward", a.shape(), 0, 4.0 * a.nbytes());
-    if (on_cuda(a)) {
-      if constexpr (kCudaBuild) {
-        cuda::unary_backward<kNative>(op, a.data<float>(), output.data<float>(), grad.data<float>(),
-                                      grad_input.data<float>(), a.numel(), static_cast<float>(p0),
-                                      static_cast<float>(p1));
-      }
-      return std::vector<Tensor>{grad_input};
-    }
-    dispatch_float(name, a.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      cpu::unary_backward(op, a.data<T>(), output.data<T>(), grad.data<T>(), grad_input.data<T>(),
-                          a.numel(), p0, p1);
-    });
+    tt::unary_backward(op, a, output, grad, grad_input, p0, p1);
     return std::vector<Tensor>{grad_input};
   });
 }
 
 }  // namespace
-
-Tensor sum_to(const Tensor& a, const Shape& shape) {
-  if (a.shape() == shape) return a;
-  check_float("sum_to", a, "input");
-  broadcast_shape("sum_to", shape, a.shape());
-  Tensor out = Tensor::empty(shape, a.dtype(), a.device());
-  const profile::Scope scope("sum_to", "forward", a.shape(), 0,
-                             static_cast<double>(a.nbytes() + out.nbytes()), shape);
-  if (on_cuda(a)) {
-    if constexpr (kCudaBuild) {
-      cuda::sum_to_shape<kNative>(a.data<float>(), a.shape(), out.data<float>(), shape);
-    }
-  } else {
-    dispatch_float("sum_to", a.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      cpu::sum_to_shape(a.data<T>(), a.shape(), out.data<T>(), shape);
-    });
-  }
-  const Shape input_shape = a.shape();
-  return record(out, "sum_to", {a}, [input_shape](const Tensor& grad) {
-    const Tensor ones = Tensor::full(input_shape, 1, grad.dtype(), grad.device());
-    return std::vector<Tensor>{mul(grad, ones)};
-  });
-}
 
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor out = binary_kernel(BinaryOp::add, "add", a, b);

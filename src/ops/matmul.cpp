@@ -1,9 +1,10 @@
 // Batched matrix products and the linear layer, with their VJPs.
+#include "lethe/ops/matmul.h"
+
 #include "lethe/core/profile.h"
-#include "lethe/cpu/blas.h"
-#include "lethe/cuda/kernel_selection.h"
 #include "lethe/ops/internal.h"
 #include "lethe/ops/ops.h"
+#include "lethe/tt/gemm.h"
 
 namespace lethe {
 namespace {
@@ -36,28 +37,6 @@ MatmulDims matmul_dims(const Tensor& a, const Tensor& b, bool trans_a, bool tran
   return dims;
 }
 
-// The product on the GPU (f32): one SGEMM per batch entry through the hand|vendor|auto selection,
-// or one SGEMM with the batch folded into M when only `a` is batched and not transposed.
-void matmul_on_gpu(const MatmulDims& d, const Tensor& a, const Tensor& b, bool trans_a,
-                   bool trans_b, Tensor& out) {
-  if constexpr (kCudaBuild) {
-    const float* A = a.data<float>();
-    const float* B = b.data<float>();
-    float* C = out.data<float>();
-    const int64_t lda = trans_a ? d.M : d.K, ldb = trans_b ? d.K : d.N;
-    if (d.a_batched && !d.b_batched && !trans_a) {
-      cuda::selected::sgemm(false, trans_b, d.batch * d.M, d.N, d.K, 1.0f, A, lda, B, ldb, 0.0f, C,
-                            d.N);
-      return;
-    }
-    for (int64_t i = 0; i < d.batch; ++i) {
-      cuda::selected::sgemm(
-          trans_a, trans_b, d.M, d.N, d.K, 1.0f, A + (d.a_batched ? i * d.M * d.K : 0), lda,
-          B + (d.b_batched ? i * d.K * d.N : 0), ldb, 0.0f, C + i * d.M * d.N, d.N);
-    }
-  }
-}
-
 Tensor matmul_kernel(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
   check_float("matmul", a, "left operand");
   check_float("matmul", b, "right operand");
@@ -69,25 +48,7 @@ Tensor matmul_kernel(const Tensor& a, const Tensor& b, bool trans_a, bool trans_
   Tensor out = Tensor::empty(out_shape, a.dtype(), a.device());
   const profile::Scope scope("matmul", trans_a ? (trans_b ? "TT" : "TN") : (trans_b ? "NT" : "NN"),
                              a.shape(), 2.0 * d.batch * d.M * d.N * d.K, 0, b.shape());
-  if (on_cuda(a)) {
-    matmul_on_gpu(d, a, b, trans_a, trans_b, out);
-    return out;
-  }
-  dispatch_float("matmul", a.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* A = a.data<T>();
-    const T* B = b.data<T>();
-    T* C = out.data<T>();
-    const int64_t lda = trans_a ? d.M : d.K, ldb = trans_b ? d.K : d.N;
-    if (d.a_batched && !d.b_batched && !trans_a) {  // fold the batch into M: one large product
-      cpu::gemm(false, trans_b, d.batch * d.M, d.N, d.K, T(1), A, lda, B, ldb, T(0), C, d.N);
-      return;
-    }
-    for (int64_t i = 0; i < d.batch; ++i) {
-      cpu::gemm(trans_a, trans_b, d.M, d.N, d.K, T(1), A + (d.a_batched ? i * d.M * d.K : 0), lda,
-                B + (d.b_batched ? i * d.K * d.N : 0), ldb, T(0), C + i * d.M * d.N, d.N);
-    }
-  });
+  tt::gemm({d.batch, d.M, d.N, d.K, trans_a, trans_b, d.a_batched, d.b_batched}, a, b, out);
   return out;
 }
 

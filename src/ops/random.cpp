@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "lethe/cpu/random.h"
-#include "lethe/cuda/random.h"
-#include "lethe/ops/internal.h"
+#include "lethe/core/error.h"
+#include "lethe/tt/random.h"
 
 namespace lethe {
 
@@ -22,25 +21,14 @@ static Tensor float_draw_as(Tensor values, DType dtype) {
 
 Tensor Generator::uniform(const Shape& shape, double low, double high, DType dtype, Device device) {
   Tensor values = Tensor::empty(shape, DType::f32, device);
-  const uint64_t first = take_blocks(values.numel());
-  if (device == Device::cuda) {
-    if constexpr (kCudaBuild) {
-      cuda::philox_uniform<kNative>(values.data<float>(), values.numel(), seed_, first, low, high);
-    }
-    return float_draw_as(values, dtype);
-  }
-  cpu::uniform_fill(values.data<float>(), values.numel(), seed_, first);
-  float* data = values.data<float>();
-  for (int64_t i = 0; i < values.numel(); ++i) {
-    data[i] = static_cast<float>(low + (high - low) * data[i]);
-  }
+  tt::uniform_fill(values, seed_, take_blocks(values.numel()), low, high);
   return float_draw_as(values, dtype);
 }
 
 Tensor Generator::normal(const Shape& shape, double mean, double stddev, DType dtype,
                          Device device) {
   Tensor values = Tensor::empty(shape);
-  cpu::normal_fill(values.data<float>(), values.numel(), seed_, take_blocks(values.numel()));
+  tt::normal_fill(values, seed_, take_blocks(values.numel()));
   if (mean != 0 || stddev != 1) {
     float* data = values.data<float>();
     for (int64_t i = 0; i < values.numel(); ++i) {
@@ -55,36 +43,14 @@ Tensor Generator::randint(const Shape& shape, int64_t low, int64_t high, Device 
   const uint64_t range = static_cast<uint64_t>(high - low);
   LETHE_CHECK(range <= (uint64_t{1} << 32), "randint: range ", range, " exceeds 2^32");
   Tensor values = Tensor::empty(shape, DType::i64, device);
-  const uint64_t first = take_blocks(values.numel());
-  if (device == Device::cuda) {
-    if constexpr (kCudaBuild) {
-      cuda::philox_randint<kNative>(values.data<int64_t>(), values.numel(), seed_, first, low,
-                                    high);
-    }
-    return values;
-  }
-  int64_t* data = values.data<int64_t>();
-  for (int64_t i = 0; i < values.numel(); ++i) {
-    const PhiloxBlock lanes = philox_block(seed_, first + static_cast<uint64_t>(i / 4));
-    // 32-bit multiply-shift: bias below 2^-32 * range, negligible for label ranges.
-    data[i] = low + static_cast<int64_t>((static_cast<uint64_t>(lanes[i % 4]) * range) >> 32);
-  }
+  tt::randint_fill(values, seed_, take_blocks(values.numel()), low, high);
   return values;
 }
 
 Tensor Generator::bernoulli(const Shape& shape, double p, DType dtype, Device device) {
   LETHE_CHECK(p >= 0 && p <= 1, "bernoulli: probability ", p, " is outside [0, 1]");
   Tensor values = Tensor::empty(shape, DType::f32, device);
-  const uint64_t first = take_blocks(values.numel());
-  if (device == Device::cuda) {
-    if constexpr (kCudaBuild) {
-      cuda::philox_bernoulli<kNative>(values.data<float>(), values.numel(), seed_, first, p);
-    }
-    return float_draw_as(values, dtype);
-  }
-  cpu::uniform_fill(values.data<float>(), values.numel(), seed_, first);
-  float* data = values.data<float>();
-  for (int64_t i = 0; i < values.numel(); ++i) data[i] = data[i] < p ? 1.0f : 0.0f;
+  tt::bernoulli_fill(values, seed_, take_blocks(values.numel()), p);
   return float_draw_as(values, dtype);
 }
 

@@ -1,11 +1,32 @@
-// Sums and means over all elements or over axes. Both reduce through sum_to, whose VJP broadcasts
-// the gradient back.
+// sum_to, the reduction of a tensor to a shape that broadcasts to it, and the sums and means over
+// all elements or over axes built on it. sum_to's VJP broadcasts the gradient back.
+#include "lethe/ops/reduce.h"
+
 #include <algorithm>
 
+#include "lethe/core/profile.h"
 #include "lethe/ops/internal.h"
 #include "lethe/ops/ops.h"
+#include "lethe/tt/reduce.h"
 
 namespace lethe {
+
+Tensor sum_to(const Tensor& a, const Shape& shape) {
+  if (a.shape() == shape) return a;
+  check_float("sum_to", a, "input");
+  broadcast_shape("sum_to", shape, a.shape());
+  Tensor out = Tensor::empty(shape, a.dtype(), a.device());
+  {
+    const profile::Scope scope("sum_to", "forward", a.shape(), 0,
+                               static_cast<double>(a.nbytes() + out.nbytes()), shape);
+    tt::sum_to_shape(a, out);
+  }
+  const Shape input_shape = a.shape();
+  return record(out, "sum_to", {a}, [input_shape](const Tensor& grad) {
+    const Tensor ones = Tensor::full(input_shape, 1, grad.dtype(), grad.device());
+    return std::vector<Tensor>{mul(grad, ones)};
+  });
+}
 
 Tensor sum(const Tensor& a) {
   return sum_to(a.reshape({a.numel()}), {1}).reshape({});

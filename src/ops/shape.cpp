@@ -1,33 +1,14 @@
 // concat, split and narrow along any axis: block copies of a tensor viewed as
 // (outer, extent along the axis, inner).
-#include <cstring>
+#include "lethe/ops/shape.h"
 
 #include "lethe/core/profile.h"
-#include "lethe/cuda/copy.h"
 #include "lethe/ops/internal.h"
 #include "lethe/ops/ops.h"
+#include "lethe/tt/copy.h"
 
 namespace lethe {
 namespace {
-
-// Copies `count` blocks of `block_bytes` on `device`, the k-th from src + k * src_stride to
-// dst + k * dst_stride (strides in bytes; on cuda the data is f32, so all are multiples of 4).
-void copy_blocks(Device device, char* dst, int64_t dst_stride, const char* src, int64_t src_stride,
-                 int64_t block_bytes, int64_t count) {
-  if (device == Device::cuda) {
-    if constexpr (kCudaBuild) {
-      constexpr int64_t kFloat = sizeof(float);
-      cuda::copy_blocks<kNative>(reinterpret_cast<float*>(dst), dst_stride / kFloat,
-                                 reinterpret_cast<const float*>(src), src_stride / kFloat,
-                                 block_bytes / kFloat, count);
-    }
-    return;
-  }
-#pragma omp parallel for if (count * block_bytes > (1 << 20)) schedule(static)
-  for (int64_t k = 0; k < count; ++k) {
-    std::memcpy(dst + k * dst_stride, src + k * src_stride, static_cast<size_t>(block_bytes));
-  }
-}
 
 // Bytes of one slice of `shape` at `axis` (the product of the extents after it, times the size).
 int64_t inner_bytes(const Shape& shape, int axis, DType dtype) {
@@ -54,15 +35,13 @@ Tensor narrow(const Tensor& a, int axis, int64_t start, int64_t length) {
   Tensor out = Tensor::empty(shape, a.dtype(), a.device());
   const profile::Scope scope("narrow", "forward", a.shape(), 0, 2.0 * out.nbytes());
   const int64_t slice = inner_bytes(a.shape(), ax, a.dtype());
-  copy_blocks(a.device(), static_cast<char*>(out.raw_data()), length * slice,
-              static_cast<const char*>(a.raw_data()) + start * slice, a.dim(ax) * slice,
-              length * slice, outer_count(a.shape(), ax));
+  tt::copy_blocks(out, 0, length * slice, a, start * slice, a.dim(ax) * slice, length * slice,
+                  outer_count(a.shape(), ax));
   const Shape input_shape = a.shape();
   return record(out, "narrow", {a}, [=](const Tensor& grad) {
     Tensor grad_input = Tensor::zeros(input_shape, grad.dtype(), grad.device());
-    copy_blocks(grad.device(), static_cast<char*>(grad_input.raw_data()) + start * slice,
-                input_shape[ax] * slice, static_cast<const char*>(grad.raw_data()), length * slice,
-                length * slice, outer_count(input_shape, ax));
+    tt::copy_blocks(grad_input, start * slice, input_shape[ax] * slice, grad, 0, length * slice,
+                    length * slice, outer_count(input_shape, ax));
     return std::vector<Tensor>{grad_input};
   });
 }
@@ -93,9 +72,8 @@ Tensor concat(const std::vector<Tensor>& parts, int axis) {
   std::vector<int64_t> sizes;
   for (const Tensor& part : parts) {
     const int64_t extent = part.dim(ax);
-    copy_blocks(first.device(), static_cast<char*>(out.raw_data()) + start * slice,
-                shape[ax] * slice, static_cast<const char*>(part.raw_data()), extent * slice,
-                extent * slice, outer);
+    tt::copy_blocks(out, start * slice, shape[ax] * slice, part, 0, extent * slice, extent * slice,
+                    outer);
     start += extent;
     sizes.push_back(extent);
   }

@@ -1,26 +1,23 @@
 // mse_loss and its per-sample weighted form (the DSM loss): on cuda the fused reduction of
 // kernels/squared_error.cu with its own VJP; elsewhere sub, square, mul and mean, whose VJPs
 // autograd chains.
-#include "lethe/cuda/squared_error.h"
+#include "lethe/ops/squared_error.h"
+
 #include "lethe/core/profile.h"
 #include "lethe/ops/internal.h"
 #include "lethe/ops/ops.h"
+#include "lethe/tt/squared_error.h"
 
 namespace lethe {
 namespace {
 
 Tensor fused_squared_error(const Tensor& prediction, const Tensor& target,
                            const Tensor& sample_weights) {
-  const cuda::SquaredErrorGeometry g{prediction.dim(0), prediction.numel() / prediction.dim(0)};
   Tensor loss = Tensor::empty({}, prediction.dtype(), prediction.device());
   {
     const profile::Scope scope("mse_loss", "forward", prediction.shape(), 3.0 * prediction.numel(),
                                2.0 * prediction.nbytes());
-    if constexpr (kCudaBuild) {
-      cuda::squared_error_forward<kNative>(g, prediction.data<float>(), target.data<float>(),
-                                           optional_data<float>(sample_weights),
-                                           loss.data<float>());
-    }
+    tt::squared_error_forward(prediction, target, sample_weights, loss);
   }
   const Tensor P = prediction.detach(), T = target.detach();
   const bool grad_prediction = prediction.requires_grad(), grad_target = target.requires_grad();
@@ -30,11 +27,7 @@ Tensor fused_squared_error(const Tensor& prediction, const Tensor& target,
     if (grad_target) grad_t = Tensor::empty(P.shape(), P.dtype(), P.device());
     const profile::Scope scope("mse_loss", "backward", P.shape(), 3.0 * P.numel(),
                                4.0 * P.nbytes());
-    if constexpr (kCudaBuild) {
-      cuda::squared_error_backward<kNative>(
-          g, P.data<float>(), T.data<float>(), optional_data<float>(sample_weights),
-          grad.data<float>(), optional_data<float>(grad_p), optional_data<float>(grad_t));
-    }
+    tt::squared_error_backward(P, T, sample_weights, grad, grad_p, grad_t);
     return std::vector<Tensor>{grad_p, grad_t};
   });
 }
@@ -54,7 +47,7 @@ Tensor squared_error_loss(const char* name, const Tensor& prediction, const Tens
                 name, ": sample weights ", describe(sample_weights), " must be (B) for prediction ",
                 describe(prediction));
   }
-  if (on_cuda(prediction) && prediction.rank() >= 1 &&
+  if (tt::has_fused_squared_error(prediction) &&
       !(sample_weights.defined() && sample_weights.requires_grad())) {
     return fused_squared_error(prediction, target, sample_weights);
   }

@@ -1,10 +1,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "lethe/cpu/optimizer_kernels.h"
-#include "lethe/cuda/optimizer.h"
-#include "lethe/ops/internal.h"
 #include "lethe/optim/optimizers.h"
+#include "lethe/tt/optimizer.h"
 
 namespace lethe {
 
@@ -13,7 +11,7 @@ double warmup_learning_rate(double lr, int64_t warmup_steps, int64_t step) {
   return lr * std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(warmup_steps));
 }
 
-// Each loop runs where the arena lives: the CPU kernels or their CUDA twins (cuda/optimizer.h).
+// Each loop runs where the arena lives (lethe/tt/optimizer.h).
 static void check_arena(const char* who, const ParameterArena& arena) {
   LETHE_CHECK(arena.values.defined(), who, ": needs a packed parameter arena");
 }
@@ -31,19 +29,8 @@ Adam::Adam(ParameterArena& arena, AdamConfig config) : arena_(arena), config_(co
 void Adam::step() {
   const double lr = current_lr();
   ++steps_;
-  float* params = arena_.values.data<float>();
-  const float* grads = arena_.grads.data<float>();
-  float* m = first_moment_.data<float>();
-  float* v = second_moment_.data<float>();
-  if (on_cuda(arena_.values)) {
-    if constexpr (kCudaBuild) {
-      cuda::adam_update<kNative>(params, grads, m, v, arena_.size(), lr, config_.beta1,
-                                 config_.beta2, config_.eps, steps_);
-    }
-    return;
-  }
-  cpu::adam_update(params, grads, m, v, arena_.size(), lr, config_.beta1, config_.beta2,
-                   config_.eps, steps_);
+  tt::adam_update(arena_.values, arena_.grads, first_moment_, second_moment_, lr, config_.beta1,
+                  config_.beta2, config_.eps, steps_);
 }
 
 NamedTensors Adam::state() const {
@@ -79,49 +66,20 @@ Sgd::Sgd(ParameterArena& arena, double lr, double momentum)
 }
 
 void Sgd::step() {
-  float* params = arena_.values.data<float>();
-  const float* grads = arena_.grads.data<float>();
-  float* velocity = velocity_.data<float>();
-  if (on_cuda(arena_.values)) {
-    if constexpr (kCudaBuild) {
-      cuda::sgd_update<kNative>(params, grads, velocity, arena_.size(), lr, momentum);
-    }
-    return;
-  }
-  cpu::sgd_update(params, grads, velocity, arena_.size(), lr, momentum);
+  tt::sgd_update(arena_.values, arena_.grads, velocity_, lr, momentum);
 }
 
 double clip_grad_norm(ParameterArena& arena, double max_norm) {
   check_arena("clip_grad_norm", arena);
-  float* grads = arena.grads.data<float>();
-  const bool gpu = on_cuda(arena.grads);
-  double squared = 0;
-  if (!gpu) {
-    squared = cpu::squared_norm(grads, arena.size());
-  } else if constexpr (kCudaBuild) {
-    squared = cuda::squared_norm<kNative>(grads, arena.size());
-  }
-  const double norm = std::sqrt(squared);
+  const double norm = std::sqrt(tt::squared_norm(arena.grads));
   if (norm <= max_norm) return norm;
-  const float factor = static_cast<float>(max_norm / norm);
-  if (!gpu) {
-    cpu::scale(grads, arena.size(), factor);
-  } else if constexpr (kCudaBuild) {
-    cuda::scale<kNative>(grads, arena.size(), factor);
-  }
+  tt::scale(arena.grads, static_cast<float>(max_norm / norm));
   return norm;
 }
 
 void clip_grad_value(ParameterArena& arena, double limit) {
   check_arena("clip_grad_value", arena);
-  float* grads = arena.grads.data<float>();
-  if (on_cuda(arena.grads)) {
-    if constexpr (kCudaBuild) {
-      cuda::clamp_values<kNative>(grads, arena.size(), static_cast<float>(limit));
-    }
-    return;
-  }
-  cpu::clamp_values(grads, arena.size(), static_cast<float>(limit));
+  tt::clamp_values(arena.grads, static_cast<float>(limit));
 }
 
 Ema::Ema(const ParameterArena& arena, double rate) : arena_(arena), rate_(rate) {
@@ -134,14 +92,7 @@ void Ema::update() {
   ++updates_;  // score_sde counts this update before computing its decay
   const double warm = (1.0 + updates_) / (10.0 + updates_);
   const double decay = std::min(rate_, warm);
-  if (on_cuda(shadow_)) {
-    if constexpr (kCudaBuild) {
-      cuda::ema_update<kNative>(shadow_.data<float>(), arena_.values.data<float>(), arena_.size(),
-                                decay);
-    }
-    return;
-  }
-  cpu::ema_update(shadow_.data<float>(), arena_.values.data<float>(), arena_.size(), decay);
+  tt::ema_update(shadow_, arena_.values, decay);
 }
 
 void Ema::set_state(const Tensor& shadow, int64_t updates) {

@@ -5,8 +5,8 @@
 
 #include "lethe/core/device.h"
 #include "lethe/core/int_list.h"
-#include "lethe/ops/gpu_kernels.h"
 #include "lethe/run/run_log.h"
+#include "lethe/tt/gpu_kernels.h"
 
 namespace lethe {
 
@@ -54,7 +54,7 @@ void ScoreTrainingJob::run_until(int64_t final_step, const StepLog& log,
 
 bool run_score_training(ScoreTrainingRun options) {
   options.config.device = parse_device(options.device);
-  set_gpu_kernels(options.kernels, options.precision);
+  tt::set_gpu_kernels(options.kernels, options.precision);
   options.config.classes = parse_digits(options.classes, "--classes");
   LETHE_CHECK(!options.config.classes.empty(), "--classes: no class given");
   UNetConfig::preset(options.config.unet);  // reject a bad flag before reading any data

@@ -1,4 +1,4 @@
-// CPU kernels for elementwise ops, broadcasting and broadcast-reductions. T is float or double.
+// CPU kernels for elementwise ops with broadcasting. T is float or double.
 // Shapes are row-major and contiguous; broadcasting follows numpy (align trailing axes, extent 1
 // stretches).
 #pragma once
@@ -22,10 +22,6 @@ void unary_backward(UnaryOp op, const T* x, const T* y, const T* gy, T* gx, int6
 template <class T>
 void binary_broadcast(BinaryOp op, const T* a, const Shape& a_shape, const T* b,
                       const Shape& b_shape, T* out, const Shape& out_shape);
-
-// out (out_shape) = sum of in (in_shape) over the axes where out_shape broadcasts to in_shape.
-template <class T>
-void sum_to_shape(const T* in, const Shape& in_shape, T* out, const Shape& out_shape);
 
 // acc[i] += inc[i].
 template <class T>

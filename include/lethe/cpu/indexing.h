@@ -14,5 +14,9 @@ void scatter_add_rows(const T* grad_out, int64_t width, const Index* indices, in
 // picked[i] = values[i, indices[i]] for a (count, width) matrix.
 template <class T, class Index>
 void gather_columns(const T* values, int64_t width, const Index* indices, int64_t count, T* picked);
+// grad_values (count x width), overwritten: grad_picked[i] at (i, indices[i]), zero elsewhere.
+template <class T, class Index>
+void scatter_columns(const T* grad_picked, int64_t width, const Index* indices, int64_t count,
+                     T* grad_values);
 
 }  // namespace lethe::cpu

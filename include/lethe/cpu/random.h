@@ -17,6 +17,12 @@ void philox_uniform_blocks(float* out, int64_t blocks, uint64_t key, uint64_t bl
 // the lane pairs (0, 1) and (2, 3).
 void uniform_fill(float* out, int64_t n, uint64_t key, uint64_t block);
 void normal_fill(float* out, int64_t n, uint64_t key, uint64_t block);
+// The same stream mapped to uniforms in (low, high) (low + (high - low) u, in double), to 1 where
+// u < p and 0 elsewhere, and to integers in [low, high) (high - low <= 2^32) by a 32-bit
+// multiply-shift of each lane's bits.
+void uniform_fill(float* out, int64_t n, uint64_t key, uint64_t block, double low, double high);
+void bernoulli_fill(float* out, int64_t n, uint64_t key, uint64_t block, double p);
+void randint_fill(int64_t* out, int64_t n, uint64_t key, uint64_t block, int64_t low, int64_t high);
 
 // Dropout of n values in one parallel pass, with the uniforms u_i of uniform_fill(.., n, key,
 // block): scaled_mask[i] = u_i < keep ? scale : 0 and y[i] = x[i] * scaled_mask[i], the

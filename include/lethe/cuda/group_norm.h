@@ -1,5 +1,5 @@
 // CUDA launchers for group normalisation (kernels/group_norm.cu), alone or fused with the SiLU
-// after it, fp32. Same contracts as cpu/norm.h; pointers live on the target.
+// after it, fp32. Same contracts as cpu/group_norm.h; pointers live on the target.
 #pragma once
 #include "lethe/core/op_geometry.h"
 #include "lethe/cuda/target.h"

@@ -1,5 +1,5 @@
 // CUDA launchers for the fused optimiser updates and the clipping loops (kernels/optimizer.cu) over
-// flat arenas. Same contracts as cpu/optimizer_kernels.h; pointers live on the target.
+// flat arenas. Same contracts as cpu/optimizer.h; pointers live on the target.
 #pragma once
 #include <cstdint>
 

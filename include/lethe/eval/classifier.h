@@ -7,7 +7,7 @@
 #include <string>
 
 #include "lethe/io/image_dataset.h"
-#include "lethe/nn/module.h"
+#include "lethe/nn/layers.h"
 
 namespace lethe {
 

@@ -3,7 +3,7 @@
 #include <memory>
 #include <vector>
 
-#include "lethe/nn/module.h"
+#include "lethe/nn/layers.h"
 #include "lethe/ops/random.h"
 
 namespace lethe {

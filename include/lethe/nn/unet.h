@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "lethe/nn/module.h"
+#include "lethe/nn/layers.h"
 
 namespace lethe {
 

@@ -1,4 +1,4 @@
-// AVX-512 GroupNorm of one (sample, group) of floats (cpu/norm.h), SiLU fused where asked:
+// AVX-512 GroupNorm of one (sample, group) of floats (cpu/group_norm.h), SiLU fused where asked:
 // - forward: the sum and the sum of squares in double (each 16 floats as 2 x 8 doubles), then per
 //   channel z = x scale + shift and its SiLU in registers, one store per vector;
 // - backward: per channel, dy (grad_y, times silu' of the recomputed z) and its two double sums in
@@ -15,7 +15,7 @@
 #include <cmath>
 
 #include "lethe/cpu/activation_vector.h"
-#include "lethe/cpu/norm.h"
+#include "lethe/cpu/group_norm.h"
 #include "lethe/cpu/prefetch.h"
 #include "lethe/cpu/scratch.h"
 #include "lethe/cpu/vector_avx512.h"

@@ -1,11 +1,11 @@
-#include "lethe/ops/gpu_kernels.h"
+#include "lethe/tt/gpu_kernels.h"
 
 #include "lethe/core/error.h"
 #ifdef LETHE_WITH_CUDA
 #include "lethe/cuda/kernel_selection.h"
 #endif
 
-namespace lethe {
+namespace lethe::tt {
 
 void set_gpu_kernels(std::string_view kernels, std::string_view precision) {
 #ifdef LETHE_WITH_CUDA
@@ -19,4 +19,4 @@ void set_gpu_kernels(std::string_view kernels, std::string_view precision) {
 #endif
 }
 
-}  // namespace lethe
+}  // namespace lethe::tt

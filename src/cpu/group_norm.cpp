@@ -1,4 +1,4 @@
-#include "lethe/cpu/norm.h"
+#include "lethe/cpu/group_norm.h"
 
 #include <algorithm>
 #include <cmath>
@@ -91,7 +91,7 @@ void silu_backward_in_place(T* z, const T* grad_y, int64_t n) {
   }
 }
 
-// Whether the float kernels run on norm_avx512.cpp (the double ones never do).
+// Whether the float kernels run on group_norm_avx512.cpp (the double ones never do).
 template <class T>
 bool uses_avx512() {
   return std::is_same_v<T, float> && cpu_runs_avx512();

@@ -10,8 +10,8 @@
 #include <random>
 #include <vector>
 
+#include "lethe/cpu/group_norm.h"
 #include "lethe/cpu/isa.h"
-#include "lethe/cpu/norm.h"
 
 namespace {
 

@@ -31,8 +31,8 @@ struct NormGroup {
   const float* bias;
 };
 
-// Defined in norm_avx512.cpp; call only where the CPU has AVX-512. The forward of one group: y
-// (channels * spatial), and the group's mean and rstd.
+// Defined in group_norm_avx512.cpp; call only where the CPU has AVX-512. The forward of one group:
+// y (channels * spatial), and the group's mean and rstd.
 void group_norm_forward_group_avx512(const NormGroup& group, const float* x, double eps,
                                      bool then_silu, float* y, float* mean, float* rstd);
 // The backward of one group given its mean and rstd: grad_x, and per channel k of the group the

@@ -1,4 +1,4 @@
-#include "lethe/cpu/optimizer_kernels.h"
+#include "lethe/cpu/optimizer.h"
 
 #include <algorithm>
 #include <cmath>
