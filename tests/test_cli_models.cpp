@@ -140,7 +140,7 @@ TEST_CASE("lethe train and sample --device cuda: run on a GPU, a clear error wit
   if (!cuda_available()) {
     for (const CommandResult* run : {&train, &sample}) {
       CHECK(run->exit_code != 0);
-      CHECK_MESSAGE(run->contains("--device cuda:"), run->output);
+      CHECK_MESSAGE(run->contains("--device: cuda: "), run->output);
     }
     return;
   }
@@ -179,7 +179,7 @@ TEST_CASE("lethe inpaint, reconstruct and bpd --device cuda: run on a GPU, a cle
     INFO(command, "\n", run.output);
     if (!cuda_available()) {
       CHECK(run.exit_code != 0);
-      CHECK(run.contains("--device cuda:"));
+      CHECK(run.contains("--device: cuda: "));
       continue;
     }
     CHECK(run.exit_code == 0);

@@ -78,13 +78,14 @@ TEST_CASE("cuda device: without a usable GPU a cuda tensor is a clear error") {
     MESSAGE("skipped: a CUDA device is visible");
     return;
   }
-  CHECK_THROWS_WITH_AS(Tensor::empty({2}, DType::f32, Device::cuda),
-                       doctest::Contains("--device cuda:"), Error);
-  CHECK_THROWS_WITH_AS(parse_device("cuda"), doctest::Contains("--device cuda:"), Error);
+  CHECK_THROWS_WITH_AS(Tensor::empty({2}, DType::f32, Device::cuda), doctest::Contains("cuda: "),
+                       Error);
+  CHECK_THROWS_WITH_AS(parse_device("cuda"), doctest::Contains("cuda: "), Error);
   CHECK_THROWS_WITH_AS(parse_device("tpu"), doctest::Contains("expected cpu or cuda"), Error);
   CHECK(parse_device("cpu") == Device::cpu);
-  CHECK_THROWS_WITH_AS(tt::set_gpu_kernels("fast"), doctest::Contains("hand, vendor or auto"),
+  CHECK_THROWS_WITH_AS(tt::set_gpu_kernel_source("fast"), doctest::Contains("hand, vendor or auto"),
                        Error);
+  CHECK_THROWS_WITH_AS(tt::set_gpu_float32_math("fp16"), doctest::Contains("fp32 or tf32"), Error);
 }
 
 TEST_CASE("cuda device: ops on cuda tensors match the cpu, forward and backward") {

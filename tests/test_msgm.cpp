@@ -142,7 +142,7 @@ TEST_CASE(
     config.batch = 256;
     config.seed = 5;
     ToyScoreTrainer trainer(config);
-    trainer.train(config.steps, nullptr);
+    trainer.train_until(config.steps, nullptr);
     return fraction_in_disc(trainer.sample(4000, 100, 17), 0, 0, 1);
   };
   ToyTrainingConfig retrain;

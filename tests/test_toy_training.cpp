@@ -33,7 +33,7 @@ TEST_CASE("a 2-D MLP score model trains to a stated DSM loss and samples the mix
   ToyTrainingConfig config = small_config();
   ToyScoreTrainer trainer(config);
   double first_losses = 0, last_losses = 0;
-  trainer.train(800, [&](int64_t step, double loss) {
+  trainer.train_until(800, [&](int64_t step, double loss) {
     if (step <= 50) first_losses += loss / 50;
     if (step > 700) last_losses += loss / 100;
   });
@@ -64,18 +64,18 @@ TEST_CASE("checkpoint and resume reproduce an uninterrupted run bit for bit") {
   const ToyTrainingConfig config = small_config();
   std::vector<double> straight, resumed;
   ToyScoreTrainer uninterrupted(config);
-  uninterrupted.train(20, [&](int64_t, double loss) { straight.push_back(loss); });
+  uninterrupted.train_until(20, [&](int64_t, double loss) { straight.push_back(loss); });
 
   const std::string path = temp_path("resume.safetensors");
   {
     ToyScoreTrainer first_half(config);
-    first_half.train(10, [&](int64_t, double loss) { resumed.push_back(loss); });
+    first_half.train_until(10, [&](int64_t, double loss) { resumed.push_back(loss); });
     first_half.save_checkpoint(path);
   }
   ToyScoreTrainer second_half(config);
   second_half.load_checkpoint(path);
   CHECK(second_half.step() == 10);
-  second_half.train(10, [&](int64_t, double loss) { resumed.push_back(loss); });
+  second_half.train_until(20, [&](int64_t, double loss) { resumed.push_back(loss); });
   REQUIRE(resumed.size() == straight.size());
   for (size_t i = 0; i < straight.size(); ++i) CHECK(resumed[i] == straight[i]);
   const Tensor a = uninterrupted.sample(16, 10, 3), b = second_half.sample(16, 10, 3);

@@ -4,7 +4,8 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "lethe/core/device.h"
+#include "flag_values.h"
+#include "lethe/core/int_list.h"
 #include "lethe/diffusion/score_model.h"
 #include "lethe/eval/image_selection.h"
 #include "lethe/io/json_report.h"
@@ -13,8 +14,10 @@ namespace lethe::tools {
 namespace {
 
 struct BpdOptions {
-  std::string checkpoint, data_dir = "data/mnist", classes = "0,1,2,3,4,5,6,7,8,9";
-  std::string label = "null", json, device = "cpu";
+  std::string checkpoint, data_dir = "data/mnist";
+  std::vector<int> classes{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  std::string label = "null", json;
+  Device device = Device::cpu;
   LikelihoodConfig likelihood;
   int64_t count = 16;
   int64_t batch = 16;
@@ -22,9 +25,11 @@ struct BpdOptions {
 };
 
 void run_bpd(const BpdOptions& options) {
-  const Device device = parse_device(options.device);
+  const Device device = options.device;
   const auto model = ScoreModel::load(options.checkpoint);
   model->to(device);
+  const int64_t label =
+      with_flag("--label", [&] { return parse_labels(options.label, model->null_label()); }).at(0);
   const SelectedImages selected =
       select_test_images(options.data_dir, options.classes, options.count);
   const int64_t n = selected.images.dim(0);
@@ -33,7 +38,7 @@ void run_bpd(const BpdOptions& options) {
   int64_t nfe = 0;
   for (int64_t first = 0; first < n; first += options.batch) {
     const int64_t last = std::min(n, first + options.batch);
-    const ScoreFn score = single_label_score(*model, options.label, last - first);
+    const ScoreFn score = single_label_score(*model, label, last - first);
     const LikelihoodResult result =
         bits_per_dim(score, model->sde(), options.likelihood,
                      selected.images.slice_batch(first, last).to(device), noise);
@@ -48,10 +53,10 @@ void run_bpd(const BpdOptions& options) {
   std::printf(
       "bits/dim %.4f +- %.4f (standard error) over %lld test images of classes {%s}, "
       "%lld NFE in total\n",
-      mean, std::sqrt(variance / n), static_cast<long long>(n), options.classes.c_str(),
+      mean, std::sqrt(variance / n), static_cast<long long>(n), join_ints(options.classes).c_str(),
       static_cast<long long>(nfe));
   write_json(options.json, {{"checkpoint", options.checkpoint},
-                            {"classes", options.classes},
+                            {"classes", join_ints(options.classes)},
                             {"images", n},
                             {"bits_per_dim", mean},
                             {"bits_per_dim_stderr", std::sqrt(variance / n)},
@@ -69,8 +74,7 @@ void register_bpd(CLI::App& app) {
   CLI::App* command = app.add_subcommand("bpd", "Bits per dimension of test images (PF-ODE)");
   command->add_option("checkpoint", options->checkpoint, "Score-model checkpoint")->required();
   command->add_option("--data", options->data_dir, "IDX data directory")->capture_default_str();
-  command->add_option("--classes", options->classes, "Classes of the test images")
-      ->capture_default_str();
+  add_class_list_flag(*command, "--classes", options->classes, "Classes of the test images");
   command->add_option("--count", options->count, "Number of images")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -85,7 +89,7 @@ void register_bpd(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--seed", options->seed, "Random seed (dequantisation, probes)")
       ->capture_default_str();
-  command->add_option("--device", options->device, "cpu or cuda")->capture_default_str();
+  add_device_flag(*command, options->device);
   command->add_option("--json", options->json, "Also write the figures as JSON here");
   command->callback([options] { run_bpd(*options); });
 }

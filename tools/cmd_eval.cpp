@@ -3,17 +3,17 @@
 // (N, 1, 28, 28) in [-1, 1] and `labels` (N) the classes they were asked for (10 = unconditional).
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <sstream>
 
 #include "commands.h"
+#include "flag_values.h"
 #include "lethe/core/int_list.h"
 #include "lethe/diffusion/score_model.h"
 #include "lethe/eval/evaluation.h"
+#include "lethe/eval/sample_files.h"
 #include "lethe/io/json_report.h"
 #include "lethe/io/progress.h"
 #include "lethe/io/safetensors.h"
-#include "lethe/ops/ops.h"
 
 namespace lethe::tools {
 namespace {
@@ -41,7 +41,9 @@ SafetensorsFile generate_for_eval(const EvalOptions& options) {
   const auto model = ScoreModel::load(options.samples_path);
   GenerationRequest request;
   request.sampler = options.sampler;
-  for (int64_t label : parse_labels(options.labels, model->null_label())) {
+  const std::vector<int64_t> labels =
+      with_flag("--labels", [&] { return parse_labels(options.labels, model->null_label()); });
+  for (int64_t label : labels) {
     request.labels.insert(request.labels.end(), options.per_label, label);
   }
   request.cfg = options.cfg;
@@ -101,40 +103,8 @@ void run_toy_eval(const EvalOptions& options, const SafetensorsFile& samples) {
   write_report(options, report);
 }
 
-// A directory of samples files (e.g. one per lethe sample run): every *.safetensors in it, in name
-// order, concatenated; the settings of the first file are reported with the file count.
-SafetensorsFile load_sample_directory(const std::string& dir) {
-  std::vector<std::string> paths;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() == ".safetensors") paths.push_back(entry.path().string());
-  }
-  std::sort(paths.begin(), paths.end());
-  LETHE_CHECK(!paths.empty(), "samples directory '", dir, "' holds no .safetensors file");
-  std::vector<Tensor> images;
-  std::vector<int64_t> labels;
-  SafetensorsFile merged;
-  for (const std::string& path : paths) {
-    const SafetensorsFile file = load_safetensors(path);
-    LETHE_CHECK(file.contains("samples") && file.contains("labels"), "samples file '", path,
-                "' needs tensors 'samples' and 'labels'");
-    images.push_back(file.at("samples").to(DType::f32));
-    const Tensor file_labels = file.at("labels").to(DType::i64);
-    labels.insert(labels.end(), file_labels.data<int64_t>(),
-                  file_labels.data<int64_t>() + file_labels.numel());
-    if (merged.metadata.empty()) merged.metadata = file.metadata;
-  }
-  merged.path = dir;
-  const int64_t count = static_cast<int64_t>(labels.size());
-  merged.tensors = {{"samples", concat(images, 0)},
-                    {"labels", Tensor::from_vector(labels, {count})}};
-  merged.metadata["files"] = std::to_string(paths.size());
-  return merged;
-}
-
 void run_eval(const EvalOptions& options) {
-  SafetensorsFile samples = std::filesystem::is_directory(options.samples_path)
-                                ? load_sample_directory(options.samples_path)
-                                : load_safetensors(options.samples_path);
+  SafetensorsFile samples = load_samples(options.samples_path);
   if (!samples.contains("samples") && samples.metadata.count("sde")) {
     samples = generate_for_eval(options);
   }

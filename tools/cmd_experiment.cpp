@@ -2,6 +2,7 @@
 // markdown table and a JSON (results are generated, never typed). The experiments themselves are
 // library code in src/experiments/; this file holds their flags.
 #include "commands.h"
+#include "flag_values.h"
 #include "lethe/experiments/msgm_mnist.h"
 #include "lethe/experiments/msgm_toy.h"
 #include "lethe/experiments/rgd_mnist.h"
@@ -13,8 +14,8 @@ void register_experiment_msgm_mnist(CLI::App& experiment) {
   auto options = std::make_shared<MsgmMnistOptions>();
   CLI::App* command = experiment.add_subcommand(
       "msgm-mnist", "Undesirable rates, quality and bits/dim of MNIST models (MSGM vs baselines)");
-  command->add_option("--undesirable", options->undesirable, "Undesirable digits (e.g. 7 or 1,7)")
-      ->capture_default_str();
+  add_class_list_flag(*command, "--undesirable", options->undesirable,
+                      "Undesirable digits (e.g. 7 or 1,7)");
   command->add_option("--models", options->models, "Models to compare: NAME=CHECKPOINT,...")
       ->capture_default_str();
   command->add_option("--classifier", options->classifier, "Classifier weights")
@@ -89,16 +90,16 @@ void register_experiment_rgd_mnist(CLI::App& experiment) {
   auto options = std::make_shared<RgdMnistOptions>();
   CLI::App* command = experiment.add_subcommand(
       "rgd-mnist", "RGD vs RG, GradDiff, fine-tune, SalUn and ESD on MNIST, with the ablation");
-  command->add_option("--forget", options->forget, "The digit to forget")->capture_default_str();
-  command
-      ->add_option("--narrow-classes", options->narrow_classes,
-                   "rgd-narrow: the two digits its retain set is drawn from")
-      ->capture_default_str();
+  command->add_option("--forget", options->forget, "The digit to forget")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 9));
+  add_class_list_flag(*command, "--narrow-classes", options->narrow_classes,
+                      "rgd-narrow: the two digits its retain set is drawn from");
   command
       ->add_option("--methods", options->methods,
                    "Runs: a method name, NAME-sgd (plain SGD) or rgd-narrow")
       ->capture_default_str();
-  command->add_option("--init", options->init, "The trained model")->capture_default_str();
+  add_checkpoint_flag(*command, "--init", options->init, "The trained model");
   command->add_option("--classifier", options->classifier, "Classifier weights")
       ->capture_default_str();
   command->add_option("--data", options->data_dir, "IDX data directory")->capture_default_str();
@@ -140,19 +141,18 @@ void register_experiment_rgd_mnist(CLI::App& experiment) {
 void register_experiment_sfd_mnist(CLI::App& experiment) {
   auto options = std::make_shared<SfdMnistOptions>();
   SfdRun& run = options->run;
-  run.forget = "0";
+  run.config.forget = {0};
   // MNIST-sized defaults, measured (docs/results/sfd.md): a larger rate and a smaller batch than
   // the CIFAR code's 1e-5 and 128 reach a good generator within the 2-hour CPU budget.
   run.steps = 800;
   run.config.batch = 32;
   run.config.lr_generator = run.config.lr_fake = 1e-4;
-  run.snapshots = "0,25,50,100,200,400,800";
+  run.snapshots = {0, 25, 50, 100, 200, 400, 800};
   CLI::App* command = experiment.add_subcommand(
       "sfd-mnist", "Teacher vs SiD vs SFD one-step generators on MNIST, with the forgetting curve");
-  command->add_option("--forget", run.forget, "The digit to forget")->capture_default_str();
-  command->add_option("--override", run.override_class, "The digit it should become")
-      ->capture_default_str();
-  command->add_option("--teacher", run.teacher, "The teacher score model")->capture_default_str();
+  add_class_list_flag(*command, "--forget", run.config.forget, "The digit to forget");
+  add_override_flag(*command, run.config, "The digit it should become");
+  add_checkpoint_flag(*command, "--teacher", run.teacher, "The teacher score model");
   command->add_option("--steps", run.steps, "Iterations of each distillation")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -171,9 +171,8 @@ void register_experiment_sfd_mnist(CLI::App& experiment) {
       ->add_option("--forget-weight-fake", run.config.forget_weight_fake,
                    "SFD: weight of the forget batch in the fake-score loss")
       ->capture_default_str();
-  command->add_option("--snapshots", run.snapshots, "Snapshot iterations (the curve)")
-      ->capture_default_str();
-  command->add_option("--device", run.device, "cpu or cuda (training)")->capture_default_str();
+  add_step_list_flag(*command, "--snapshots", run.snapshots, "Snapshot iterations (the curve)");
+  add_device_flag(*command, run.config.device);
   command->add_flag("--skip-sid", options->skip_sid, "Run and evaluate SFD only");
   command->add_option("--classifier", options->classifier, "Classifier weights")
       ->capture_default_str();

@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "flag_values.h"
 #include "lethe/core/autograd.h"
-#include "lethe/core/device.h"
 #include "lethe/diffusion/image_masks.h"
 #include "lethe/diffusion/score_model.h"
 #include "lethe/eval/classifier.h"
@@ -17,18 +17,21 @@ namespace lethe::tools {
 namespace {
 
 struct InpaintOptions {
-  std::string checkpoint, data_dir = "data/mnist", classes = "0,1,2,3,4,5,6,7,8,9";
+  std::string checkpoint, data_dir = "data/mnist";
+  std::vector<int> classes{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
   std::string mask = "top", label = "null", classifier, json, out = "inpaint.png";
-  std::string device = "cpu";
+  Device device = Device::cpu;
   SamplerConfig sampler;
   int64_t count = 8;
   uint64_t seed = 0;
 };
 
 void run_inpaint(const InpaintOptions& options) {
-  const Device device = parse_device(options.device);
+  const Device device = options.device;
   const auto model = ScoreModel::load(options.checkpoint);
   model->to(device);
+  const int64_t label =
+      with_flag("--label", [&] { return parse_labels(options.label, model->null_label()); }).at(0);
   check_sampler(options.sampler, model->sde());
   const SelectedImages selected =
       select_test_images(options.data_dir, options.classes, options.count);
@@ -36,7 +39,7 @@ void run_inpaint(const InpaintOptions& options) {
   const Tensor mask = inpainting_mask(options.mask, selected.images.dim(2), selected.images.dim(3));
   Generator noise(options.seed, 0);
   NoGrad no_grad;
-  const ScoreFn score = single_label_score(*model, options.label, n);
+  const ScoreFn score = single_label_score(*model, label, n);
   const Tensor filled =
       inpaint(score, model->sde(), options.sampler, selected.images.to(device), mask, noise)
           .to(Device::cpu);
@@ -66,8 +69,8 @@ void register_inpaint(CLI::App& app) {
   CLI::App* command = app.add_subcommand("inpaint", "Zero-shot inpainting of held-out images");
   command->add_option("checkpoint", options->checkpoint, "Score-model checkpoint")->required();
   command->add_option("--data", options->data_dir, "IDX data directory")->capture_default_str();
-  command->add_option("--classes", options->classes, "Classes of the test images to inpaint")
-      ->capture_default_str();
+  add_class_list_flag(*command, "--classes", options->classes,
+                      "Classes of the test images to inpaint");
   command->add_option("--count", options->count, "Number of images")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -84,7 +87,7 @@ void register_inpaint(CLI::App& app) {
   command->add_option("--classifier", options->classifier,
                       "Classify the results with these weights");
   command->add_option("--seed", options->seed, "Random seed")->capture_default_str();
-  command->add_option("--device", options->device, "cpu or cuda")->capture_default_str();
+  add_device_flag(*command, options->device);
   command->add_option("--json", options->json, "Also write the figures as JSON here");
   command->add_option("--out", options->out, "PNG grid")->capture_default_str();
   command->callback([options] { run_inpaint(*options); });

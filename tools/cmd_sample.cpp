@@ -3,11 +3,10 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "lethe/core/device.h"
+#include "flag_values.h"
 #include "lethe/diffusion/score_model.h"
 #include "lethe/io/png.h"
 #include "lethe/io/progress.h"
-#include "lethe/tt/gpu_kernels.h"
 
 namespace lethe::tools {
 namespace {
@@ -22,9 +21,7 @@ struct SampleOptions {
   int64_t batch = 128;
   std::string latents;
   std::string out = "samples.png";
-  std::string device = "cpu";
-  std::string kernels = "auto";
-  std::string precision = "fp32";
+  Device device = Device::cpu;
 };
 
 bool ends_with(const std::string& text, const std::string& suffix) {
@@ -44,13 +41,13 @@ Tensor starting_latents(const std::string& path) {
 void run_sample(const SampleOptions& options) {
   LETHE_CHECK(ends_with(options.out, ".png") || ends_with(options.out, ".safetensors"), "--out ",
               options.out, ": expected a .png or .safetensors file name");
-  const Device device = parse_device(options.device);
-  tt::set_gpu_kernels(options.kernels, options.precision);
   const auto model = ScoreModel::load(options.checkpoint);
-  model->to(device);
+  model->to(options.device);
   GenerationRequest request;
   request.sampler = options.sampler;
-  for (int64_t label : parse_labels(options.labels, model->null_label())) {
+  const std::vector<int64_t> labels =
+      with_flag("--labels", [&] { return parse_labels(options.labels, model->null_label()); });
+  for (int64_t label : labels) {
     request.labels.insert(request.labels.end(), options.per_label, label);
   }
   request.cfg = options.cfg;
@@ -117,15 +114,8 @@ void register_sample(CLI::App& app) {
                       "Start from these prior samples (.safetensors, one tensor (N, C, H, W))");
   command->add_option("--out", options->out, "Output: .png grid or .safetensors for lethe eval")
       ->capture_default_str();
-  command->add_option("--device", options->device, "cpu or cuda")->capture_default_str();
-  command
-      ->add_option("--kernels", options->kernels,
-                   "GPU GEMM/conv: hand, vendor or auto (the faster measured)")
-      ->capture_default_str();
-  command
-      ->add_option("--precision", options->precision,
-                   "GPU GEMM/conv math: fp32, or tf32 (tensor cores, operands rounded to TF32)")
-      ->capture_default_str();
+  add_device_flag(*command, options->device);
+  add_gpu_kernel_flags(*command);
   command->callback([options] { run_sample(*options); });
 }
 

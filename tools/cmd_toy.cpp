@@ -2,41 +2,16 @@
 //   lethe toy train --preset toy-msgm [--components 0,1] --out runs/toy
 //   lethe toy sample CKPT --n 200000 --out samples.safetensors|plot.png
 #include <cstdio>
-#include <filesystem>
 
 #include "commands.h"
+#include "flag_values.h"
 #include "lethe/core/autograd.h"
-#include "lethe/core/int_list.h"
-#include "lethe/diffusion/toy_trainer.h"
-#include "lethe/io/progress.h"
 #include "lethe/io/safetensors.h"
 #include "lethe/io/scatter_plot.h"
+#include "lethe/run/toy_training_job.h"
 
 namespace lethe::tools {
 namespace {
-
-struct ToyTrainOptions {
-  ToyTrainingConfig config;
-  std::string components;
-  std::string out_dir = "runs/toy";
-};
-
-void run_toy_train(ToyTrainOptions options) {
-  options.config.components = parse_digits(options.components, "--components");
-  std::filesystem::create_directories(options.out_dir);
-  ToyScoreTrainer trainer(options.config);
-  std::printf("training a 2-D score model on %s%s%s, %lld steps\n", options.config.preset.c_str(),
-              options.components.empty() ? "" : " components ", options.components.c_str(),
-              static_cast<long long>(options.config.steps));
-  std::fflush(stdout);
-  Progress progress("toy train", options.config.steps);
-  trainer.train(options.config.steps,
-                [&](int64_t step, double loss) { progress.update(step, loss); });
-  progress.finish();
-  const std::string path = options.out_dir + "/checkpoint.safetensors";
-  trainer.save_checkpoint(path);
-  std::printf("wrote %s\n", path.c_str());
-}
 
 struct ToySampleOptions {
   std::string checkpoint, out = "toy_samples.safetensors";
@@ -81,13 +56,13 @@ void register_toy(CLI::App& app) {
   CLI::App* toy = app.add_subcommand("toy", "2-D score models on Gaussian mixtures");
   toy->require_subcommand(1);
 
-  auto train = std::make_shared<ToyTrainOptions>();
+  auto train = std::make_shared<ToyTrainingRun>();
   ToyTrainingConfig& c = train->config;
   CLI::App* train_command = toy->add_subcommand("train", "Train a toy score model");
   train_command->add_option("--preset", c.preset, "toy-msgm, rings, grid or w@x,y@s;...")
       ->capture_default_str();
-  train_command->add_option("--components", train->components,
-                            "Train on these components only (e.g. 0,1: retrain without 2)");
+  add_class_list_flag(*train_command, "--components", c.components,
+                      "Train on these components only (e.g. 0,1: retrain without 2)");
   train_command->add_option("--sde", c.sde, "vp, subvp or ve")->capture_default_str();
   train_command->add_option("--steps", c.steps, "Steps")
       ->capture_default_str()
@@ -100,7 +75,12 @@ void register_toy(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   train_command->add_option("--seed", c.seed, "Random seed")->capture_default_str();
   train_command->add_option("--out", train->out_dir, "Run directory")->capture_default_str();
-  train_command->callback([train] { run_toy_train(*train); });
+  train_command
+      ->add_option("--checkpoint-every", train->checkpoint_every, "Steps between checkpoints")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  train_command->add_flag("--resume", train->resume, "Continue from OUT/checkpoint.safetensors");
+  train_command->callback([train] { run_toy_training(*train); });
 
   auto sample = std::make_shared<ToySampleOptions>();
   sample->sampler.name = "em";

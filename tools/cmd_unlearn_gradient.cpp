@@ -3,7 +3,7 @@
 // lethe/run/gradient_unlearning_job.h.
 //   lethe unlearn rgd --forget 4 --init weights/mnist-s-vp.safetensors --out runs/rgd-4
 #include "commands.h"
-#include "lethe/core/int_list.h"
+#include "flag_values.h"
 #include "lethe/run/gradient_unlearning_job.h"
 
 namespace lethe::tools {
@@ -17,9 +17,8 @@ void register_method(CLI::App& unlearn, UnlearnMethod method, const char* descri
   const std::string name = unlearn_method_name(method);
   run->out_dir = "runs/" + name;
   CLI::App* command = unlearn.add_subcommand(name, description);
-  command->add_option("--forget", run->forget, "Classes to forget (e.g. 4)")->required();
-  command->add_option("--init", run->init, "The trained score model to unlearn from")
-      ->capture_default_str();
+  add_class_list_flag(*command, "--forget", c.forget, "Classes to forget (e.g. 4)")->required();
+  add_checkpoint_flag(*command, "--init", run->init, "The trained score model to unlearn from");
   command->add_option("--data", run->data_dir, "IDX data directory")->capture_default_str();
   command->add_option("--steps", run->steps, "Unlearning steps")
       ->capture_default_str()
@@ -38,7 +37,7 @@ void register_method(CLI::App& unlearn, UnlearnMethod method, const char* descri
       ->add_option("--retain-per-class", c.retain_per_class,
                    "Retain set: images per remaining class")
       ->capture_default_str();
-  command->add_option("--retain-classes", run->retain_classes,
+  add_class_list_flag(*command, "--retain-classes", c.retain_classes,
                       "Draw the same-size retain set from these classes only (diversity ablation)");
   command
       ->add_option("--salun-mask-fraction", c.salun_mask_fraction,

@@ -3,13 +3,9 @@
 // mixture.
 //   lethe unlearn msgm --undesirable 7 --init weights/mnist-s-vp.safetensors --out runs/msgm-7
 //   lethe unlearn msgm --toy toy-msgm --undesirable 2 --variant obtuse --out runs/msgm-toy
-#include <cstdio>
-#include <filesystem>
-
 #include "commands.h"
-#include "lethe/core/int_list.h"
-#include "lethe/diffusion/toy_trainer.h"
-#include "lethe/io/progress.h"
+#include "flag_values.h"
+#include "lethe/run/toy_training_job.h"
 #include "lethe/unlearn/msgm.h"
 #include "score_training_run.h"
 
@@ -19,17 +15,19 @@ namespace {
 struct MsgmRun {
   ScoreTrainingRun training;
   MsgmConfig msgm;
-  std::string undesirable, variant = "orthogonal";
-  std::string toy_preset, toy_components;
+  std::string variant = "orthogonal";
+  std::string toy_preset;
+  std::vector<int> toy_components;
   double undesirable_p_uncond = 0.1;
 };
 
 // The toy run takes the shared flags the user gave and the toy trainer's defaults for the rest.
 void run_toy_msgm(const MsgmRun& run, const CLI::App& command) {
   const ScoreTrainingConfig& given = run.training.config;
-  ToyTrainingConfig config;
+  ToyTrainingRun toy;
+  ToyTrainingConfig& config = toy.config;
   config.preset = run.toy_preset;
-  config.components = parse_digits(run.toy_components, "--components");
+  config.components = run.toy_components;
   config.undesirable = given.undesirable;
   config.moderation = given.moderation;
   config.sde = given.sde;
@@ -43,30 +41,21 @@ void run_toy_msgm(const MsgmRun& run, const CLI::App& command) {
   if (command.count("--ema")) config.ema_rate = given.ema_rate;
   for (const char* unet_only :
        {"--config", "--data", "--classes", "--p-uncond", "--device", "--kernels", "--precision",
-        "--likelihood-weighting", "--resume", "--undesirable-p-uncond"})
+        "--likelihood-weighting", "--undesirable-p-uncond"})
     LETHE_CHECK(command.count(unet_only) == 0, unet_only, " applies to the U-Net, not to --toy");
-  std::filesystem::create_directories(run.training.out_dir);
-  ToyScoreTrainer trainer(config);
-  std::printf("MSGM %s on the toy %s, undesirable components {%s}, %lld steps\n",
-              msgm_variant_name(run.msgm.variant).c_str(), config.preset.c_str(),
-              run.undesirable.c_str(), static_cast<long long>(config.steps));
-  std::fflush(stdout);
-  Progress progress("msgm toy", config.steps);
-  trainer.train(config.steps, [&](int64_t step, double loss) { progress.update(step, loss); });
-  progress.finish();
-  const std::string path = run.training.out_dir + "/checkpoint.safetensors";
-  trainer.save_checkpoint(path);
-  std::printf("wrote %s\n", path.c_str());
+  toy.out_dir = run.training.out_dir;
+  toy.checkpoint_every = run.training.checkpoint_every;
+  toy.resume = run.training.resume;
+  run_toy_training(toy);
 }
 
 void run_msgm(MsgmRun run, const CLI::App& command) {
   ScoreTrainingConfig& config = run.training.config;
-  config.undesirable = parse_digits(run.undesirable, "--undesirable");
   LETHE_CHECK(!config.undesirable.empty(), "--undesirable: no class given");
   run.msgm.variant = parse_msgm_variant(run.variant);
   config.moderation = msgm_moderation(run.msgm);
   if (!run.toy_preset.empty()) return run_toy_msgm(run, command);
-  LETHE_CHECK(run.toy_components.empty(), "--components applies to --toy only");
+  LETHE_CHECK(command.count("--components") == 0, "--components applies to --toy only");
   if (command.count("--undesirable-p-uncond"))
     config.undesirable_p_uncond = run.undesirable_p_uncond;
   run_score_training(run.training);
@@ -81,8 +70,8 @@ void register_unlearn_msgm(CLI::App& unlearn) {
       "msgm", "Moderated score training (MSGM): DSM on desirable data, moderation on undesirable");
   add_score_training_flags(*msgm, run->training);
   MsgmConfig& m = run->msgm;
-  msgm->add_option("--undesirable", run->undesirable,
-                   "Undesirable classes (digits, e.g. 7 or 1,7; toy: component indices)")
+  add_class_list_flag(*msgm, "--undesirable", run->training.config.undesirable,
+                      "Undesirable classes (digits, e.g. 7 or 1,7; toy: component indices)")
       ->required();
   msgm->add_option("--variant", run->variant,
                    "orthogonal, orthogonal-inner, obtuse or obtuse-as-coded")
@@ -105,8 +94,8 @@ void register_unlearn_msgm(CLI::App& unlearn) {
       ->check(CLI::Range(0.0, 1.0));
   msgm->add_option("--toy", run->toy_preset,
                    "Train the 2-D MLP on this Gaussian-mixture preset instead of the U-Net");
-  msgm->add_option("--components", run->toy_components,
-                   "--toy: train on these components only (default: all)");
+  add_class_list_flag(*msgm, "--components", run->toy_components,
+                      "--toy: train on these components only (default: all)");
   msgm->callback([run, msgm] { run_msgm(*run, *msgm); });
 }
 

@@ -4,6 +4,7 @@
 //   lethe unlearn sfd --teacher weights/mnist-s-vp.safetensors --forget 0 --override 1
 //   lethe distill sid --teacher weights/mnist-s-vp.safetensors --out runs/sid
 #include "commands.h"
+#include "flag_values.h"
 #include "lethe/run/sfd_job.h"
 
 namespace lethe::tools {
@@ -12,8 +13,8 @@ namespace {
 // Flags shared by both commands: teacher, schedule, optimiser, run directory.
 void add_distillation_flags(CLI::App* command, SfdRun& run) {
   SfdConfig& c = run.config;
-  command->add_option("--teacher", run.teacher, "The class-conditional VP score model to distil")
-      ->capture_default_str();
+  add_checkpoint_flag(*command, "--teacher", run.teacher,
+                      "The class-conditional VP score model to distil");
   command->add_option("--steps", run.steps, "Iterations (one psi and one generator update each)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -33,15 +34,13 @@ void add_distillation_flags(CLI::App* command, SfdRun& run) {
   command->add_option("--clip", c.clip_value, "Gradient value clipping")->capture_default_str();
   command->add_option("--ema", c.ema, "Generator EMA rate")->capture_default_str();
   command->add_option("--seed", c.seed, "Random seed")->capture_default_str();
-  command->add_option("--device", run.device, "cpu or cuda")->capture_default_str();
+  add_device_flag(*command, c.device);
   command->add_option("--out", run.out_dir, "Run directory")->capture_default_str();
   command->add_option("--checkpoint-every", run.checkpoint_every, "Steps between checkpoints")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  command
-      ->add_option("--snapshots", run.snapshots,
-                   "Steps at which the generator's EMA weights are kept (forgetting speed)")
-      ->capture_default_str();
+  add_step_list_flag(*command, "--snapshots", run.snapshots,
+                     "Steps at which the generator's EMA weights are kept (forgetting speed)");
   command->add_flag("--resume", run.resume, "Continue from OUT/checkpoint.safetensors");
 }
 
@@ -52,11 +51,11 @@ void register_unlearn_sfd(CLI::App& unlearn) {
   run->out_dir = "runs/sfd";
   CLI::App* command = unlearn.add_subcommand(
       "sfd", "Score forgetting distillation into a one-step generator (data-free)");
-  command->add_option("--forget", run->forget, "Classes to forget (e.g. 0)")->required();
-  command
-      ->add_option("--override", run->override_class,
-                   "The teacher's class for forget labels, or 'random' (another class per sample)")
-      ->capture_default_str();
+  add_class_list_flag(*command, "--forget", run->config.forget, "Classes to forget (e.g. 0)")
+      ->required();
+  add_override_flag(
+      *command, run->config,
+      "The teacher's class for forget labels, or 'random' (another class per sample)");
   command
       ->add_option("--forget-weight", run->config.forget_weight_generator,
                    "Weight of the forgetting term in the generator loss")

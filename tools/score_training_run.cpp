@@ -1,5 +1,7 @@
 #include "score_training_run.h"
 
+#include "flag_values.h"
+
 namespace lethe::tools {
 
 void add_score_training_flags(CLI::App& command, ScoreTrainingRun& run) {
@@ -7,8 +9,8 @@ void add_score_training_flags(CLI::App& command, ScoreTrainingRun& run) {
       ->capture_default_str();
   command.add_option("--sde", run.config.sde, "vp, subvp or ve")->capture_default_str();
   command.add_option("--data", run.data_dir, "IDX data directory")->capture_default_str();
-  command.add_option("--classes", run.classes, "Classes to train on (e.g. 0,1,2,3,4,5,6,8,9)")
-      ->capture_default_str();
+  add_class_list_flag(command, "--classes", run.config.classes,
+                      "Classes to train on (e.g. 0,1,2,3,4,5,6,8,9)");
   command.add_option("--steps", run.steps, "Total optimiser steps")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -38,17 +40,10 @@ void add_score_training_flags(CLI::App& command, ScoreTrainingRun& run) {
   command.add_flag("--likelihood-weighting", run.config.likelihood_weighting,
                    "Weight the DSM loss by g(t)^2 (likelihood weighting) instead of std(t)^2");
   command.add_flag("--resume", run.resume, "Continue from OUT/checkpoint.safetensors");
-  command.add_option("--device", run.device, "cpu or cuda")->capture_default_str();
-  command
-      .add_option("--kernels", run.kernels,
-                  "GPU GEMM/conv: hand, vendor or auto (the faster measured)")
-      ->capture_default_str();
-  command
-      .add_option("--precision", run.precision,
-                  "GPU GEMM/conv math: fp32, or tf32 (tensor cores, operands rounded to TF32)")
-      ->capture_default_str();
-  command.add_option("--init", run.config.init_checkpoint,
-                     "Fine-tune: start from this checkpoint's EMA weights");
+  add_device_flag(command, run.config.device);
+  add_gpu_kernel_flags(command);
+  add_checkpoint_flag(command, "--init", run.config.init_checkpoint,
+                      "Fine-tune: start from this checkpoint's EMA weights");
 }
 
 }  // namespace lethe::tools

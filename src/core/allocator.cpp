@@ -29,7 +29,7 @@ void* host_allocate(size_t bytes) {
 }
 
 constexpr const char* kNoCudaSupport =
-    "--device cuda: this build of Lethe has no CUDA support (rebuild with a CUDA toolkit and "
+    "cuda: this build of Lethe has no CUDA support (rebuild with a CUDA toolkit and "
     "-DLETHE_CUDA=ON)";
 
 void* cuda_raw_allocate(size_t bytes) {

@@ -65,8 +65,7 @@ int device_count() {
 
 void require_device() {
   static const int visible = device_count();
-  LETHE_CHECK(visible > 0,
-              "--device cuda: no CUDA device is visible (cudaGetDeviceCount returned 0)");
+  LETHE_CHECK(visible > 0, "cuda: no CUDA device is visible (cudaGetDeviceCount returned 0)");
 }
 
 void* raw_allocate(size_t bytes) {

@@ -7,7 +7,7 @@ namespace lethe {
 
 Device parse_device(std::string_view name) {
   if (name == "cpu") return Device::cpu;
-  LETHE_CHECK(name == "cuda", "--device: unknown device '", name, "' (expected cpu or cuda)");
+  LETHE_CHECK(name == "cuda", "unknown device '", name, "' (expected cpu or cuda)");
   require_device(Device::cuda);
   return Device::cuda;
 }

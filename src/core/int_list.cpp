@@ -6,10 +6,23 @@
 
 namespace lethe {
 
-std::string join_ints(const std::vector<int>& values) {
+namespace {
+
+template <class Int>
+std::string join(const std::vector<Int>& values) {
   std::string text;
   for (size_t i = 0; i < values.size(); ++i) text += (i ? "," : "") + std::to_string(values[i]);
   return text;
+}
+
+}  // namespace
+
+std::string join_ints(const std::vector<int>& values) {
+  return join(values);
+}
+
+std::string join_ints(const std::vector<int64_t>& values) {
+  return join(values);
 }
 
 std::vector<int> parse_digits(const std::string& text, const std::string& what) {
@@ -22,6 +35,20 @@ std::vector<int> parse_digits(const std::string& text, const std::string& what) 
     digits.push_back(item[0] - '0');
   }
   return digits;
+}
+
+std::vector<int64_t> parse_counts(const std::string& text, const std::string& what) {
+  std::vector<int64_t> counts;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    LETHE_CHECK(!item.empty() && item.size() <= 18 &&
+                    item.find_first_not_of("0123456789") == std::string::npos,
+                what, ": '", item,
+                "' is not a non-negative integer (expected a list such as 0,25,50)");
+    counts.push_back(std::stoll(item));
+  }
+  return counts;
 }
 
 }  // namespace lethe

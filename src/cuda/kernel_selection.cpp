@@ -80,7 +80,7 @@ KernelSource parse_kernel_source(std::string_view name) {
   if (name == "hand") return KernelSource::hand;
   if (name == "vendor") return KernelSource::vendor;
   if (name == "auto") return KernelSource::automatic;
-  fail("--kernels: unknown kernel source '", name, "' (expected hand, vendor or auto)");
+  fail("unknown GPU kernel source '", name, "' (expected hand, vendor or auto)");
 }
 
 const char* kernel_source_name(KernelSource source) {
@@ -98,7 +98,7 @@ const char* kernel_source_name(KernelSource source) {
 Float32Math parse_float32_math(std::string_view name) {
   if (name == "fp32") return Float32Math::fp32;
   if (name == "tf32") return Float32Math::tf32;
-  fail("--precision: unknown GPU math '", name, "' (expected fp32 or tf32)");
+  fail("unknown GPU math '", name, "' (expected fp32 or tf32)");
 }
 
 const char* float32_math_name(Float32Math math) {

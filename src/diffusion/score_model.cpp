@@ -136,10 +136,10 @@ std::vector<int64_t> parse_labels(const std::string& text, int null_label) {
     }
     LETHE_CHECK(!item.empty() && item.find_first_not_of("0123456789") == std::string::npos &&
                     std::stoi(item) < null_label,
-                "--labels: '", item, "' is not a class in 0..", null_label - 1, " or null");
+                "label '", item, "' is not a class in 0..", null_label - 1, " or null");
     labels.push_back(std::stoi(item));
   }
-  LETHE_CHECK(!labels.empty(), "--labels: no label given");
+  LETHE_CHECK(!labels.empty(), "no label given");
   return labels;
 }
 

@@ -54,7 +54,7 @@ static ParameterArena prepare(Module& model, const ScoreTrainingConfig& config) 
   if (!config.init_checkpoint.empty()) {
     const SafetensorsFile init = load_safetensors(config.init_checkpoint);
     const auto sde = init.metadata.find("sde");
-    LETHE_CHECK(sde == init.metadata.end() || sde->second == config.sde, "--init ",
+    LETHE_CHECK(sde == init.metadata.end() || sde->second == config.sde, "initial checkpoint ",
                 config.init_checkpoint, " was trained with the ", sde->second,
                 " SDE, this run uses ", config.sde);
     model.load_state_dict(checkpoint_weights(init));
@@ -136,8 +136,8 @@ void ScoreTrainer::train_until(int64_t final_step,
     const StepLoss loss = step_loss(adam_.steps());
     const double loss_value = loss.total.item();
     LETHE_CHECK(std::isfinite(loss_value), "training: the loss became ", loss_value, " at step ",
-                adam_.steps() + 1, "; the last checkpoint is intact (lower --lr, now ", config_.lr,
-                ")");
+                adam_.steps() + 1, "; the last checkpoint is intact (lower the learning rate, now ",
+                config_.lr, ")");
     loss.total.backward();
     const double grad_norm = clip_grad_norm(arena_, config_.grad_clip);
     const double lr = adam_.current_lr();

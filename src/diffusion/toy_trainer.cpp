@@ -63,13 +63,15 @@ ToyScoreTrainer::ToyScoreTrainer(const ToyTrainingConfig& config)
   }
 }
 
-double ToyScoreTrainer::train(int64_t steps, const std::function<void(int64_t, double)>& report) {
+double ToyScoreTrainer::train_until(int64_t final_step,
+                                    const std::function<void(int64_t, double)>& report,
+                                    const std::atomic<bool>* stop) {
   const NoiseModel model = [this](const Tensor& x, const Tensor& t) {
     return model_.forward(x, t);
   };
   const bool moderated = !config_.undesirable.empty();
   double loss_value = 0;
-  for (int64_t step = 1; step <= steps; ++step) {
+  while (adam_.steps() < final_step && !(stop && stop->load())) {
     arena_.zero_grad();
     Tensor loss = dsm_loss(model, sde_, desirable_.sample(config_.batch, noise_), noise_);
     if (moderated) {
@@ -87,7 +89,7 @@ double ToyScoreTrainer::train(int64_t steps, const std::function<void(int64_t, d
     clip_grad_norm(arena_, config_.grad_clip);
     adam_.step();
     ema_.update();
-    if (report) report(step, loss_value);
+    if (report) report(adam_.steps(), loss_value);
   }
   return loss_value;
 }

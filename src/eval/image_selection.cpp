@@ -1,5 +1,6 @@
 #include "lethe/eval/image_selection.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "lethe/core/int_list.h"
@@ -8,15 +9,19 @@
 
 namespace lethe {
 
-SelectedImages select_test_images(const std::string& data_dir, const std::string& classes,
+SelectedImages select_test_images(const std::string& data_dir, const std::vector<int>& classes,
                                   int64_t count) {
-  return select_images(data_dir, "test", parse_digits(classes, "--classes"), count);
+  const ImageDataset subset = load_idx_dataset(data_dir, "test").with_classes(classes);
+  LETHE_CHECK(subset.size() > 0, "no test images of classes {", join_ints(classes), "} in ",
+              data_dir);
+  std::vector<int64_t> indices;
+  for (int64_t i = 0; i < std::min(count, subset.size()); ++i) indices.push_back(i);
+  return {subset.float_images(indices), subset.labels_of(indices)};
 }
 
-ScoreFn single_label_score(const ScoreModel& model, const std::string& label, int64_t count) {
-  const int64_t value = parse_labels(label, model.null_label()).at(0);
+ScoreFn single_label_score(const ScoreModel& model, int64_t label, int64_t count) {
   const Tensor labels =
-      Tensor::full({count}, static_cast<double>(value), DType::i64).to(model.device());
+      Tensor::full({count}, static_cast<double>(label), DType::i64).to(model.device());
   return score_from_noise_model(model.noise_model(labels, 0), model.sde());
 }
 

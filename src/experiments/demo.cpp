@@ -135,7 +135,7 @@ void run_toy(HtmlReport& report, const DemoOptions& options) {
   for (size_t k = 0; k < runs.size(); ++k) {
     const auto& [name, config, command] = runs[k];
     ToyScoreTrainer trainer(config);
-    trainer.train(config.steps, nullptr);
+    trainer.train_until(config.steps, nullptr);
     const Tensor samples =
         trainer.sample(options.toy_samples, options.toy_sampler_steps, options.seed + 11);
     ToyFigures f{name, options.out_dir + "/toy-" + std::to_string(k) + ".png", command,

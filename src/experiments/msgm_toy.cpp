@@ -37,11 +37,11 @@ std::vector<std::string> split_list(const std::string& text) {
 // "0.1@4" -> weight 0.1, every 4.
 std::pair<double, int64_t> parse_schedule(const std::string& text) {
   const size_t at = text.find('@');
-  LETHE_CHECK(at != std::string::npos, "--schedules: '", text, "' is not WEIGHT@EVERY");
+  LETHE_CHECK(at != std::string::npos, "msgm-toy: schedule '", text, "' is not WEIGHT@EVERY");
   try {
     return {std::stod(text.substr(0, at)), std::stoll(text.substr(at + 1))};
   } catch (const std::exception&) {
-    fail("--schedules: '", text, "' is not WEIGHT@EVERY (e.g. 0.01@4)");
+    fail("msgm-toy: schedule '", text, "' is not WEIGHT@EVERY (e.g. 0.01@4)");
   }
 }
 
@@ -96,7 +96,7 @@ std::string file_stem(std::string name) {
 }  // namespace
 
 void run_msgm_toy(const MsgmToyOptions& options) {
-  LETHE_CHECK(options.seeds >= 1, "--seeds must be at least 1");
+  LETHE_CHECK(options.seeds >= 1, "msgm-toy: the seed count must be at least 1");
   const std::vector<ToyModelSpec> specs = model_specs(options);
   std::filesystem::create_directories(options.out_dir);
   const GaussianMixture full = GaussianMixture::preset("toy-msgm");
@@ -132,7 +132,7 @@ void run_msgm_toy(const MsgmToyOptions& options) {
         ToyTrainingConfig config = *spec.config;
         config.seed = seed;
         ToyScoreTrainer trainer(config);
-        final_loss = trainer.train(config.steps, nullptr);
+        final_loss = trainer.train_until(config.steps, nullptr);
         samples = trainer.sample(options.samples, options.sampler_steps, sampler_seed);
       } else {
         NoGrad no_grad;

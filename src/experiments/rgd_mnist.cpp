@@ -19,7 +19,7 @@ namespace {
 GradientUnlearningRun run_for(const std::string& name, const RgdMnistOptions& options) {
   GradientUnlearningRun run;
   run.config = options.shared;
-  run.forget = options.forget;
+  run.config.forget = {options.forget};
   run.init = options.init;
   run.data_dir = options.data_dir;
   run.steps = options.steps;
@@ -35,11 +35,9 @@ GradientUnlearningRun run_for(const std::string& name, const RgdMnistOptions& op
   }
   if (name == "rgd-narrow") {
     method = "rgd";
-    run.retain_classes = options.narrow_classes;
+    run.config.retain_classes = options.narrow_classes;
   }
   run.config.method = parse_unlearn_method(method);
-  run.config.forget = parse_digits(run.forget, "--forget");
-  run.config.retain_classes = parse_digits(run.retain_classes, "--narrow-classes");
   return run;
 }
 
@@ -78,9 +76,7 @@ RunLog read_log(const std::string& path) {
 }  // namespace
 
 void run_rgd_mnist(const RgdMnistOptions& options) {
-  const std::vector<int> forget = parse_digits(options.forget, "--forget");
-  LETHE_CHECK(forget.size() == 1, "--forget: rgd-mnist forgets one class, got '", options.forget,
-              "'");
+  const std::vector<int> forget{options.forget};
   std::vector<int> retained;
   for (int c = 0; c < 10; ++c)
     if (c != forget[0]) retained.push_back(c);
@@ -199,7 +195,8 @@ void run_rgd_mnist(const RgdMnistOptions& options) {
            << " --out " << options.out_dir
            << (options.runs.empty() ? "" : " --runs " + options.runs) << "`: forget digit "
            << forget[0] << " of `" << options.init << "`; Adam lr " << options.lr << ", SGD lr "
-           << options.sgd_lr << "; `rgd-narrow`: retain set from digits " << options.narrow_classes
+           << options.sgd_lr << "; `rgd-narrow`: retain set from digits "
+           << join_ints(options.narrow_classes)
            << " only (same size). Evaluation: " << options.forget_samples
            << " samples asked for the forget digit (UA = share not classified as it), "
            << options.per_class << " per retained digit (RA, cFID), " << sampler.name << " "

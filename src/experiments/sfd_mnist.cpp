@@ -43,12 +43,11 @@ Curve forgetting_curve(const std::string& run_dir, const SfdMnistOptions& option
 
 void run_sfd_mnist(SfdMnistOptions options) {
   SfdRun& sfd = options.run;
-  prepare_sfd_run(sfd);
-  LETHE_CHECK(sfd.config.forget.size() == 1, "--forget: sfd-mnist forgets one class, got '",
-              sfd.forget, "'");
+  check_sfd_run(sfd);
+  LETHE_CHECK(sfd.config.forget.size() == 1, "sfd-mnist: forgets one class, got {",
+              join_ints(sfd.config.forget), "}");
   LETHE_CHECK(!sfd.config.random_override,
-              "--override: sfd-mnist reports the share classified as one override class; give a "
-              "class");
+              "sfd-mnist: reports the share classified as one override class, not a random one");
   const int forget = sfd.config.forget[0];
   const int override_class = sfd.config.override_class;
   std::vector<int> retained;
@@ -68,7 +67,7 @@ void run_sfd_mnist(SfdMnistOptions options) {
     run.out_dir = options.runs_dir() + "/" + *name;
     run.resume = std::filesystem::exists(run.out_dir + "/checkpoint.safetensors");
     if (*name == "sid") {
-      run.forget.clear();
+      run.config.forget.clear();
       run.config.forget_weight_fake = run.config.forget_weight_generator = 0;
     }
     std::printf("== %s\n", name->c_str());

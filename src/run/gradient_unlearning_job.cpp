@@ -80,12 +80,10 @@ void GradientUnlearningJob::finish() {
 
 bool run_gradient_unlearning(GradientUnlearningRun run) {
   GradientUnlearningConfig& config = run.config;
-  config.forget = parse_digits(run.forget, "--forget");
-  config.retain_classes = parse_digits(run.retain_classes, "--retain-classes");
   config.check_predictions = !run.no_check;
   config.validate();
-  LETHE_CHECK(std::filesystem::is_regular_file(run.init), "--init: no checkpoint file '", run.init,
-              "'");
+  LETHE_CHECK(std::filesystem::is_regular_file(run.init),
+              "unlearning: no starting checkpoint file '", run.init, "'");
   GradientUnlearningJob job(config, run.init, load_idx_dataset(run.data_dir, "train"), run.steps);
   return run_resumable(job, {run.out_dir, run.steps, run.checkpoint_every, run.resume});
 }

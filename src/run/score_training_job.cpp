@@ -3,10 +3,8 @@
 #include <filesystem>
 #include <sstream>
 
-#include "lethe/core/device.h"
 #include "lethe/core/int_list.h"
 #include "lethe/run/run_log.h"
-#include "lethe/tt/gpu_kernels.h"
 
 namespace lethe {
 
@@ -53,15 +51,12 @@ void ScoreTrainingJob::run_until(int64_t final_step, const StepLog& log,
 }
 
 bool run_score_training(ScoreTrainingRun options) {
-  options.config.device = parse_device(options.device);
-  tt::set_gpu_kernels(options.kernels, options.precision);
-  options.config.classes = parse_digits(options.classes, "--classes");
-  LETHE_CHECK(!options.config.classes.empty(), "--classes: no class given");
-  UNetConfig::preset(options.config.unet);  // reject a bad flag before reading any data
+  LETHE_CHECK(!options.config.classes.empty(), "training: no class to train on");
+  UNetConfig::preset(options.config.unet);  // reject a bad request before reading any data
   Sde::parse(options.config.sde);
   const std::string& init = options.config.init_checkpoint;
   LETHE_CHECK(init.empty() || std::filesystem::is_regular_file(init),
-              "--init: no checkpoint file '", init, "'");
+              "training: no initial checkpoint file '", init, "'");
   ScoreTrainingJob job(options.config, load_idx_dataset(options.data_dir, "train"),
                        options.data_dir, options.steps);
   return run_resumable(job,

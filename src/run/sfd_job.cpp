@@ -20,17 +20,6 @@ std::string snapshot_path(const std::string& out_dir, int64_t step) {
   return out_dir + name;
 }
 
-std::vector<int64_t> parse_steps(const std::string& text) {
-  std::vector<int64_t> steps;
-  std::stringstream stream(text);
-  for (std::string item; std::getline(stream, item, ',');) {
-    LETHE_CHECK(!item.empty() && item.find_first_not_of("0123456789") == std::string::npos,
-                "--snapshots: '", item, "' is not a step number");
-    steps.push_back(std::stoll(item));
-  }
-  return steps;
-}
-
 }  // namespace
 
 SfdJob::SfdJob(const SfdConfig& config, const std::string& teacher, std::vector<int64_t> snapshots,
@@ -100,25 +89,14 @@ std::vector<std::pair<int64_t, std::string>> sfd_snapshots(const std::string& ou
   return found;
 }
 
-void prepare_sfd_run(SfdRun& run) {
-  SfdConfig& config = run.config;
-  config.forget = parse_digits(run.forget, "--forget");
-  config.random_override = run.override_class == "random";
-  if (!config.random_override) {
-    const std::vector<int> override_class = parse_digits(run.override_class, "--override");
-    LETHE_CHECK(override_class.size() == 1, "--override: expected one class or 'random', got '",
-                run.override_class, "'");
-    config.override_class = override_class[0];
-  }
-  config.device = parse_device(run.device);
-  parse_steps(run.snapshots);
-  LETHE_CHECK(std::filesystem::is_regular_file(run.teacher), "--teacher: no checkpoint file '",
+void check_sfd_run(const SfdRun& run) {
+  LETHE_CHECK(std::filesystem::is_regular_file(run.teacher), "SFD: no teacher checkpoint file '",
               run.teacher, "'");
 }
 
-bool run_sfd(SfdRun run) {
-  prepare_sfd_run(run);
-  SfdJob job(run.config, run.teacher, parse_steps(run.snapshots), run.steps);
+bool run_sfd(const SfdRun& run) {
+  check_sfd_run(run);
+  SfdJob job(run.config, run.teacher, run.snapshots, run.steps);
   return run_resumable(job, {run.out_dir, run.steps, run.checkpoint_every, run.resume});
 }
 

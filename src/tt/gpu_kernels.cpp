@@ -7,15 +7,21 @@
 
 namespace lethe::tt {
 
-void set_gpu_kernels(std::string_view kernels, std::string_view precision) {
+void set_gpu_kernel_source(std::string_view name) {
 #ifdef LETHE_WITH_CUDA
-  cuda::set_kernel_source(cuda::parse_kernel_source(kernels));
-  cuda::set_float32_math(cuda::parse_float32_math(precision));
+  cuda::set_kernel_source(cuda::parse_kernel_source(name));
 #else
-  LETHE_CHECK(kernels == "hand" || kernels == "vendor" || kernels == "auto",
-              "--kernels: unknown kernel source '", kernels, "' (expected hand, vendor or auto)");
-  LETHE_CHECK(precision == "fp32" || precision == "tf32", "--precision: unknown GPU math '",
-              precision, "' (expected fp32 or tf32)");
+  LETHE_CHECK(name == "hand" || name == "vendor" || name == "auto", "unknown GPU kernel source '",
+              name, "' (expected hand, vendor or auto)");
+#endif
+}
+
+void set_gpu_float32_math(std::string_view name) {
+#ifdef LETHE_WITH_CUDA
+  cuda::set_float32_math(cuda::parse_float32_math(name));
+#else
+  LETHE_CHECK(name == "fp32" || name == "tf32", "unknown GPU math '", name,
+              "' (expected fp32 or tf32)");
 #endif
 }
 

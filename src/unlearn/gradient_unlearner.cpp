@@ -132,7 +132,8 @@ std::map<std::string, std::string> GradientUnlearningConfig::to_metadata() const
 
 static SafetensorsFile load_start(const std::string& path) {
   const SafetensorsFile file = load_safetensors(path);
-  LETHE_CHECK(file.metadata.count("sde") && file.metadata.count("unet.name"), "--init ", path,
+  LETHE_CHECK(file.metadata.count("sde") && file.metadata.count("unet.name"),
+              "starting checkpoint ", path,
               " is not a Lethe U-Net score model (no 'sde' / 'unet.*' metadata)");
   return file;
 }
@@ -168,7 +169,7 @@ GradientUnlearner::GradientUnlearner(const GradientUnlearningConfig& config,
       forget_order_(forget_.size(), config.forget_batch, config.seed),
       retain_order_(retain_.size(), std::min(config.retain_batch, retain_.size()),
                     config.seed + 7) {
-  LETHE_CHECK(model_->config().num_classes > 0, "--init ", init_path,
+  LETHE_CHECK(model_->config().num_classes > 0, "starting checkpoint ", init_path,
               " is an unconditional model: class unlearning needs labels");
   for (int c : config.forget)
     LETHE_CHECK(c >= 0 && c < model_->config().num_classes, "forget class ", c,
@@ -332,8 +333,8 @@ void GradientUnlearner::run_until(int64_t final_step,
     LETHE_CHECK(std::isfinite(r.method_loss) && std::isfinite(r.forget_loss) &&
                     std::isfinite(r.retain_loss),
                 "unlearning: a loss became non-finite at step ", r.step, " (l_f ", r.forget_loss,
-                ", l_r ", r.retain_loss, "); the last checkpoint is intact (lower --lr, now ",
-                config_.lr, ")");
+                ", l_r ", r.retain_loss,
+                "); the last checkpoint is intact (lower the learning rate, now ", config_.lr, ")");
 
     if (config_.check_predictions) before_.copy_from(arena_.values);
     if (config_.optimizer == "sgd")

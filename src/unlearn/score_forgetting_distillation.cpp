@@ -25,10 +25,10 @@ std::string number_text(double value) {
 
 SafetensorsFile load_teacher(const std::string& path) {
   SafetensorsFile file = load_safetensors(path);
-  LETHE_CHECK(file.metadata.count("sde") && file.metadata.count("unet.name"), "--teacher ", path,
+  LETHE_CHECK(file.metadata.count("sde") && file.metadata.count("unet.name"), "SFD teacher ", path,
               " is not a Lethe U-Net score model (no 'sde' / 'unet.*' metadata)");
   const auto kind = file.metadata.find("model.kind");
-  LETHE_CHECK(kind == file.metadata.end() || kind->second != "one-step-generator", "--teacher ",
+  LETHE_CHECK(kind == file.metadata.end() || kind->second != "one-step-generator", "SFD teacher ",
               path, " is a one-step generator; the teacher must be a score model");
   return file;
 }
@@ -57,26 +57,27 @@ Tensor sid_loss(const Tensor& teacher_x0, const Tensor& fake_x0, const Tensor& g
 void SfdConfig::validate(int num_classes) const {
   LETHE_CHECK(num_classes > 0, "SFD needs a class-conditional teacher; this one is unconditional");
   for (int c : forget)
-    LETHE_CHECK(c >= 0 && c < num_classes, "--forget: class ", c, " is not in 0..",
+    LETHE_CHECK(c >= 0 && c < num_classes, "SFD: forget class ", c, " is not in 0..",
                 num_classes - 1);
   LETHE_CHECK(static_cast<int>(forget.size()) < num_classes,
-              "--forget: every class is forgotten; nothing is left to distil");
+              "SFD: every class is forgotten; nothing is left to distil");
   if (!forget.empty() && !random_override) {
-    LETHE_CHECK(override_class >= 0 && override_class < num_classes, "--override: class ",
+    LETHE_CHECK(override_class >= 0 && override_class < num_classes, "SFD: override class ",
                 override_class, " is not in 0..", num_classes - 1);
-    LETHE_CHECK(!contains(forget, override_class), "--override ", override_class,
+    LETHE_CHECK(!contains(forget, override_class), "SFD: override class ", override_class,
                 " is also a forget class");
   }
   LETHE_CHECK(forget_weight_fake >= 0 && forget_weight_generator >= 0,
               "SFD forget weights must be non-negative");
-  LETHE_CHECK(alpha >= 0, "--alpha ", alpha, " is negative");
-  LETHE_CHECK(t_init >= 1 && t_init <= 999, "--t-init ", t_init, " is outside 1..999");
-  LETHE_CHECK(t_min >= 1 && t_min <= t_max && t_max <= 999, "diffusion steps ", t_min, "..", t_max,
-              " are not an interval inside 1..999");
-  LETHE_CHECK(batch >= 1, "--batch ", batch, " must be positive");
+  LETHE_CHECK(alpha >= 0, "SFD: alpha ", alpha, " is negative");
+  LETHE_CHECK(t_init >= 1 && t_init <= 999, "SFD: generator input step t_init ", t_init,
+              " is outside 1..999");
+  LETHE_CHECK(t_min >= 1 && t_min <= t_max && t_max <= 999, "SFD: diffusion steps ", t_min, "..",
+              t_max, " are not an interval inside 1..999");
+  LETHE_CHECK(batch >= 1, "SFD: batch ", batch, " must be positive");
   LETHE_CHECK(lr_fake > 0 && lr_generator > 0, "SFD learning rates must be positive");
-  LETHE_CHECK(clip_value > 0, "--clip ", clip_value, " must be positive");
-  LETHE_CHECK(ema >= 0 && ema < 1, "--ema ", ema, " is outside [0, 1)");
+  LETHE_CHECK(clip_value > 0, "SFD: gradient clip value ", clip_value, " must be positive");
+  LETHE_CHECK(ema >= 0 && ema < 1, "SFD: EMA rate ", ema, " is outside [0, 1)");
 }
 
 std::map<std::string, std::string> SfdConfig::to_metadata() const {
@@ -116,7 +117,7 @@ SfdDistiller::SfdDistiller(const SfdConfig& config, const SafetensorsFile& teach
       generator_adam_(generator_arena_, AdamConfig{config.lr_generator, config.beta1, config.beta2,
                                                    config.adam_eps, 0}),
       generator_ema_(generator_arena_, config.ema) {
-  LETHE_CHECK(sde_.kind == SdeKind::vp, "--teacher ", teacher_path, " uses the ", sde_.name(),
+  LETHE_CHECK(sde_.kind == SdeKind::vp, "SFD teacher ", teacher_path, " uses the ", sde_.name(),
               " SDE; SFD distils an eps-prediction teacher on the VP schedule (docs/math.md#sfd)");
   config.validate(teacher_->config().num_classes);
   teacher_metadata_["sfd.teacher"] = teacher_path;

@@ -20,7 +20,7 @@ namespace lethe {
 struct ScoreTrainingConfig {
   std::string unet = "mnist-s";
   std::string sde = "vp";
-  std::vector<int> classes;  // the classes trained on (all ten by default)
+  std::vector<int> classes{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};  // the classes trained on
   // These of `classes` are undesirable: DSM runs on the others and `moderation` on these (MSGM:
   // lethe/unlearn/msgm.h). Empty: ordinary DSM on all of `classes`.
   std::vector<int> undesirable;

@@ -1,5 +1,6 @@
 // Training the toy score MLP on a Gaussian mixture, and loading what it trained.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -39,9 +40,11 @@ struct ToyTrainingConfig {
 class ToyScoreTrainer {
  public:
   explicit ToyScoreTrainer(const ToyTrainingConfig& config);
-  // Runs `steps` more steps; calls report(step, loss) after each (the whole objective). Returns
-  // the last loss.
-  double train(int64_t steps, const std::function<void(int64_t, double)>& report);
+  // Trains until `final_step` updates are done, or until *stop becomes true (checked between
+  // steps); calls report(step, loss) after each (the whole objective). Returns the last loss.
+  // Throws when the loss is not finite, naming the step.
+  double train_until(int64_t final_step, const std::function<void(int64_t, double)>& report,
+                     const std::atomic<bool>* stop = nullptr);
   // Samples with the EMA weights (Euler-Maruyama, `sampler_steps` steps) -> (count, D).
   Tensor sample(int64_t count, int sampler_steps, uint64_t seed);
   // One safetensors file: parameter names hold the EMA weights (what sampling uses, loadable as

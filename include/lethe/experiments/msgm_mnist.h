@@ -9,11 +9,12 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace lethe {
 
 struct MsgmMnistOptions {
-  std::string undesirable = "7";
+  std::vector<int> undesirable{7};
   std::string models = "original=weights/mnist-s-vp.safetensors";
   std::string classifier = "weights/mnist-classifier.safetensors";
   std::string data_dir = "data/mnist";

@@ -8,14 +8,15 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "lethe/unlearn/gradient_unlearner.h"
 
 namespace lethe {
 
 struct RgdMnistOptions {
-  std::string forget = "4";
-  std::string narrow_classes = "9,7";
+  int forget = 4;
+  std::vector<int> narrow_classes{9, 7};  // rgd-narrow draws its retain set from these
   std::string methods = "rgd,rg,graddiff,finetune,salun,esd,rgd-sgd,graddiff-sgd,rgd-narrow";
   std::string init = "weights/mnist-s-vp.safetensors";
   std::string classifier = "weights/mnist-classifier.safetensors";

@@ -36,11 +36,9 @@ class GradientUnlearningJob : public ResumableJob {
   int64_t checked_ = 0, forget_held_ = 0, retain_held_ = 0, conflicts_ = 0;
 };
 
-// A run as the CLI and the experiments ask for it: class lists as text, the model to start from,
-// where to run.
+// A run: the unlearner's config, the model to start from, the data and where to run.
 struct GradientUnlearningRun {
   GradientUnlearningConfig config;
-  std::string forget, retain_classes;  // class lists as given on the command line
   std::string init = "weights/mnist-s-vp.safetensors";
   std::string data_dir = "data/mnist";
   std::string out_dir;

@@ -32,15 +32,11 @@ class ScoreTrainingJob : public ResumableJob {
   int64_t total_steps_;
 };
 
-// A run as the CLI asks for it: classes, device and GPU kernels as text, the data directory.
+// A run: the trainer's config, the data directory and where to run.
 struct ScoreTrainingRun {
   ScoreTrainingConfig config;
   std::string data_dir = "data/mnist";
-  std::string classes = "0,1,2,3,4,5,6,7,8,9";
   std::string out_dir = "runs/train";
-  std::string device = "cpu";
-  std::string kernels = "auto";
-  std::string precision = "fp32";
   int64_t steps = 20000;
   int64_t checkpoint_every = 1000;
   bool resume = false;

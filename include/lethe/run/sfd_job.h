@@ -40,23 +40,20 @@ class SfdJob : public ResumableJob {
 // A run as the CLI and the experiments ask for it: class lists and snapshot steps as text.
 struct SfdRun {
   SfdConfig config;
-  std::string forget;                // class list as given on the command line ("" for SiD)
-  std::string override_class = "1";  // a class or "random"
   std::string teacher = "weights/mnist-s-vp.safetensors";
   std::string out_dir;
-  std::string device = "cpu";
   int64_t steps = 2000;
   int64_t checkpoint_every = 100;
-  std::string snapshots = "0,25,50,100,200,400,800,1600,3200";
+  std::vector<int64_t> snapshots{0, 25, 50, 100, 200, 400, 800, 1600, 3200};
   bool resume = false;
 };
 
-// Parses the run's lists into its config and checks them (before any work).
-void prepare_sfd_run(SfdRun& run);
+// Checks the run (before any work): the teacher file exists.
+void check_sfd_run(const SfdRun& run);
 // Runs (or resumes) to run.steps: OUT/checkpoint.safetensors, OUT/log.csv,
 // OUT/snapshots/step-NNNNNN.safetensors. Returns false when Ctrl-C stopped it first (the
 // checkpoint is saved).
-bool run_sfd(SfdRun run);
+bool run_sfd(const SfdRun& run);
 
 // The snapshots a run directory holds, ascending by step, with their files.
 std::vector<std::pair<int64_t, std::string>> sfd_snapshots(const std::string& out_dir);

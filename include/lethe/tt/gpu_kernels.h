@@ -1,13 +1,13 @@
-// Which GPU implementation of the GEMM and the convolutions runs, and in which math (the CLI's
-// --kernels and --precision).
+// Which GPU implementation of the GEMM and the convolutions runs, and in which math. Both are
+// process-wide; a CPU-only build checks the names and has nothing to set.
 #pragma once
 #include <string_view>
 
 namespace lethe::tt {
 
-// kernels: "hand", "vendor" or "auto" (the default: per shape, the faster measured one);
-// precision: "fp32" (the default) or "tf32" (TF32 tensor cores, fp32 sums; cuda/float32_math.h).
-// Both process-wide; a CPU-only build checks the names and has nothing to set.
-void set_gpu_kernels(std::string_view kernels, std::string_view precision = "fp32");
+// "hand", "vendor" or "auto" (the default: per shape, the faster measured one).
+void set_gpu_kernel_source(std::string_view name);
+// "fp32" (the default) or "tf32" (TF32 tensor cores, fp32 sums; cuda/float32_math.h).
+void set_gpu_float32_math(std::string_view name);
 
 }  // namespace lethe::tt

@@ -1,0 +1,46 @@
+// Flags whose text a library parser reads. Each helper adds the option, parses its text when the
+// command line is read (before any work) and stores the typed value; an error from the parser
+// reaches the user as "<flag>: <the library's message>". The library names the thing and what it
+// expected; the CLI adds the flag.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lethe/core/device.h"
+#include "lethe/core/error.h"
+#include "lethe/unlearn/score_forgetting_distillation.h"
+
+namespace lethe::tools {
+
+// Runs parse(); a lethe::Error from it is rethrown with `flag` in front.
+template <class Parse>
+auto with_flag(const std::string& flag, Parse&& parse) -> decltype(parse()) {
+  try {
+    return parse();
+  } catch (const Error& error) {
+    throw Error(flag + ": " + error.what());
+  }
+}
+
+// A comma-separated list of classes ("0,1,7"); `classes` keeps its value when the flag is absent
+// and shows it as the default.
+CLI::Option* add_class_list_flag(CLI::App& command, const std::string& flag,
+                                 std::vector<int>& classes, const std::string& description);
+// --device cpu|cuda (cuda only where a GPU is visible).
+CLI::Option* add_device_flag(CLI::App& command, Device& device);
+// --kernels hand|vendor|auto and --precision fp32|tf32: the process-wide GPU GEMM/conv choice.
+void add_gpu_kernel_flags(CLI::App& command);
+// A checkpoint path that must name an existing file, checked for the default too unless the
+// default is empty (an optional checkpoint).
+CLI::Option* add_checkpoint_flag(CLI::App& command, const std::string& flag, std::string& path,
+                                 const std::string& description);
+// SFD's --override: the class the forget labels become, or "random" (another class per sample).
+CLI::Option* add_override_flag(CLI::App& command, SfdConfig& config,
+                               const std::string& description);
+// Comma-separated step numbers ("0,25,50").
+CLI::Option* add_step_list_flag(CLI::App& command, const std::string& flag,
+                                std::vector<int64_t>& steps, const std::string& description);
+
+}  // namespace lethe::tools
