@@ -2,8 +2,15 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# make test SANITIZE=1: the same suite, built with ASan and UBSan in build-sanitize/ (CPU only).
+ifeq ($(SANITIZE),1)
+BUILD := build-sanitize
+CMAKE_FLAGS += -DLETHE_SANITIZE=ON -DLETHE_CUDA=OFF
+endif
+# make fuzz: each libFuzzer target for FUZZ_SECONDS (tools/fuzz.sh).
+FUZZ_SECONDS ?= 60
 
-.PHONY: all setup configure build test demo bench bench-compare weights clean
+.PHONY: all setup configure build test demo bench bench-compare weights clean fuzz
 
 all: build
 
@@ -20,6 +27,9 @@ test: build
 	@tools/fetch_mnist.sh data/mnist $(BUILD)/lethe || \
 	  echo "make test: could not fetch MNIST; the tests that need it are skipped"
 	@cd $(BUILD) && ctest --output-on-failure
+
+fuzz:
+	@tools/fuzz.sh $(FUZZ_SECONDS)
 
 demo: build
 	@$(BUILD)/lethe demo

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "flag_values.h"
 #include "lethe/bench/kernels_bench.h"
 #include "lethe/bench/ops_bench.h"
 #include "lethe/bench/unet_bench.h"
@@ -16,13 +17,13 @@ void register_bench_ops(CLI::App& bench) {
   ops->add_option("--threads", options->threads, "OpenMP threads (0: all)")->capture_default_str();
   ops->add_option("--gemm-size", options->gemm_size, "Square GEMM size")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   ops->add_option("--config", options->config, "U-Net whose convolutions are timed")
       ->capture_default_str()
       ->check(CLI::IsMember({"mnist-s", "mnist-xs"}));
   ops->add_option("--batch", options->batch, "Convolution batch size")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   ops->add_option(
       "--only", options->only,
       "Time only the convolutions whose name contains this text (e.g. \"/2\", \"7x7\")");
@@ -36,10 +37,10 @@ void register_bench_kernels(CLI::App& bench) {
       bench.add_subcommand("kernels", "CUDA kernels vs cuBLAS/cuDNN and the GPU's peaks");
   kernels->add_option("--repeats", options->repeats, "Timed runs per kernel (best is kept)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   kernels->add_option("--batch", options->batch, "Batch of the U-Net shapes")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   kernels->add_option("--kernels", options->kernels, "GEMM/conv implementation: hand|vendor|auto")
       ->capture_default_str()
       ->check(CLI::IsMember({"hand", "vendor", "auto"}));
@@ -59,13 +60,13 @@ void register_bench_unet(CLI::App& bench) {
       ->capture_default_str();
   unet->add_option("--batch", options->batch, "Images per step")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   unet->add_option("--mode", options->mode, "train (forward, backward, Adam) or sample (forward)")
       ->capture_default_str()
       ->check(CLI::IsMember({"train", "sample"}));
   unet->add_option("--steps", options->steps, "Timed steps after the warm-up and profiled ones")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   unet->add_option("--threads", options->threads, "OpenMP threads (0: all)")->capture_default_str();
   unet->add_flag("--layers", options->layers, "Print the per-op table of one profiled step");
   unet->add_option("--top", options->top, "Rows of the per-shape table")->capture_default_str();

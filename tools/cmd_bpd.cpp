@@ -77,10 +77,10 @@ void register_bpd(CLI::App& app) {
   add_class_list_flag(*command, "--classes", options->classes, "Classes of the test images");
   command->add_option("--count", options->count, "Number of images")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--batch", options->batch, "Images per ODE solve")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--label", options->label, "Class label for the model, or null")
       ->capture_default_str();
   command->add_option("--rtol", options->likelihood.rtol, "RK45 relative tolerance")

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "commands.h"
+#include "flag_values.h"
 #include "lethe/eval/classifier.h"
 #include "lethe/io/progress.h"
 #include "lethe/io/safetensors.h"
@@ -58,16 +59,14 @@ void register_train_classifier(CLI::App& app) {
   command->add_option("--data", options->data_dir, "IDX data directory")->capture_default_str();
   command->add_option("--steps", c.steps, "Optimiser steps")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--batch", c.batch, "Batch size")
       ->capture_default_str()
-      ->check(CLI::Range(8, 4096));
-  command->add_option("--lr", c.lr, "Adam learning rate")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(in_range(8, 4096));
+  command->add_option("--lr", c.lr, "Adam learning rate")->capture_default_str()->check(positive());
   command->add_option("--junk", c.junk_fraction, "Share of each batch that is junk")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 0.9));
+      ->check(in_range(0.0, 0.9));
   command->add_option("--seed", c.seed, "Random seed")->capture_default_str();
   command->add_option("--out", options->out, "Output weights file")->capture_default_str();
   command->callback([options] { run_train_classifier(*options); });

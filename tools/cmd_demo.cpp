@@ -1,6 +1,7 @@
 // lethe demo: the main job on the shipped weights (src/experiments/demo.cpp); this file holds
 // its flags.
 #include "commands.h"
+#include "flag_values.h"
 #include "lethe/experiments/demo.h"
 
 namespace lethe::tools {
@@ -15,22 +16,22 @@ void register_demo(CLI::App& app) {
       ->capture_default_str();
   demo->add_option("--per-class", options->per_class, "Samples per digit and model")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   demo->add_option("--unguided", options->unguided, "Null-label samples per score model")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   demo->add_option("--sampler-steps", options->sampler_steps, "DDIM steps")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   demo->add_option("--cfg", options->cfg, "Guidance scale of score models")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   demo->add_option("--toy-steps", options->toy_steps, "Training steps of each toy model")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   demo->add_option("--toy-samples", options->toy_samples, "Samples per toy model")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   demo->add_option("--seed", options->seed, "Random seed")->capture_default_str();
   demo->callback([options] { run_demo(*options); });
 }

@@ -157,7 +157,7 @@ void register_eval(CLI::App& app) {
   eval->add_option("--data", options->data_dir, "IDX data directory (real images)")
       ->capture_default_str();
   eval->add_option("--undesirable", options->undesirable, "Classes counted as undesirable, e.g. 7");
-  eval->add_option("--forget", options->forget, "Forget class for UA")->check(CLI::Range(0, 9));
+  eval->add_option("--forget", options->forget, "Forget class for UA")->check(in_range(0, 9));
   eval->add_option("--retained", options->retained,
                    "Retained classes for RA and quality (default: all others)");
   eval->add_option("--region", options->region, "Toy samples: disc x,y,radius for the mass")
@@ -168,18 +168,18 @@ void register_eval(CLI::App& app) {
       ->capture_default_str();
   eval->add_option("--steps", options->sampler.steps, "Checkpoint input: sampler steps")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   eval->add_option("--labels", options->labels, "Checkpoint input: labels to sample (or null)")
       ->capture_default_str();
   eval->add_option("--n", options->per_label, "Checkpoint input: samples per label")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   eval->add_option("--cfg", options->cfg, "Checkpoint input: guidance scale")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   eval->add_option("--batch", options->batch, "Checkpoint input: samples per network call")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   eval->add_option("--save-samples", options->save_samples,
                    "Checkpoint input: also write the generated samples here");
   eval->callback([options] { run_eval(*options); });

@@ -25,36 +25,36 @@ void register_experiment_msgm_mnist(CLI::App& experiment) {
   command->add_option("--sampler", options->sampler, "Sampler")->capture_default_str();
   command->add_option("--steps", options->sampler_steps, "Sampler steps")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--cfg", options->cfg, "Guidance scale of the class-conditional samples")
       ->capture_default_str();
   command->add_option("--unguided", options->unguided, "Null-label samples per model")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--per-class", options->per_class, "Conditional samples per digit")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command
       ->add_option("--bpd-images", options->bpd_images,
                    "Test images per set for bits/dim (0: skip)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   command
       ->add_option("--bpd-tolerance", options->bpd_tolerance,
                    "RK45 rtol and atol of the bits/dim ODE")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command
       ->add_option("--edit-images", options->edit_images,
                    "Test images per set for inpainting and reconstruction (0: skip)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   command->add_option("--edit-steps", options->edit_steps, "PC inpainting / Heun ODE steps")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--batch", options->batch, "Samples per network call")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--seed", options->seed, "Sampling seed")->capture_default_str();
   command->callback([options] { run_msgm_mnist(*options); });
 }
@@ -67,16 +67,16 @@ void register_experiment_msgm_toy(CLI::App& experiment) {
   command->add_option("--sde", options->sde, "vp, subvp or ve")->capture_default_str();
   command->add_option("--steps", options->steps, "Training steps per model")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--samples", options->samples, "Samples per model")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--sampler-steps", options->sampler_steps, "Euler-Maruyama steps")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--seeds", options->seeds, "Training seeds per model (0, 1, ...)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--variants", options->variants, "MSGM variants to train")
       ->capture_default_str();
   command
@@ -92,7 +92,7 @@ void register_experiment_rgd_mnist(CLI::App& experiment) {
       "rgd-mnist", "RGD vs RG, GradDiff, fine-tune, SalUn and ESD on MNIST, with the ablation");
   command->add_option("--forget", options->forget, "The digit to forget")
       ->capture_default_str()
-      ->check(CLI::Range(0, 9));
+      ->check(in_range(0, 9));
   add_class_list_flag(*command, "--narrow-classes", options->narrow_classes,
                       "rgd-narrow: the two digits its retain set is drawn from");
   command
@@ -109,7 +109,7 @@ void register_experiment_rgd_mnist(CLI::App& experiment) {
                       "Where the runs train and resume (default OUT/runs)");
   command->add_option("--steps", options->steps, "Unlearning steps per method")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--lr", options->lr, "Adam learning rate")->capture_default_str();
   command->add_option("--sgd-lr", options->sgd_lr, "SGD learning rate")->capture_default_str();
   GradientUnlearningConfig& c = options->shared;
@@ -125,14 +125,14 @@ void register_experiment_rgd_mnist(CLI::App& experiment) {
       ->add_option("--forget-samples", options->forget_samples,
                    "Samples asked for the forget digit")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--per-class", options->per_class, "Samples per retained digit")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--sampler", options->sampler, "Sampler")->capture_default_str();
   command->add_option("--sampler-steps", options->sampler_steps, "Sampler steps")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--cfg", options->cfg, "Guidance scale")->capture_default_str();
   command->add_option("--seed", options->seed, "Sampling seed")->capture_default_str();
   command->callback([options] { run_rgd_mnist(*options); });
@@ -155,7 +155,7 @@ void register_experiment_sfd_mnist(CLI::App& experiment) {
   add_checkpoint_flag(*command, "--teacher", run.teacher, "The teacher score model");
   command->add_option("--steps", run.steps, "Iterations of each distillation")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--batch", run.config.batch, "Generated images per update")
       ->capture_default_str();
   command->add_option("--lr", run.config.lr_generator, "Generator learning rate")
@@ -185,28 +185,28 @@ void register_experiment_sfd_mnist(CLI::App& experiment) {
       ->add_option("--forget-samples", options->forget_samples,
                    "Samples asked for the forget digit")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--per-class", options->per_class, "Samples per retained digit")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command
       ->add_option("--curve-samples", options->curve_samples, "Forget-digit samples per snapshot")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--sampler", options->sampler, "Teacher sampler")->capture_default_str();
   command->add_option("--sampler-steps", options->sampler_steps, "Teacher sampler steps")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--cfg", options->cfg, "Teacher guidance scale")->capture_default_str();
   command->add_option("--seed", options->seed, "Sampling seed")->capture_default_str();
   command->add_option("--speed-sampler", options->speed_sampler, "Teacher sampler timed only")
       ->capture_default_str();
   command->add_option("--speed-sampler-steps", options->speed_sampler_steps, "Its steps")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--speed-samples", options->speed_samples, "Images it is timed on (0: none)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   command->callback([options] { run_sfd_mnist(*options); });
 }
 

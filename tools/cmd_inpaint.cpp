@@ -73,7 +73,7 @@ void register_inpaint(CLI::App& app) {
                       "Classes of the test images to inpaint");
   command->add_option("--count", options->count, "Number of images")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--mask", options->mask, "top, right or centre (the part kept/known)")
       ->capture_default_str();
   command->add_option("--label", options->label, "Class label for the model, or null")
@@ -82,7 +82,7 @@ void register_inpaint(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--steps", options->sampler.steps, "Time steps")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--snr", options->sampler.snr, "Langevin snr")->capture_default_str();
   command->add_option("--classifier", options->classifier,
                       "Classify the results with these weights");

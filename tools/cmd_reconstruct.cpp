@@ -67,13 +67,13 @@ void register_reconstruct(CLI::App& app) {
   add_class_list_flag(*command, "--classes", options->classes, "Classes of the test images");
   command->add_option("--count", options->count, "Number of images")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--label", options->label, "Class label for the model, or null")
       ->capture_default_str();
   command->add_option("--ode", options->ode.name, "rk45 or heun")->capture_default_str();
   command->add_option("--steps", options->ode.steps, "Heun steps")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--rtol", options->ode.rtol, "RK45 relative tolerance")
       ->capture_default_str();
   command->add_option("--atol", options->ode.atol, "RK45 absolute tolerance")

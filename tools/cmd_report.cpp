@@ -1,6 +1,7 @@
 // lethe report RUN_DIR: one HTML page for a run directory (lethe/run/run_report.h); this file
 // holds its flags.
 #include "commands.h"
+#include "flag_values.h"
 #include "lethe/run/run_report.h"
 
 namespace lethe::tools {
@@ -19,10 +20,10 @@ void register_report(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--steps", options->steps, "Sampler steps")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--n", options->per_label, "Samples per class in a grid")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--seed", options->seed, "Sampling seed")->capture_default_str();
   command->callback([options] { run_report(*options); });
 }

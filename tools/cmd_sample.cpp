@@ -87,14 +87,14 @@ void register_sample(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--steps", s.steps, "Time steps (ODE: steps of heun)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--corrector-steps", s.corrector_steps, "Langevin steps per level")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   command->add_option("--snr", s.snr, "Langevin signal-to-noise ratio")->capture_default_str();
   command->add_option("--eta", s.ddim_eta, "DDIM eta")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(in_range(0.0, 1.0));
   command
       ->add_option("--labels", options->labels,
                    "Classes to sample, one grid row each; null "
@@ -102,14 +102,14 @@ void register_sample(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--n", options->per_label, "Samples per label")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--cfg", options->cfg, "Classifier-free guidance scale w")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   command->add_option("--seed", options->seed, "Random seed")->capture_default_str();
   command->add_option("--batch", options->batch, "Samples per network call")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--latents", options->latents,
                       "Start from these prior samples (.safetensors, one tensor (N, C, H, W))");
   command->add_option("--out", options->out, "Output: .png grid or .safetensors for lethe eval")

@@ -64,23 +64,21 @@ void register_toy(CLI::App& app) {
   add_class_list_flag(*train_command, "--components", c.components,
                       "Train on these components only (e.g. 0,1: retrain without 2)");
   train_command->add_option("--sde", c.sde, "vp, subvp or ve")->capture_default_str();
-  train_command->add_option("--steps", c.steps, "Steps")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  train_command->add_option("--steps", c.steps, "Steps")->capture_default_str()->check(positive());
   train_command->add_option("--batch", c.batch, "Batch size")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   train_command->add_option("--lr", c.lr, "Adam learning rate")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   train_command->add_option("--seed", c.seed, "Random seed")->capture_default_str();
   train_command->add_option("--out", train->out_dir, "Run directory")->capture_default_str();
   train_command
       ->add_option("--checkpoint-every", train->checkpoint_every, "Steps between checkpoints")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   train_command->add_flag("--resume", train->resume, "Continue from OUT/checkpoint.safetensors");
-  train_command->callback([train] { run_toy_training(*train); });
+  train_command->callback([train] { exit_if_interrupted(run_toy_training(*train)); });
 
   auto sample = std::make_shared<ToySampleOptions>();
   sample->sampler.name = "em";
@@ -91,10 +89,10 @@ void register_toy(CLI::App& app) {
       ->capture_default_str();
   sample_command->add_option("--steps", sample->sampler.steps, "Steps")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   sample_command->add_option("--n", sample->count, "Samples")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   sample_command->add_option("--seed", sample->seed, "Random seed")->capture_default_str();
   sample_command->add_option("--out", sample->out, ".safetensors (for lethe eval --toy) or .png")
       ->capture_default_str();

@@ -9,7 +9,7 @@ void register_train(CLI::App& app) {
   auto run = std::make_shared<ScoreTrainingRun>();
   CLI::App* train = app.add_subcommand("train", "Train a class-conditional U-Net score model");
   add_score_training_flags(*train, *run);
-  train->callback([run] { run_score_training(*run); });
+  train->callback([run] { exit_if_interrupted(run_score_training(*run)); });
 }
 
 }  // namespace lethe::tools

@@ -22,7 +22,7 @@ void register_method(CLI::App& unlearn, UnlearnMethod method, const char* descri
   command->add_option("--data", run->data_dir, "IDX data directory")->capture_default_str();
   command->add_option("--steps", run->steps, "Unlearning steps")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--optimizer", c.optimizer, "sgd or adam")->capture_default_str();
   command->add_option("--lr", c.lr, "Learning rate")->capture_default_str();
   command->add_option("--lambda", c.lambda, "Retain weight")->capture_default_str();
@@ -52,9 +52,9 @@ void register_method(CLI::App& unlearn, UnlearnMethod method, const char* descri
   command->add_option("--out", run->out_dir, "Run directory")->capture_default_str();
   command->add_option("--checkpoint-every", run->checkpoint_every, "Steps between checkpoints")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_flag("--resume", run->resume, "Continue from OUT/checkpoint.safetensors");
-  command->callback([run] { run_gradient_unlearning(*run); });
+  command->callback([run] { exit_if_interrupted(run_gradient_unlearning(*run)); });
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ void run_toy_msgm(const MsgmRun& run, const CLI::App& command) {
   toy.out_dir = run.training.out_dir;
   toy.checkpoint_every = run.training.checkpoint_every;
   toy.resume = run.training.resume;
-  run_toy_training(toy);
+  exit_if_interrupted(run_toy_training(toy));
 }
 
 void run_msgm(MsgmRun run, const CLI::App& command) {
@@ -58,7 +58,7 @@ void run_msgm(MsgmRun run, const CLI::App& command) {
   LETHE_CHECK(command.count("--components") == 0, "--components applies to --toy only");
   if (command.count("--undesirable-p-uncond"))
     config.undesirable_p_uncond = run.undesirable_p_uncond;
-  run_score_training(run.training);
+  exit_if_interrupted(run_score_training(run.training));
 }
 
 }  // namespace
@@ -91,7 +91,7 @@ void register_unlearn_msgm(CLI::App& unlearn) {
   msgm->add_option("--undesirable-p-uncond", run->undesirable_p_uncond,
                    "Label dropout on the undesirable batches, the share of the moderation term "
                    "that reaches the unguided score (default: --p-uncond)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(in_range(0.0, 1.0));
   msgm->add_option("--toy", run->toy_preset,
                    "Train the 2-D MLP on this Gaussian-mixture preset instead of the U-Net");
   add_class_list_flag(*msgm, "--components", run->toy_components,

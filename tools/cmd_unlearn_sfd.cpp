@@ -17,7 +17,7 @@ void add_distillation_flags(CLI::App* command, SfdRun& run) {
                       "The class-conditional VP score model to distil");
   command->add_option("--steps", run.steps, "Iterations (one psi and one generator update each)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command->add_option("--batch", c.batch, "Generated images per update (and per forget batch)")
       ->capture_default_str();
   command->add_option("--lr", c.lr_generator, "Generator learning rate")->capture_default_str();
@@ -38,7 +38,7 @@ void add_distillation_flags(CLI::App* command, SfdRun& run) {
   command->add_option("--out", run.out_dir, "Run directory")->capture_default_str();
   command->add_option("--checkpoint-every", run.checkpoint_every, "Steps between checkpoints")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   add_step_list_flag(*command, "--snapshots", run.snapshots,
                      "Steps at which the generator's EMA weights are kept (forgetting speed)");
   command->add_flag("--resume", run.resume, "Continue from OUT/checkpoint.safetensors");
@@ -68,7 +68,7 @@ void register_unlearn_sfd(CLI::App& unlearn) {
   command->callback([run] {
     LETHE_CHECK(run->config.forget_weight_generator > 0,
                 "--forget-weight 0 is plain SiD: use `lethe distill sid`");
-    run_sfd(*run);
+    exit_if_interrupted(run_sfd(*run));
   });
 }
 
@@ -81,7 +81,7 @@ void register_distill(CLI::App& app) {
   CLI::App* command = distill->add_subcommand(
       "sid", "Score identity Distillation into a one-step generator (SFD without forgetting)");
   add_distillation_flags(command, *run);
-  command->callback([run] { run_sfd(*run); });
+  command->callback([run] { exit_if_interrupted(run_sfd(*run)); });
 }
 
 }  // namespace lethe::tools

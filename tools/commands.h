@@ -5,6 +5,22 @@
 
 namespace lethe::tools {
 
+// The exit statuses of `lethe` (docs/cli.md#errors-and-exit-codes).
+enum ExitStatus : int {
+  kExitSuccess = 0,
+  kExitError = 1,         // bad input or a failed run: one "lethe: error: ..." line
+  kExitUsage = 2,         // a malformed command line: unknown command or flag, bad flag value
+  kExitInterrupted = 130  // SIGINT / SIGTERM stopped a run; its checkpoint is saved
+};
+
+// Thrown by a command whose run a signal stopped; main exits with kExitInterrupted.
+struct RunInterrupted {};
+
+// run_*() return false when a signal stopped the run: the command then ends as interrupted.
+inline void exit_if_interrupted(bool completed) {
+  if (!completed) throw RunInterrupted{};
+}
+
 void register_audit(CLI::App& app);
 void register_bench(CLI::App& app);  // with its subcommands ops, kernels and unet
 void register_demo(CLI::App& app);

@@ -43,4 +43,13 @@ CLI::Option* add_override_flag(CLI::App& command, SfdConfig& config,
 CLI::Option* add_step_list_flag(CLI::App& command, const std::string& flag,
                                 std::vector<int64_t>& steps, const std::string& description);
 
+// Bounds for numeric options, each failing with one line that names the bound
+// ("--steps: expected a number > 0, got '0'").
+CLI::Validator positive();                         // > 0
+CLI::Validator non_negative();                     // >= 0
+CLI::Validator in_range(double low, double high);  // in [low, high]
+// Adds to every option of `app` and of its subcommands that takes numbers: a float must be
+// finite (no nan, no inf), an integer must fit 64 bits, and an unsigned one must carry no sign.
+void check_number_flags(CLI::App& app);
+
 }  // namespace lethe::tools

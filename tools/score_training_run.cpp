@@ -13,30 +13,30 @@ void add_score_training_flags(CLI::App& command, ScoreTrainingRun& run) {
                       "Classes to train on (e.g. 0,1,2,3,4,5,6,8,9)");
   command.add_option("--steps", run.steps, "Total optimiser steps")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command.add_option("--batch", run.config.batch, "Batch size")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command.add_option("--lr", run.config.lr, "Adam learning rate")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command.add_option("--warmup", run.config.warmup_steps, "Linear warm-up steps")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   command.add_option("--clip", run.config.grad_clip, "Global gradient-norm clip")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command.add_option("--ema", run.config.ema_rate, "EMA rate")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(in_range(0.0, 1.0));
   command.add_option("--p-uncond", run.config.p_uncond, "Label dropout probability (CFG)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(in_range(0.0, 1.0));
   command.add_option("--seed", run.config.seed, "Random seed")->capture_default_str();
   command.add_option("--out", run.out_dir, "Run directory")->capture_default_str();
   command.add_option("--checkpoint-every", run.checkpoint_every, "Steps between checkpoints")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   command.add_flag("--likelihood-weighting", run.config.likelihood_weighting,
                    "Weight the DSM loss by g(t)^2 (likelihood weighting) instead of std(t)^2");
   command.add_flag("--resume", run.resume, "Continue from OUT/checkpoint.safetensors");

@@ -3,6 +3,7 @@
 # header-only libraries. As root it runs apt-get; otherwise it prints the exact command.
 #   tools/setup.sh           what the build and tests need
 #   tools/setup.sh browser   also Chromium, for the report test's headless browser check
+#   tools/setup.sh fuzz      also clang with libFuzzer and LLVM's OpenMP, for make fuzz
 set -euo pipefail
 
 missing=()
@@ -24,6 +25,10 @@ need_package nlohmann-json3-dev /usr/include/nlohmann/json.hpp
 need_package libcli11-dev /usr/include/CLI/CLI.hpp
 if [[ ${1:-} == browser ]]; then
   need_package chromium chromium
+fi
+if [[ ${1:-} == fuzz ]]; then
+  need_package clang clang++
+  need_package libomp-dev /usr/lib/llvm-14/lib/libomp.so
 fi
 
 if ((${#missing[@]} == 0)); then

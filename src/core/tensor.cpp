@@ -21,7 +21,11 @@ std::string shape_str(const Shape& shape) {
 
 int64_t shape_numel(const Shape& shape) {
   int64_t count = 1;
-  for (int64_t extent : shape) count *= extent;
+  for (int64_t extent : shape) {
+    LETHE_CHECK(extent >= 0, "shape ", shape_str(shape), " has a negative extent");
+    LETHE_CHECK(!__builtin_mul_overflow(count, extent, &count), "shape ", shape_str(shape),
+                " has more than 2^63 elements");
+  }
   return count;
 }
 

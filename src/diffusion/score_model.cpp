@@ -1,4 +1,5 @@
 #include "lethe/diffusion/score_model.h"
+#include "lethe/core/number_text.h"
 
 #include <algorithm>
 #include <chrono>
@@ -29,11 +30,10 @@ ScoreModel::ScoreModel(const UNetConfig& config, const Sde& sde,
     LETHE_CHECK(kind->second == "one-step-generator", "unknown model kind '", kind->second,
                 "' (expected one-step-generator)");
     const auto t_init = metadata_.find("generator.t_init");
-    LETHE_CHECK(t_init != metadata_.end() && !t_init->second.empty() &&
-                    t_init->second.find_first_not_of("0123456789") == std::string::npos &&
-                    std::stoi(t_init->second) >= 1 && std::stoi(t_init->second) <= 999,
+    LETHE_CHECK(t_init != metadata_.end(),
                 "a one-step generator needs 'generator.t_init' in 1..999 in its metadata");
-    generator_t_init_ = std::stoi(t_init->second);
+    generator_t_init_ = static_cast<int>(
+        parse_integer(t_init->second, "checkpoint metadata 'generator.t_init'", 1, 999));
   }
   unet_ = std::make_unique<UNet>(config, init_);
   unet_->train(false);
@@ -134,9 +134,10 @@ std::vector<int64_t> parse_labels(const std::string& text, int null_label) {
       labels.push_back(null_label);
       continue;
     }
-    LETHE_CHECK(!item.empty() && item.find_first_not_of("0123456789") == std::string::npos &&
-                    std::stoi(item) < null_label,
-                "label '", item, "' is not a class in 0..", null_label - 1, " or null");
+    const bool digits = !item.empty() && item.size() <= 9 &&
+                        item.find_first_not_of("0123456789") == std::string::npos;
+    LETHE_CHECK(digits && std::stoi(item) < null_label, "label '", item, "' is not a class in 0..",
+                null_label - 1, " or null");
     labels.push_back(std::stoi(item));
   }
   LETHE_CHECK(!labels.empty(), "no label given");

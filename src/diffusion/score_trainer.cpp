@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "lethe/core/int_list.h"
 #include "lethe/diffusion/score_trainer.h"
@@ -8,6 +9,19 @@
 
 namespace lethe {
 
+namespace {
+
+std::string exact_text(double value) {
+  std::ostringstream text;
+  text.precision(17);
+  text << value;
+  return text.str();
+}
+
+}  // namespace
+
+// Every setting that shapes the trajectory is in the metadata, so that --resume refuses a run
+// whose settings changed (load_training_checkpoint compares each key).
 std::map<std::string, std::string> ScoreTrainingConfig::to_metadata() const {
   auto metadata = UNetConfig::preset(unet).to_metadata();
   metadata["model"] = "unet";
@@ -19,6 +33,10 @@ std::map<std::string, std::string> ScoreTrainingConfig::to_metadata() const {
   metadata["train.p_uncond"] = std::to_string(p_uncond);
   metadata["train.likelihood_weighting"] = likelihood_weighting ? "yes" : "no";
   metadata["train.init"] = init_checkpoint;
+  metadata["train.lr"] = exact_text(lr);
+  metadata["train.warmup"] = std::to_string(warmup_steps);
+  metadata["train.grad_clip"] = exact_text(grad_clip);
+  metadata["train.ema_rate"] = exact_text(ema_rate);
   if (!undesirable.empty()) {
     metadata["train.undesirable"] = join_ints(undesirable);
     for (const auto& [key, value] : moderation.metadata) metadata["train." + key] = value;

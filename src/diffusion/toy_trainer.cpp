@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "lethe/core/number_text.h"
 #include "lethe/diffusion/toy_trainer.h"
 #include "lethe/io/training_checkpoint.h"
 
@@ -123,7 +124,12 @@ static std::map<std::string, std::string> toy_metadata(const ToyTrainingConfig& 
                                               {"depth", std::to_string(c.depth)},
                                               {"time_features", std::to_string(c.time_features)},
                                               {"seed", std::to_string(c.seed)},
-                                              {"init", c.init_checkpoint}};
+                                              {"init", c.init_checkpoint},
+                                              {"batch", std::to_string(c.batch)},
+                                              {"lr", std::to_string(c.lr)},
+                                              {"warmup", std::to_string(c.warmup_steps)},
+                                              {"grad_clip", std::to_string(c.grad_clip)},
+                                              {"ema_rate", std::to_string(c.ema_rate)}};
   if (!c.undesirable.empty()) {
     metadata["undesirable"] = full.with_components(c.undesirable).spec();
     for (const auto& [key, value] : c.moderation.metadata) metadata[key] = value;
@@ -146,10 +152,10 @@ namespace lethe {
 
 static int metadata_int(const SafetensorsFile& file, const std::string& key) {
   auto found = file.metadata.find(key);
-  LETHE_CHECK(found != file.metadata.end() && !found->second.empty() &&
-                  found->second.find_first_not_of("0123456789") == std::string::npos,
-              "toy checkpoint ", file.path, ": metadata '", key, "' is missing or not a number");
-  return std::stoi(found->second);
+  LETHE_CHECK(found != file.metadata.end(), "toy checkpoint ", file.path, ": metadata '", key,
+              "' is missing");
+  return static_cast<int>(parse_integer(
+      found->second, "toy checkpoint " + file.path + ": metadata '" + key + "'", 0, 1 << 16));
 }
 
 static const std::string& metadata_text(const SafetensorsFile& file, const std::string& key) {

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+
 #include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
@@ -72,11 +74,18 @@ struct TensorEntry {
   uint64_t end;
 };
 
+// A safetensors header nests three levels (header, entry, shape or offsets); deeper values are
+// refused before they are built, since building, printing and freeing a JSON value recurse.
+constexpr int kMaxHeaderDepth = 16;
+
 // Parses the header, rejecting a key that appears twice in one object (plain parsing would keep
-// the last one silently).
+// the last one silently) and nesting deeper than kMaxHeaderDepth.
 Json parse_header(const std::string& path, const std::string& text) {
   std::vector<std::set<std::string>> keys_of_open_objects;
-  const auto reject_duplicate_keys = [&](int, Json::parse_event_t event, Json& parsed) {
+  const auto reject_duplicate_keys = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    if (depth > kMaxHeaderDepth) {
+      fail_in(path, "header nests deeper than ", kMaxHeaderDepth, " levels");
+    }
     if (event == Json::parse_event_t::object_start) keys_of_open_objects.emplace_back();
     if (event == Json::parse_event_t::object_end) keys_of_open_objects.pop_back();
     if (event == Json::parse_event_t::key &&
@@ -226,6 +235,23 @@ void read_exactly(std::ifstream& file, const std::string& path, uint64_t offset,
   }
 }
 
+// The index of the first nan or inf in a host tensor of a floating dtype, or -1 (and -1 for
+// integer dtypes).
+int64_t first_non_finite(const Tensor& host) {
+  if (!is_floating(host.dtype()) || host.numel() == 0) return -1;
+  if (host.dtype() == DType::f64) {
+    const double* values = host.data<double>();
+    for (int64_t i = 0; i < host.numel(); ++i)
+      if (!std::isfinite(values[i])) return i;
+    return -1;
+  }
+  const Tensor f32 = host.to(DType::f32);
+  const float* values = f32.data<float>();
+  for (int64_t i = 0; i < f32.numel(); ++i)
+    if (!std::isfinite(values[i])) return i;
+  return -1;
+}
+
 uint64_t decode_little_endian(const unsigned char bytes[8]) {
   uint64_t value = 0;
   for (int i = 7; i >= 0; --i) value = (value << 8) | bytes[i];
@@ -299,6 +325,11 @@ SafetensorsFile load_safetensors(const std::string& path) {
     Tensor tensor = Tensor::empty(entry.shape, entry.dtype);
     read_exactly(file, path, buffer_start + entry.begin, tensor.raw_data(), tensor.nbytes(),
                  "the data of tensor '" + entry.name + "'");
+    const int64_t bad = first_non_finite(tensor);
+    if (bad >= 0) {
+      fail_tensor(path, entry.name, "element ", bad,
+                  " is not finite: the file is corrupt or was written by a run that diverged");
+    }
     result.tensors.emplace_back(entry.name, std::move(tensor));
   }
   return result;
@@ -340,6 +371,16 @@ void save_safetensors(const std::string& path,
                       const std::vector<std::pair<std::string, Tensor>>& tensors,
                       const std::map<std::string, std::string>& metadata) {
   const std::string header = build_header(path, tensors, metadata);
+  std::vector<Tensor> host;  // checked before anything is written
+  for (const auto& [name, tensor] : tensors) {
+    host.push_back(tensor.to(Device::cpu));
+    const int64_t bad = first_non_finite(host.back());
+    if (bad >= 0) {
+      fail_tensor(path, name, "element ", bad,
+                  " is not finite: refusing to write a file with nan or inf (the previous file, if "
+                  "any, is intact)");
+    }
+  }
   unsigned char length_bytes[8];
   for (int i = 0; i < 8; ++i)
     length_bytes[i] = static_cast<unsigned char>(header.size() >> (8 * i));
@@ -347,10 +388,7 @@ void save_safetensors(const std::string& path,
   AtomicFileWriter writer(path);
   writer.write(length_bytes, sizeof(length_bytes));
   writer.write(header.data(), header.size());
-  for (const auto& named : tensors) {
-    const Tensor host = named.second.to(Device::cpu);
-    writer.write(host.raw_data(), host.nbytes());
-  }
+  for (const Tensor& values : host) writer.write(values.raw_data(), values.nbytes());
   writer.commit();
 }
 

@@ -1,4 +1,5 @@
 #include "lethe/io/training_checkpoint.h"
+#include "lethe/core/number_text.h"
 
 namespace lethe {
 
@@ -24,10 +25,10 @@ void save_training_checkpoint(const std::string& path, const TrainingState& stat
 
 static uint64_t metadata_count(const SafetensorsFile& file, const std::string& key) {
   auto found = file.metadata.find(key);
-  LETHE_CHECK(found != file.metadata.end() && !found->second.empty() &&
-                  found->second.find_first_not_of("0123456789") == std::string::npos,
-              "checkpoint ", file.path, ": metadata '", key, "' is missing or not a number");
-  return std::stoull(found->second);
+  LETHE_CHECK(found != file.metadata.end(), "checkpoint ", file.path, ": metadata '", key,
+              "' is missing");
+  return static_cast<uint64_t>(parse_integer(
+      found->second, "checkpoint " + file.path + ": metadata '" + key + "'", 0, INT64_MAX));
 }
 
 void load_training_checkpoint(const SafetensorsFile& file, TrainingState& state,

@@ -1,4 +1,5 @@
 #include "lethe/nn/unet.h"
+#include "lethe/core/number_text.h"
 
 #include <algorithm>
 #include <sstream>
@@ -9,15 +10,18 @@
 namespace lethe {
 namespace {
 
-std::vector<int> split_ints(const std::string& key, const std::string& text) {
+// A comma-separated list of integers in [low, high], at most `most` of them.
+std::vector<int> split_ints(const std::string& key, const std::string& text, int low, int high,
+                            size_t most = 8) {
   std::vector<int> values;
   std::stringstream stream(text);
   std::string item;
   while (std::getline(stream, item, ',')) {
-    LETHE_CHECK(!item.empty() && item.find_first_not_of("0123456789") == std::string::npos,
-                "checkpoint metadata '", key, "' = '", text, "' is not a list of integers");
-    values.push_back(std::stoi(item));
+    values.push_back(
+        static_cast<int>(parse_integer(item, "checkpoint metadata '" + key + "'", low, high)));
   }
+  LETHE_CHECK(values.size() <= most, "checkpoint metadata '", key, "' = '", text,
+              "' lists more than ", most, " values");
   return values;
 }
 
@@ -65,21 +69,23 @@ UNetConfig UNetConfig::from_metadata(const std::map<std::string, std::string>& m
                 "': not a Lethe U-Net checkpoint");
     return found->second;
   };
-  auto integer = [&](const std::string& key) {
-    const std::vector<int> values = split_ints(key, get(key));
-    LETHE_CHECK(values.size() == 1, "checkpoint metadata '", key, "' is not one integer");
-    return values[0];
+  // Bounds well past any model Lethe builds, so that a corrupt header fails here and not in an
+  // allocation of terabytes.
+  auto integer = [&](const std::string& key, int low, int high) {
+    return static_cast<int>(
+        parse_integer(get(key), "checkpoint metadata '" + key + "'", low, high));
   };
   UNetConfig config;
   config.name = get("unet.name");
-  config.in_channels = integer("unet.in_channels");
-  config.resolution = integer("unet.resolution");
-  config.ch = integer("unet.ch");
-  config.ch_mult = split_ints("unet.ch_mult", get("unet.ch_mult"));
-  config.num_res_blocks = integer("unet.num_res_blocks");
-  config.attn_resolutions = split_ints("unet.attn_resolutions", get("unet.attn_resolutions"));
-  config.dropout = std::stod(get("unet.dropout"));
-  config.num_classes = integer("unet.num_classes");
+  config.in_channels = integer("unet.in_channels", 1, 64);
+  config.resolution = integer("unet.resolution", 1, 4096);
+  config.ch = integer("unet.ch", 1, 4096);
+  config.ch_mult = split_ints("unet.ch_mult", get("unet.ch_mult"), 1, 64);
+  config.num_res_blocks = integer("unet.num_res_blocks", 0, 64);
+  config.attn_resolutions =
+      split_ints("unet.attn_resolutions", get("unet.attn_resolutions"), 1, 4096);
+  config.dropout = parse_real(get("unet.dropout"), "checkpoint metadata 'unet.dropout'", 0, 1);
+  config.num_classes = integer("unet.num_classes", 0, 1 << 20);
   return config;
 }
 

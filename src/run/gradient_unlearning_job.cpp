@@ -80,6 +80,7 @@ void GradientUnlearningJob::finish() {
 
 bool run_gradient_unlearning(GradientUnlearningRun run) {
   GradientUnlearningConfig& config = run.config;
+  prepare_run_directory(run.out_dir);
   config.check_predictions = !run.no_check;
   config.validate();
   LETHE_CHECK(std::filesystem::is_regular_file(run.init),

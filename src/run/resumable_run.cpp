@@ -1,8 +1,10 @@
 #include "lethe/run/resumable_run.h"
 
+#include <unistd.h>
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -37,15 +39,28 @@ class StopOnSignals {
   void (*previous_terminate_)(int);
 };
 
-void create_run_directory(const std::string& out_dir) {
+}  // namespace
+
+// Creates the run directory (checked writable before any work) and removes the temporary files
+// of saves that a kill interrupted between writing and renaming (NAME.tmp.PID.N, see
+// io/atomic_file.h) in it and in its snapshots/.
+void prepare_run_directory(const std::string& out_dir) {
   LETHE_CHECK(!out_dir.empty(), "the run directory is empty");
   std::error_code error;
   std::filesystem::create_directories(out_dir, error);
-  LETHE_CHECK(!error && std::filesystem::is_directory(out_dir), "cannot create the run directory '",
-              out_dir, "'", error ? ": " + error.message() : std::string());
+  const bool directory = !error && std::filesystem::is_directory(out_dir, error);
+  LETHE_CHECK(directory && access(out_dir.c_str(), W_OK) == 0, "cannot create the run directory '",
+              out_dir, "'",
+              error ? ": " + error.message() : std::string(" (not a writable directory)"));
+  for (const std::string& dir : {out_dir, out_dir + "/snapshots"}) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+      const std::string name = entry.path().filename().string();
+      if (name.find(".safetensors.tmp.") != std::string::npos) {
+        std::filesystem::remove(entry.path(), error);
+      }
+    }
+  }
 }
-
-}  // namespace
 
 std::string run_checkpoint_path(const std::string& out_dir) {
   return out_dir + "/checkpoint.safetensors";
@@ -54,7 +69,7 @@ std::string run_checkpoint_path(const std::string& out_dir) {
 bool run_resumable(ResumableJob& job, const RunSettings& settings) {
   LETHE_CHECK(settings.checkpoint_every > 0, "steps between checkpoints must be positive, got ",
               settings.checkpoint_every);
-  create_run_directory(settings.out_dir);
+  prepare_run_directory(settings.out_dir);
   const std::string checkpoint = run_checkpoint_path(settings.out_dir);
   if (settings.resume) {
     job.load_checkpoint(checkpoint);

@@ -51,6 +51,7 @@ void ScoreTrainingJob::run_until(int64_t final_step, const StepLog& log,
 }
 
 bool run_score_training(ScoreTrainingRun options) {
+  prepare_run_directory(options.out_dir);
   LETHE_CHECK(!options.config.classes.empty(), "training: no class to train on");
   UNetConfig::preset(options.config.unet);  // reject a bad request before reading any data
   Sde::parse(options.config.sde);

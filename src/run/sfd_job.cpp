@@ -82,7 +82,9 @@ std::vector<std::pair<int64_t, std::string>> sfd_snapshots(const std::string& ou
     const std::string name = entry.path().filename().string();
     if (name.rfind("step-", 0) != 0 || entry.path().extension() != ".safetensors") continue;
     const std::string digits = name.substr(5, name.size() - 5 - 12);
-    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (digits.empty() || digits.size() > 18 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      continue;
     found.emplace_back(std::stoll(digits), entry.path().string());
   }
   std::sort(found.begin(), found.end());
@@ -96,6 +98,7 @@ void check_sfd_run(const SfdRun& run) {
 
 bool run_sfd(const SfdRun& run) {
   check_sfd_run(run);
+  prepare_run_directory(run.out_dir);
   SfdJob job(run.config, run.teacher, run.snapshots, run.steps);
   return run_resumable(job, {run.out_dir, run.steps, run.checkpoint_every, run.resume});
 }

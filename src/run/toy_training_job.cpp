@@ -36,6 +36,7 @@ void ToyTrainingJob::run_until(int64_t final_step, const StepLog& log,
 }
 
 bool run_toy_training(const ToyTrainingRun& run) {
+  prepare_run_directory(run.out_dir);
   ToyTrainingJob job(run.config);
   return run_resumable(job, {run.out_dir, run.config.steps, run.checkpoint_every, run.resume});
 }

@@ -5,6 +5,7 @@
 #include "lethe/core/autograd.h"
 #include "lethe/core/error.h"
 #include "lethe/core/int_list.h"
+#include "lethe/core/number_text.h"
 #include "lethe/io/safetensors.h"
 #include "lethe/io/training_checkpoint.h"
 #include "lethe/unlearn/gradient_unlearner.h"
@@ -379,7 +380,8 @@ void GradientUnlearner::load_checkpoint(const std::string& path) {
   const auto step = file.metadata.find("unlearn.step");
   LETHE_CHECK(step != file.metadata.end(), "unlearning checkpoint ", path,
               " has no 'unlearn.step' in its metadata");
-  step_ = std::stoll(step->second);
+  step_ = parse_integer(step->second, "unlearning checkpoint " + path + ": metadata 'unlearn.step'",
+                        0, INT64_MAX);
 }
 
 }  // namespace lethe

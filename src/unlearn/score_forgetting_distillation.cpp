@@ -4,6 +4,7 @@
 #include "lethe/core/autograd.h"
 #include "lethe/core/error.h"
 #include "lethe/core/int_list.h"
+#include "lethe/core/number_text.h"
 #include "lethe/diffusion/one_step_generator.h"
 #include "lethe/io/training_checkpoint.h"
 #include "lethe/unlearn/score_forgetting_distillation.h"
@@ -307,10 +308,10 @@ void SfdDistiller::load_checkpoint(const std::string& path) {
   }
   fake_adam_.load_state(fake_adam);
   const auto step = file.metadata.find("sfd.step");
-  LETHE_CHECK(step != file.metadata.end() && !step->second.empty() &&
-                  step->second.find_first_not_of("0123456789") == std::string::npos,
-              "SFD checkpoint ", path, " has no valid 'sfd.step' in its metadata");
-  step_ = std::stoll(step->second);
+  LETHE_CHECK(step != file.metadata.end(), "SFD checkpoint ", path,
+              " has no 'sfd.step' in its metadata");
+  step_ =
+      parse_integer(step->second, "SFD checkpoint " + path + ": metadata 'sfd.step'", 0, INT64_MAX);
 }
 
 void SfdDistiller::save_generator(const std::string& path) {

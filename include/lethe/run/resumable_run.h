@@ -49,6 +49,11 @@ struct RunSettings {
 // signal stopped the run first (its checkpoint is saved).
 bool run_resumable(ResumableJob& job, const RunSettings& settings);
 
+// Creates OUT, checks that it is a writable directory and removes the temporary files of saves a
+// kill interrupted. run_resumable calls it; a run_*() calls it first too, so that a bad --out
+// fails before any data is read.
+void prepare_run_directory(const std::string& out_dir);
+
 // The checkpoint a run directory holds: OUT/checkpoint.safetensors.
 std::string run_checkpoint_path(const std::string& out_dir);
 
