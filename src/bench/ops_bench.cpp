@@ -68,8 +68,9 @@ void bench_gemm(const BenchContext& context, int64_t n) {
   const double flops = 2.0 * n * n * n, bytes = 3.0 * n * n * sizeof(float);
   for (auto [ta, tb, name] : {std::tuple{false, false, "NN"}, std::tuple{false, true, "NT"},
                               std::tuple{true, false, "TN"}}) {
+    const bool trans_a = ta, trans_b = tb;  // a lambda cannot capture a structured binding
     const double seconds = best_seconds(5, [&] {
-      cpu::sgemm(ta, tb, n, n, n, 1.0f, a.data<float>(), n, b.data<float>(), n, 0.0f,
+      cpu::sgemm(trans_a, trans_b, n, n, n, 1.0f, a.data<float>(), n, b.data<float>(), n, 0.0f,
                  c.data<float>(), n);
     });
     char label[64];

@@ -165,7 +165,7 @@ static Tensor tensor_from_values(const std::vector<T>& values, const Shape& shap
   LETHE_CHECK(static_cast<int64_t>(values.size()) == shape_numel(shape),
               "from_vector: ", values.size(), " values do not fill shape ", shape_str(shape));
   Tensor result = Tensor::empty(shape, dtype_of<T>());
-  std::memcpy(result.raw_data(), values.data(), values.size() * sizeof(T));
+  if (!values.empty()) std::memcpy(result.raw_data(), values.data(), values.size() * sizeof(T));
   return result;
 }
 

@@ -11,6 +11,7 @@
 #include "lethe/diffusion/score_model.h"
 #include "lethe/eval/evaluation.h"
 #include "lethe/eval/image_selection.h"
+#include "lethe/eval/likelihood_evaluation.h"
 #include "lethe/io/json_report.h"
 #include "lethe/io/png.h"
 
@@ -93,15 +94,11 @@ double mean_bits_per_dim(const ScoreModel& model, const std::string& data_dir,
                          const std::vector<int>& classes, int64_t count, double tolerance,
                          uint64_t seed) {
   const SelectedImages selected = select_test_images(data_dir, classes, count);
-  Generator noise(seed, 0);
-  const int64_t n = selected.images.dim(0);
   LikelihoodConfig likelihood;
   likelihood.rtol = likelihood.atol = tolerance;
-  const LikelihoodResult result = bits_per_dim(single_label_score(model, model.null_label(), n),
-                                               model.sde(), likelihood, selected.images, noise);
-  double mean = 0;
-  for (double v : result.bits_per_dim.to_double_vector()) mean += v / n;
-  return mean;
+  return images_bits_per_dim(model, selected.images, model.null_label(), likelihood,
+                             selected.images.dim(0), seed)
+      .mean;
 }
 
 }  // namespace

