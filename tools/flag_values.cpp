@@ -31,6 +31,53 @@ CLI::Option* add_parsed_flag(CLI::App& command, const std::string& flag,
       description);
 }
 
+// The value of `text` when all of it is a finite number.
+bool finite_number(const std::string& text, double& value) {
+  char* end = nullptr;
+  value = std::strtod(text.c_str(), &end);
+  return !text.empty() && end == text.c_str() + text.size() && std::isfinite(value);
+}
+
+CLI::Validator bound(const std::string& expected, std::function<bool(double)> holds) {
+  return CLI::Validator(
+      [expected, holds](std::string& text) -> std::string {
+        double value = 0;
+        if (finite_number(text, value) && holds(value)) return "";
+        return "expected " + expected + ", got '" + text + "'";
+      },
+      "");
+}
+
+std::string number_text(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
+const CLI::Validator kFinite = bound("a finite number", [](double) { return true; });
+
+const CLI::Validator kInteger(
+    [](std::string& text) -> std::string {
+      char* end = nullptr;
+      errno = 0;
+      std::strtoll(text.c_str(), &end, 10);
+      if (!text.empty() && end == text.c_str() + text.size() && errno == 0) return "";
+      return "expected an integer between -2^63 and 2^63 - 1, got '" + text + "'";
+    },
+    "");
+
+const CLI::Validator kUnsigned(
+    [](std::string& text) -> std::string {
+      char* end = nullptr;
+      errno = 0;
+      std::strtoull(text.c_str(), &end, 10);
+      if (!text.empty() && text[0] >= '0' && text[0] <= '9' && end == text.c_str() + text.size() &&
+          errno == 0)
+        return "";
+      return "expected an integer between 0 and 2^64 - 1, got '" + text + "'";
+    },
+    "");
+
 }  // namespace
 
 CLI::Option* add_class_list_flag(CLI::App& command, const std::string& flag,
@@ -98,57 +145,6 @@ CLI::Option* add_step_list_flag(CLI::App& command, const std::string& flag,
              [flag, &steps](const std::string& text) { steps = parse_counts(text, flag); })
       ->default_str(join_ints(steps));
 }
-
-namespace {
-
-// The value of `text` when all of it is a finite number.
-bool finite_number(const std::string& text, double& value) {
-  char* end = nullptr;
-  value = std::strtod(text.c_str(), &end);
-  return !text.empty() && end == text.c_str() + text.size() && std::isfinite(value);
-}
-
-CLI::Validator bound(const std::string& expected, std::function<bool(double)> holds) {
-  return CLI::Validator(
-      [expected, holds](std::string& text) -> std::string {
-        double value = 0;
-        if (finite_number(text, value) && holds(value)) return "";
-        return "expected " + expected + ", got '" + text + "'";
-      },
-      "");
-}
-
-std::string number_text(double value) {
-  std::ostringstream text;
-  text << value;
-  return text.str();
-}
-
-const CLI::Validator kFinite = bound("a finite number", [](double) { return true; });
-
-const CLI::Validator kInteger(
-    [](std::string& text) -> std::string {
-      char* end = nullptr;
-      errno = 0;
-      std::strtoll(text.c_str(), &end, 10);
-      if (!text.empty() && end == text.c_str() + text.size() && errno == 0) return "";
-      return "expected an integer between -2^63 and 2^63 - 1, got '" + text + "'";
-    },
-    "");
-
-const CLI::Validator kUnsigned(
-    [](std::string& text) -> std::string {
-      char* end = nullptr;
-      errno = 0;
-      std::strtoull(text.c_str(), &end, 10);
-      if (!text.empty() && text[0] >= '0' && text[0] <= '9' && end == text.c_str() + text.size() &&
-          errno == 0)
-        return "";
-      return "expected an integer between 0 and 2^64 - 1, got '" + text + "'";
-    },
-    "");
-
-}  // namespace
 
 void check_number_flags(CLI::App& app) {
   for (CLI::Option* option : app.get_options()) {

@@ -1,8 +1,5 @@
 #include "lethe/ops/random.h"
 
-#include <algorithm>
-#include <cmath>
-
 #include "lethe/core/error.h"
 #include "lethe/tt/random.h"
 

@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <sstream>
 
-#include "lethe/core/device.h"
 #include "lethe/core/error.h"
 #include "lethe/core/int_list.h"
 #include "lethe/run/run_log.h"
