@@ -68,6 +68,10 @@ TEST_CASE("bad inputs: malformed command lines exit 2 with one lethe: error: lin
       {"unlearn rgd --forget 4 --init /nonexistent.safetensors",
        "--init: no checkpoint file '/nonexistent.safetensors'"},
       {"unlearn sfd --forget 0 --snapshots 1,-2", "--snapshots: '-2' is not a non-negative"},
+      {"experiment msgm-toy --schedules 0.1@x", "--schedules: schedule '0.1@x': the period"},
+      {"experiment msgm-toy --variants foo", "--variants: unknown MSGM variant 'foo'"},
+      {"experiment rgd-mnist --methods rgd,bogus-sgd", "--methods: unknown unlearning method"},
+      {"experiment msgm-mnist --models a=/nope", "--models: no checkpoint '/nope' for a"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.arguments);
@@ -199,6 +203,30 @@ TEST_CASE("bad inputs: a run stopped by SIGINT exits 130 with its checkpoint sav
   REQUIRE(read);
   CHECK(std::string(line) == "status=130\n");
   CHECK(fs::exists(dir / "checkpoint.safetensors"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("bad inputs: a non-finite update stops the run naming the step, nothing bad saved") {
+  const fs::path dir = fresh_dir("nonfinite_update");
+  // The update of step 1 overflows (the loss before it was finite): nothing may be saved.
+  const CommandResult first = run_lethe("toy train --steps 1 --lr 1e300 --out " + dir.string());
+  CHECK(first.exit_code == 1);
+  CHECK_MESSAGE(first.contains("lethe: error: toy train: step 1 failed: Adam: the update made a "
+                               "parameter or the optimiser state non-finite"),
+                first.output);
+  CHECK_MESSAGE(first.contains("no checkpoint was saved before it"), first.output);
+  CHECK_FALSE(fs::exists(dir / "checkpoint.safetensors"));
+  // Step 1 (warm-up learning rate 1e36) is saved; step 2's loss is not finite.
+  fs::remove_all(dir);
+  const CommandResult second =
+      run_lethe("toy train --steps 3 --checkpoint-every 1 --lr 1e38 --out " + dir.string());
+  CHECK(second.exit_code == 1);
+  CHECK_MESSAGE(second.contains("toy train: step 2 failed: toy training: the loss became"),
+                second.output);
+  CHECK_MESSAGE(second.contains("the last good checkpoint is " + dir.string() +
+                                "/checkpoint.safetensors (step 1)"),
+                second.output);
+  CHECK_NOTHROW(lethe::load_safetensors((dir / "checkpoint.safetensors").string()));
   fs::remove_all(dir);
 }
 

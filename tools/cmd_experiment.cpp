@@ -17,7 +17,8 @@ void register_experiment_msgm_mnist(CLI::App& experiment) {
   add_class_list_flag(*command, "--undesirable", options->undesirable,
                       "Undesirable digits (e.g. 7 or 1,7)");
   command->add_option("--models", options->models, "Models to compare: NAME=CHECKPOINT,...")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(parsed_by(parse_models));
   command->add_option("--classifier", options->classifier, "Classifier weights")
       ->capture_default_str();
   command->add_option("--data", options->data_dir, "IDX data directory")->capture_default_str();
@@ -78,11 +79,13 @@ void register_experiment_msgm_toy(CLI::App& experiment) {
       ->capture_default_str()
       ->check(positive());
   command->add_option("--variants", options->variants, "MSGM variants to train")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(parsed_by(parse_msgm_variant_list));
   command
       ->add_option("--schedules", options->schedules,
                    "Moderation schedules WEIGHT@EVERY (undesirable weight, period)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(parsed_by(parse_moderation_schedules));
   command->callback([options] { run_msgm_toy(*options); });
 }
 
@@ -98,7 +101,8 @@ void register_experiment_rgd_mnist(CLI::App& experiment) {
   command
       ->add_option("--methods", options->methods,
                    "Runs: a method name, NAME-sgd (plain SGD) or rgd-narrow")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(parsed_by(parse_rgd_mnist_runs));
   add_checkpoint_flag(*command, "--init", options->init, "The trained model");
   command->add_option("--classifier", options->classifier, "Classifier weights")
       ->capture_default_str();
@@ -135,7 +139,7 @@ void register_experiment_rgd_mnist(CLI::App& experiment) {
       ->check(positive());
   command->add_option("--cfg", options->cfg, "Guidance scale")->capture_default_str();
   command->add_option("--seed", options->seed, "Sampling seed")->capture_default_str();
-  command->callback([options] { run_rgd_mnist(*options); });
+  command->callback([options] { exit_if_interrupted(run_rgd_mnist(*options)); });
 }
 
 void register_experiment_sfd_mnist(CLI::App& experiment) {
@@ -207,7 +211,7 @@ void register_experiment_sfd_mnist(CLI::App& experiment) {
   command->add_option("--speed-samples", options->speed_samples, "Images it is timed on (0: none)")
       ->capture_default_str()
       ->check(non_negative());
-  command->callback([options] { run_sfd_mnist(*options); });
+  command->callback([options] { exit_if_interrupted(run_sfd_mnist(*options)); });
 }
 
 void register_experiment(CLI::App& app) {

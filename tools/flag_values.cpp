@@ -161,6 +161,19 @@ void check_number_flags(CLI::App& app) {
     check_number_flags(*subcommand);
 }
 
+CLI::Validator parsed_by(std::function<void(const std::string&)> parse) {
+  return CLI::Validator(
+      [parse = std::move(parse)](std::string& text) -> std::string {
+        try {
+          parse(text);
+          return "";
+        } catch (const Error& error) {
+          return error.what();
+        }
+      },
+      "");
+}
+
 CLI::Validator positive() {
   return bound("a number > 0", [](double value) { return value > 0; });
 }

@@ -5,6 +5,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,10 @@ CLI::Option* add_override_flag(CLI::App& command, SfdConfig& config,
 // Comma-separated step numbers ("0,25,50").
 CLI::Option* add_step_list_flag(CLI::App& command, const std::string& flag,
                                 std::vector<int64_t>& steps, const std::string& description);
+
+// A check that runs a library parser on the flag's text when the command line is read; its
+// lethe::Error is the message ("--schedules: schedule 'x' is not WEIGHT@EVERY").
+CLI::Validator parsed_by(std::function<void(const std::string&)> parse);
 
 // Bounds for numeric options, each failing with one line that names the bound
 // ("--steps: expected a number > 0, got '0'").

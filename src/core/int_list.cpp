@@ -17,6 +17,14 @@ std::string join(const std::vector<Int>& values) {
 
 }  // namespace
 
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream stream(text);
+  for (std::string item; std::getline(stream, item, ',');)
+    if (!item.empty()) items.push_back(item);
+  return items;
+}
+
 std::string join_ints(const std::vector<int>& values) {
   return join(values);
 }

@@ -153,9 +153,8 @@ void ScoreTrainer::train_until(int64_t final_step,
     arena_.zero_grad();
     const StepLoss loss = step_loss(adam_.steps());
     const double loss_value = loss.total.item();
-    LETHE_CHECK(std::isfinite(loss_value), "training: the loss became ", loss_value, " at step ",
-                adam_.steps() + 1, "; the last checkpoint is intact (lower the learning rate, now ",
-                config_.lr, ")");
+    LETHE_CHECK(std::isfinite(loss_value), "training: the loss became ", loss_value,
+                " (lower the learning rate, now ", config_.lr, ")");
     loss.total.backward();
     const double grad_norm = clip_grad_norm(arena_, config_.grad_clip);
     const double lr = adam_.current_lr();

@@ -85,7 +85,7 @@ double ToyScoreTrainer::train_until(int64_t final_step,
     }
     loss_value = loss.item();
     LETHE_CHECK(std::isfinite(loss_value), "toy training: the loss became ", loss_value,
-                " at step ", adam_.steps() + 1, "; lower the learning rate (now ", config_.lr, ")");
+                " (lower the learning rate, now ", config_.lr, ")");
     loss.backward();
     clip_grad_norm(arena_, config_.grad_clip);
     adam_.step();

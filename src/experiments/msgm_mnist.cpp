@@ -75,21 +75,6 @@ EditFigures edit_held_out_images(const ScoreModel& model, const MsgmMnistOptions
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> parse_models(const std::string& text) {
-  std::vector<std::pair<std::string, std::string>> models;
-  std::stringstream stream(text);
-  for (std::string item; std::getline(stream, item, ',');) {
-    const size_t eq = item.find('=');
-    LETHE_CHECK(eq != std::string::npos && eq > 0 && eq + 1 < item.size(), "msgm-mnist: model '",
-                item, "' is not NAME=CHECKPOINT");
-    models.emplace_back(item.substr(0, eq), item.substr(eq + 1));
-    LETHE_CHECK(std::filesystem::is_regular_file(models.back().second),
-                "msgm-mnist: no checkpoint '", models.back().second, "' for ", models.back().first);
-  }
-  LETHE_CHECK(!models.empty(), "msgm-mnist: no model given");
-  return models;
-}
-
 double mean_bits_per_dim(const ScoreModel& model, const std::string& data_dir,
                          const std::vector<int>& classes, int64_t count, double tolerance,
                          uint64_t seed) {
@@ -102,6 +87,21 @@ double mean_bits_per_dim(const ScoreModel& model, const std::string& data_dir,
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> parse_models(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> models;
+  std::stringstream stream(text);
+  for (std::string item; std::getline(stream, item, ',');) {
+    const size_t eq = item.find('=');
+    LETHE_CHECK(eq != std::string::npos && eq > 0 && eq + 1 < item.size(), "model '", item,
+                "' is not NAME=CHECKPOINT");
+    models.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    LETHE_CHECK(std::filesystem::is_regular_file(models.back().second), "no checkpoint '",
+                models.back().second, "' for ", models.back().first);
+  }
+  LETHE_CHECK(!models.empty(), "no model given (NAME=CHECKPOINT,...)");
+  return models;
+}
 
 void run_msgm_mnist(const MsgmMnistOptions& options) {
   const std::vector<int>& undesirable = options.undesirable;

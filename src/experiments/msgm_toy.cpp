@@ -8,6 +8,7 @@
 
 #include "lethe/core/autograd.h"
 #include "lethe/core/int_list.h"
+#include "lethe/core/number_text.h"
 #include "lethe/diffusion/toy_trainer.h"
 #include "lethe/eval/evaluation.h"
 #include "lethe/io/json_report.h"
@@ -26,25 +27,6 @@ struct ToyModelSpec {
   std::string command;  // the lethe command that trains this model alone
 };
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream stream(text);
-  for (std::string item; std::getline(stream, item, ',');)
-    if (!item.empty()) items.push_back(item);
-  return items;
-}
-
-// "0.1@4" -> weight 0.1, every 4.
-std::pair<double, int64_t> parse_schedule(const std::string& text) {
-  const size_t at = text.find('@');
-  LETHE_CHECK(at != std::string::npos, "msgm-toy: schedule '", text, "' is not WEIGHT@EVERY");
-  try {
-    return {std::stod(text.substr(0, at)), std::stoll(text.substr(at + 1))};
-  } catch (const std::exception&) {
-    fail("msgm-toy: schedule '", text, "' is not WEIGHT@EVERY (e.g. 0.01@4)");
-  }
-}
-
 std::vector<ToyModelSpec> model_specs(const MsgmToyOptions& options) {
   ToyTrainingConfig base;
   base.preset = "toy-msgm";
@@ -59,9 +41,8 @@ std::vector<ToyModelSpec> model_specs(const MsgmToyOptions& options) {
   retrain.components = {0, 1};
   specs.push_back(
       {"retrain", retrain, {}, "lethe toy train --preset toy-msgm --components 0,1" + common});
-  for (const std::string& schedule_text : split_list(options.schedules)) {
-    const auto [weight, every] = parse_schedule(schedule_text);
-    for (const std::string& variant_name : split_list(options.variants)) {
+  for (const auto& [weight, every] : parse_moderation_schedules(options.schedules)) {
+    for (const std::string& variant_name : parse_msgm_variant_list(options.variants)) {
       ToyTrainingConfig msgm = base;
       msgm.undesirable = {2};
       MsgmConfig moderation;
@@ -94,6 +75,28 @@ std::string file_stem(std::string name) {
 }
 
 }  // namespace
+
+std::vector<ModerationSchedule> parse_moderation_schedules(const std::string& text) {
+  std::vector<ModerationSchedule> schedules;
+  for (const std::string& item : split_list(text)) {
+    const size_t at = item.find('@');
+    LETHE_CHECK(at != std::string::npos, "schedule '", item, "' is not WEIGHT@EVERY (e.g. 0.01@4)");
+    const double weight =
+        parse_real(item.substr(0, at), "schedule '" + item + "': the weight", 0, 1);
+    const int64_t every =
+        parse_integer(item.substr(at + 1), "schedule '" + item + "': the period", 1, 1000000000);
+    schedules.push_back({weight, every});
+  }
+  LETHE_CHECK(!schedules.empty(), "no moderation schedule given (e.g. 0.01@4)");
+  return schedules;
+}
+
+std::vector<std::string> parse_msgm_variant_list(const std::string& text) {
+  const std::vector<std::string> names = split_list(text);
+  for (const std::string& name : names) parse_msgm_variant(name);
+  LETHE_CHECK(!names.empty(), "no MSGM variant given");
+  return names;
+}
 
 void run_msgm_toy(const MsgmToyOptions& options) {
   LETHE_CHECK(options.seeds >= 1, "msgm-toy: the seed count must be at least 1");

@@ -75,17 +75,19 @@ RunLog read_log(const std::string& path) {
 
 }  // namespace
 
-void run_rgd_mnist(const RgdMnistOptions& options) {
+std::vector<std::string> parse_rgd_mnist_runs(const std::string& text) {
+  const std::vector<std::string> names = split_list(text);
+  for (const std::string& name : names) run_for(name, RgdMnistOptions{});
+  LETHE_CHECK(!names.empty(), "no run given (e.g. rgd,graddiff-sgd,rgd-narrow)");
+  return names;
+}
+
+bool run_rgd_mnist(const RgdMnistOptions& options) {
   const std::vector<int> forget{options.forget};
   std::vector<int> retained;
   for (int c = 0; c < 10; ++c)
     if (c != forget[0]) retained.push_back(c);
-  std::vector<std::string> names;
-  {
-    std::stringstream stream(options.methods);
-    for (std::string name; std::getline(stream, name, ',');)
-      if (!name.empty()) names.push_back(name);
-  }
+  const std::vector<std::string> names = parse_rgd_mnist_runs(options.methods);
   for (const std::string& name : names) run_for(name, options).config.validate();
   std::string classifier_accuracy;
   const auto classifier = load_classifier(options.classifier, &classifier_accuracy);
@@ -99,7 +101,7 @@ void run_rgd_mnist(const RgdMnistOptions& options) {
     std::fflush(stdout);
     if (!run_gradient_unlearning(run_for(name, options))) {
       std::printf("interrupted: the same command resumes\n");
-      return;
+      return false;
     }
   }
 
@@ -210,6 +212,7 @@ void run_rgd_mnist(const RgdMnistOptions& options) {
              << ")\n";
   write_text(options.out_dir + "/rgd-mnist.md", markdown.str());
   write_json(options.out_dir + "/rgd-mnist.json", report);
+  return true;
 }
 
 }  // namespace lethe

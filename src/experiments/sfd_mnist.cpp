@@ -41,7 +41,7 @@ Curve forgetting_curve(const std::string& run_dir, const SfdMnistOptions& option
 
 }  // namespace
 
-void run_sfd_mnist(SfdMnistOptions options) {
+bool run_sfd_mnist(SfdMnistOptions options) {
   SfdRun& sfd = options.run;
   check_sfd_run(sfd);
   LETHE_CHECK(sfd.config.forget.size() == 1, "sfd-mnist: forgets one class, got {",
@@ -74,7 +74,7 @@ void run_sfd_mnist(SfdMnistOptions options) {
     std::fflush(stdout);
     if (!run_sfd(run)) {
       std::printf("interrupted: the same command resumes\n");
-      return;
+      return false;
     }
   }
 
@@ -226,6 +226,7 @@ void run_sfd_mnist(SfdMnistOptions options) {
                << m["grid_png"].get<std::string>() << ")\n";
   write_text(options.out_dir + "/sfd-mnist.md", markdown.str());
   write_json(options.out_dir + "/sfd-mnist.json", report);
+  return true;
 }
 
 }  // namespace lethe

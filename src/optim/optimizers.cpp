@@ -16,6 +16,19 @@ static void check_arena(const char* who, const ParameterArena& arena) {
   LETHE_CHECK(arena.values.defined(), who, ": needs a packed parameter arena");
 }
 
+// The sum of squares is accumulated in double: a finite float squared is below 1.2e77, so the
+// sum is finite exactly when every element is (no double sum of < 1e231 such terms overflows).
+bool all_finite(const Tensor& values) {
+  return std::isfinite(tt::squared_norm(values));
+}
+
+// After an update: a finite loss does not make a finite update (a learning rate of 1e39, a moment
+// that overflowed), and without this check the last update before a save would go unseen.
+static void check_update(const char* who, double lr, bool finite) {
+  LETHE_CHECK(finite, who, ": the update made a parameter or the optimiser state non-finite",
+              " (learning rate ", lr, "); lower the learning rate or clip the gradients");
+}
+
 Adam::Adam(ParameterArena& arena, AdamConfig config) : arena_(arena), config_(config) {
   check_arena("Adam", arena);
   LETHE_CHECK(config.lr > 0 && config.beta1 >= 0 && config.beta1 < 1 && config.beta2 >= 0 &&
@@ -28,9 +41,13 @@ Adam::Adam(ParameterArena& arena, AdamConfig config) : arena_(arena), config_(co
 
 void Adam::step() {
   const double lr = current_lr();
-  ++steps_;
+  const int64_t update = steps_ + 1;  // counted once the update is known to be finite
   tt::adam_update(arena_.values, arena_.grads, first_moment_, second_moment_, lr, config_.beta1,
-                  config_.beta2, config_.eps, steps_);
+                  config_.beta2, config_.eps, update);
+  check_update(
+      "Adam", lr,
+      all_finite(arena_.values) && all_finite(first_moment_) && all_finite(second_moment_));
+  steps_ = update;
 }
 
 NamedTensors Adam::state() const {
@@ -67,6 +84,7 @@ Sgd::Sgd(ParameterArena& arena, double lr, double momentum)
 
 void Sgd::step() {
   tt::sgd_update(arena_.values, arena_.grads, velocity_, lr, momentum);
+  check_update("SGD", lr, all_finite(arena_.values) && all_finite(velocity_));
 }
 
 double clip_grad_norm(ParameterArena& arena, double max_norm) {

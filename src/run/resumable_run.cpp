@@ -90,13 +90,26 @@ bool run_resumable(ResumableJob& job, const RunSettings& settings) {
     log << step << ',' << fields << ',' << progress.elapsed_seconds() << '\n';
     progress.update(step, progress_value, job.progress_value_name());
   };
+  // A failed step (a non-finite loss or update) ends the run naming the step and what is saved.
+  int64_t saved_step = settings.resume ? job.step() : -1;
   while (job.step() < settings.steps && !stop_requested) {
     const int64_t next_checkpoint = std::min(
         settings.steps, (job.step() / settings.checkpoint_every + 1) * settings.checkpoint_every);
-    job.run_until(job.next_pause(job.step(), next_checkpoint), log_step, stop_requested);
+    try {
+      job.run_until(job.next_pause(job.step(), next_checkpoint), log_step, stop_requested);
+    } catch (const Error& error) {
+      std::ostringstream message;
+      message << job.name() << ": step " << job.step() + 1 << " failed: " << error.what() << "; ";
+      if (saved_step >= 0)
+        message << "the last good checkpoint is " << checkpoint << " (step " << saved_step << ")";
+      else
+        message << "no checkpoint was saved before it";
+      throw Error(message.str());
+    }
     log.flush();
     job.at_pause(settings.out_dir);
     job.save_checkpoint(checkpoint);
+    saved_step = job.step();
   }
   progress.finish();
   job.finish();

@@ -333,9 +333,8 @@ void GradientUnlearner::run_until(int64_t final_step,
     }
     LETHE_CHECK(std::isfinite(r.method_loss) && std::isfinite(r.forget_loss) &&
                     std::isfinite(r.retain_loss),
-                "unlearning: a loss became non-finite at step ", r.step, " (l_f ", r.forget_loss,
-                ", l_r ", r.retain_loss,
-                "); the last checkpoint is intact (lower the learning rate, now ", config_.lr, ")");
+                "unlearning: a loss became non-finite (l_f ", r.forget_loss, ", l_r ",
+                r.retain_loss, "; lower the learning rate, now ", config_.lr, ")");
 
     if (config_.check_predictions) before_.copy_from(arena_.values);
     if (config_.optimizer == "sgd")

@@ -258,9 +258,8 @@ void SfdDistiller::run_until(int64_t final_step,
     LETHE_CHECK(
         std::isfinite(r.fake_loss) && std::isfinite(r.generator_loss) &&
             (!forgetting || std::isfinite(r.forget_loss) || config_.forget_weight_generator == 0),
-        "SFD: a loss became non-finite at step ", r.step, " (fake ", r.fake_loss, ", generator ",
-        r.generator_loss, ", forget ", r.forget_loss,
-        "); the last checkpoint is intact (lower the learning rates)");
+        "SFD: a loss became non-finite (fake ", r.fake_loss, ", generator ", r.generator_loss,
+        ", forget ", r.forget_loss, "; lower the learning rates)");
     clip_grad_value(generator_arena_, config_.clip_value);
     generator_adam_.step();
     generator_ema_.update();

@@ -7,6 +7,8 @@
 
 namespace lethe {
 
+// "a,b,,c" -> {"a", "b", "c"}: the items of a comma-separated list, empty ones dropped.
+std::vector<std::string> split_list(const std::string& text);
 // {0, 1, 7} -> "0,1,7".
 std::string join_ints(const std::vector<int>& values);
 std::string join_ints(const std::vector<int64_t>& values);

@@ -9,6 +9,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lethe {
@@ -31,6 +32,9 @@ struct MsgmMnistOptions {
   int64_t batch = 128;
   uint64_t seed = 1;
 };
+
+// "original=a.safetensors,msgm=b.safetensors" -> {name, checkpoint} pairs; each file must exist.
+std::vector<std::pair<std::string, std::string>> parse_models(const std::string& text);
 
 void run_msgm_mnist(const MsgmMnistOptions& options);
 

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace lethe {
 
@@ -20,6 +21,15 @@ struct MsgmToyOptions {
   // Moderation schedules "undesirable_weight@every": the code's default and a stronger one.
   std::string schedules = "0.01@4,0.1@1";
 };
+
+struct ModerationSchedule {
+  double undesirable_weight;  // in [0, 1]; the desirable weight is 1 - it
+  int64_t every;              // moderate every N-th step (>= 1)
+};
+// "0.01@4,0.1@1" -> {{0.01, 4}, {0.1, 1}}; at least one.
+std::vector<ModerationSchedule> parse_moderation_schedules(const std::string& text);
+// "orthogonal,obtuse" -> the names, each a known MSGM variant; at least one.
+std::vector<std::string> parse_msgm_variant_list(const std::string& text);
 
 void run_msgm_toy(const MsgmToyOptions& options);
 

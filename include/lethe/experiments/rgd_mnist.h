@@ -36,6 +36,10 @@ struct RgdMnistOptions {
   uint64_t seed = 1;
 };
 
-void run_rgd_mnist(const RgdMnistOptions& options);
+// "rgd,graddiff-sgd,rgd-narrow" -> the run names: a method name, NAME-sgd or rgd-narrow.
+std::vector<std::string> parse_rgd_mnist_runs(const std::string& text);
+
+// Returns false when a signal stopped one of its runs (saved; the same command resumes).
+bool run_rgd_mnist(const RgdMnistOptions& options);
 
 }  // namespace lethe

@@ -34,6 +34,7 @@ struct SfdMnistOptions {
   int64_t speed_samples = 8;
 };
 
-void run_sfd_mnist(SfdMnistOptions options);
+// Returns false when a signal stopped one of its runs (saved; the same command resumes).
+bool run_sfd_mnist(SfdMnistOptions options);
 
 }  // namespace lethe

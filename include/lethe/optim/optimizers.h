@@ -18,6 +18,11 @@ struct AdamConfig {
   int64_t warmup_steps = 0;
 };
 
+// True when no element is nan or inf.
+bool all_finite(const Tensor& values);
+
+// step() checks its result: it throws when the parameters or the optimiser
+// state became non-finite, so no run saves such a state.
 class Adam {
  public:
   Adam(ParameterArena& arena, AdamConfig config);
