@@ -7,10 +7,14 @@ ifeq ($(SANITIZE),1)
 BUILD := build-sanitize
 CMAKE_FLAGS += -DLETHE_SANITIZE=ON -DLETHE_CUDA=OFF
 endif
+# make test TEST_FILES='*test_a.cpp,*test_b.cpp': only the test cases of those sources (doctest -sf).
+TEST_FILES ?=
+# The tests that read files and command lines, for CI's sanitizer run (make test-inputs).
+INPUT_TEST_FILES := *test_bad_inputs.cpp,*test_safetensors.cpp,*test_cli.cpp,*test_toy_cli.cpp,*test_resumable_run.cpp,*test_png.cpp,*test_report.cpp
 # make fuzz: each libFuzzer target for FUZZ_SECONDS (tools/fuzz.sh).
 FUZZ_SECONDS ?= 60
 
-.PHONY: all setup configure build test demo bench bench-compare weights clean fuzz
+.PHONY: all setup configure build test test-inputs demo bench bench-compare weights clean fuzz
 
 all: build
 
@@ -26,7 +30,16 @@ build: configure
 test: build
 	@tools/fetch_mnist.sh data/mnist $(BUILD)/lethe || \
 	  echo "make test: could not fetch MNIST; the tests that need it are skipped"
+ifeq ($(TEST_FILES),)
 	@cd $(BUILD) && ctest --output-on-failure
+else
+	@cd $(BUILD) && ./lethe_tests -sf='$(TEST_FILES)'
+endif
+
+# CI's sanitizer run: the input-facing tests built with ASan + UBSan (the whole suite takes
+# about 35 minutes on 2 cores; these take a few).
+test-inputs:
+	@$(MAKE) --no-print-directory test SANITIZE=1 TEST_FILES='$(INPUT_TEST_FILES)'
 
 fuzz:
 	@tools/fuzz.sh $(FUZZ_SECONDS)
