@@ -83,15 +83,18 @@ void register_sample(CLI::App& app) {
   command->add_option("checkpoint", options->checkpoint, "Checkpoint (.safetensors)")->required();
   command
       ->add_option("--sampler", s.name,
-                   "em, reverse-diffusion, ancestral, ddim, pc, langevin, heun or rk45")
+                   "em, reverse-diffusion, ancestral, ddim, pc, langevin, heun, rk45, dpm++2m, "
+                   "dpm++3m, unipc2 or unipc3")
       ->capture_default_str();
-  command->add_option("--steps", s.steps, "Time steps (ODE: steps of heun)")
+  command->add_option("--steps", s.steps, "Time steps (heun: steps; dpm++, unipc: evaluations)")
       ->capture_default_str()
       ->check(positive());
   command->add_option("--corrector-steps", s.corrector_steps, "Langevin steps per level")
       ->capture_default_str()
       ->check(non_negative());
   command->add_option("--snr", s.snr, "Langevin signal-to-noise ratio")->capture_default_str();
+  command->add_option("--time-grid", s.time_grid, "dpm++ and unipc: logsnr or uniform")
+      ->capture_default_str();
   command->add_option("--eta", s.ddim_eta, "DDIM eta")
       ->capture_default_str()
       ->check(in_range(0.0, 1.0));

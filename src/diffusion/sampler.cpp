@@ -5,6 +5,7 @@
 #include "lethe/core/autograd.h"
 #include "lethe/diffusion/ddim.h"
 #include "lethe/diffusion/diffusion.h"
+#include "lethe/diffusion/multistep_solvers.h"
 #include "lethe/diffusion/predictor_corrector.h"
 
 namespace lethe {
@@ -19,9 +20,11 @@ bool is_ode_sampler(const std::string& name) {
 
 void check_sampler(const SamplerConfig& config, const Sde& sde) {
   const std::string& name = config.name;
-  LETHE_CHECK(is_predictor_corrector(name) || is_ode_sampler(name) || name == "ddim",
+  LETHE_CHECK(is_predictor_corrector(name) || is_ode_sampler(name) || is_multistep_solver(name) ||
+                  name == "ddim",
               "unknown sampler '", name,
-              "': expected em, reverse-diffusion, ancestral, ddim, pc, langevin, heun or rk45");
+              "': expected em, reverse-diffusion, ancestral, ddim, pc, langevin, heun, rk45, "
+              "dpm++2m, dpm++3m, unipc2 or unipc3");
   LETHE_CHECK(config.steps >= 1 || name == "rk45", "sampler ", name, ": steps must be >= 1, got ",
               config.steps);
   LETHE_CHECK(!(name == "ancestral" && sde.kind == SdeKind::subvp),
@@ -35,6 +38,8 @@ void check_sampler(const SamplerConfig& config, const Sde& sde) {
               ": corrector steps must be >= ", name == "langevin" ? 1 : 0, ", got ",
               config.corrector_steps);
   LETHE_CHECK(config.snr > 0, "sampler ", name, ": snr must be > 0, got ", config.snr);
+  LETHE_CHECK(config.time_grid == "logsnr" || config.time_grid == "uniform", "sampler ", name,
+              ": unknown time grid '", config.time_grid, "' (expected logsnr or uniform)");
   LETHE_CHECK(config.rtol > 0 && config.atol > 0, "sampler ", name,
               ": rtol and atol must be > 0, got ", config.rtol, " and ", config.atol);
 }
@@ -46,6 +51,7 @@ SampleResult sample(const ScoreFn& score, const Sde& sde, const SamplerConfig& c
   if (config.name == "ddim") {
     return sample_ddim(score, sde, config.steps, config.ddim_eta, x_start, noise);
   }
+  if (is_multistep_solver(config.name)) return sample_multistep(score, sde, config, x_start);
   if (is_ode_sampler(config.name)) {
     OdeResult ode = solve_probability_flow(score, sde, config, x_start, 1, sde.sampling_eps());
     if (!config.denoise) return {ode.x, ode.nfe};

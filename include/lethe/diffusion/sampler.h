@@ -11,7 +11,9 @@
 namespace lethe {
 
 // Names: em (Euler-Maruyama), reverse-diffusion, ancestral (VP, VE), ddim (VP), pc (reverse
-// diffusion + Langevin corrector), langevin (corrector only), heun and rk45 (PF-ODE).
+// diffusion + Langevin corrector), langevin (corrector only), heun and rk45 (PF-ODE), and the
+// fast PF-ODE solvers dpm++2m, dpm++3m, unipc2 and unipc3 (multistep_solvers.h: `steps` is
+// their number of score evaluations).
 // T = 1. The predictor-corrector family runs on t_k = linspace(T, eps, steps) and discretises the
 // SDE with N = steps (beta_i, sigma_i, alpha_i as in docs/math.md, index i = round(t (N - 1))).
 // DDIM takes `steps` indices of the N = num_scales DDPM schedule. Heun takes `steps` steps on
@@ -20,10 +22,11 @@ namespace lethe {
 struct SamplerConfig {
   std::string name = "pc";
   int steps = 1000;
-  int corrector_steps = 1;          // Langevin steps per time level (pc, langevin)
-  double snr = 0.16;                // Langevin signal-to-noise ratio
-  double ddim_eta = 0;              // 0: deterministic DDIM, 1: DDPM posterior noise
-  double rtol = 1e-5, atol = 1e-5;  // rk45
+  int corrector_steps = 1;           // Langevin steps per time level (pc, langevin)
+  double snr = 0.16;                 // Langevin signal-to-noise ratio
+  double ddim_eta = 0;               // 0: deterministic DDIM, 1: DDPM posterior noise
+  double rtol = 1e-5, atol = 1e-5;   // rk45
+  std::string time_grid = "logsnr";  // dpm++ and unipc: logsnr or uniform
   bool denoise = true;  // return the last step's noise-free mean / take the ODE's denoising step
 };
 
