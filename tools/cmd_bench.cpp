@@ -14,16 +14,11 @@ namespace {
 void register_bench_ops(CLI::App& bench) {
   auto options = std::make_shared<bench::OpsBenchOptions>();
   CLI::App* ops = bench.add_subcommand("ops", "GEMM and U-Net convolution GFLOP/s vs FMA peak");
-  ops->add_option("--threads", options->threads, "OpenMP threads (0: all)")->capture_default_str();
-  ops->add_option("--gemm-size", options->gemm_size, "Square GEMM size")
-      ->capture_default_str()
-      ->check(positive());
+  ops->add_option("--threads", options->threads, "OpenMP threads (0: all)");
+  ops->add_option("--gemm-size", options->gemm_size, "Square GEMM size")->check(positive());
   ops->add_option("--config", options->config, "U-Net whose convolutions are timed")
-      ->capture_default_str()
       ->check(CLI::IsMember({"mnist-s", "mnist-xs"}));
-  ops->add_option("--batch", options->batch, "Convolution batch size")
-      ->capture_default_str()
-      ->check(positive());
+  ops->add_option("--batch", options->batch, "Convolution batch size")->check(positive());
   ops->add_option(
       "--only", options->only,
       "Time only the convolutions whose name contains this text (e.g. \"/2\", \"7x7\")");
@@ -36,18 +31,13 @@ void register_bench_kernels(CLI::App& bench) {
   CLI::App* kernels =
       bench.add_subcommand("kernels", "CUDA kernels vs cuBLAS/cuDNN and the GPU's peaks");
   kernels->add_option("--repeats", options->repeats, "Timed runs per kernel (best is kept)")
-      ->capture_default_str()
       ->check(positive());
-  kernels->add_option("--batch", options->batch, "Batch of the U-Net shapes")
-      ->capture_default_str()
-      ->check(positive());
+  kernels->add_option("--batch", options->batch, "Batch of the U-Net shapes")->check(positive());
   kernels->add_option("--kernels", options->kernels, "GEMM/conv implementation: hand|vendor|auto")
-      ->capture_default_str()
       ->check(CLI::IsMember({"hand", "vendor", "auto"}));
   kernels
       ->add_option("--precision", options->precision,
                    "GEMM/conv math of both sides: fp32, or tf32 (tensor cores)")
-      ->capture_default_str()
       ->check(CLI::IsMember({"fp32", "tf32"}));
   kernels->callback([options] { bench::run_kernels_bench(*options); });
 }
@@ -56,20 +46,15 @@ void register_bench_unet(CLI::App& bench) {
   auto options = std::make_shared<bench::UnetBenchOptions>();
   CLI::App* unet =
       bench.add_subcommand("unet", "U-Net training or sampling step: img/s, % of peak");
-  unet->add_option("--config", options->config, "U-Net config (mnist-s, mnist-xs)")
-      ->capture_default_str();
-  unet->add_option("--batch", options->batch, "Images per step")
-      ->capture_default_str()
-      ->check(positive());
+  unet->add_option("--config", options->config, "U-Net config (mnist-s, mnist-xs)");
+  unet->add_option("--batch", options->batch, "Images per step")->check(positive());
   unet->add_option("--mode", options->mode, "train (forward, backward, Adam) or sample (forward)")
-      ->capture_default_str()
       ->check(CLI::IsMember({"train", "sample"}));
   unet->add_option("--steps", options->steps, "Timed steps after the warm-up and profiled ones")
-      ->capture_default_str()
       ->check(positive());
-  unet->add_option("--threads", options->threads, "OpenMP threads (0: all)")->capture_default_str();
+  unet->add_option("--threads", options->threads, "OpenMP threads (0: all)");
   unet->add_flag("--layers", options->layers, "Print the per-op table of one profiled step");
-  unet->add_option("--top", options->top, "Rows of the per-shape table")->capture_default_str();
+  unet->add_option("--top", options->top, "Rows of the per-shape table");
   unet->add_flag(
       "--im2col", options->im2col,
       "Forward and input-gradient convolutions on im2col + GEMM (the direct and implicit "

@@ -63,22 +63,14 @@ void register_bpd(CLI::App& app) {
   auto options = std::make_shared<BpdOptions>();
   CLI::App* command = app.add_subcommand("bpd", "Bits per dimension of test images (PF-ODE)");
   command->add_option("checkpoint", options->checkpoint, "Score-model checkpoint")->required();
-  command->add_option("--data", options->data_dir, "IDX data directory")->capture_default_str();
+  command->add_option("--data", options->data_dir, "IDX data directory");
   add_class_list_flag(*command, "--classes", options->classes, "Classes of the test images");
-  command->add_option("--count", options->count, "Number of images")
-      ->capture_default_str()
-      ->check(positive());
-  command->add_option("--batch", options->batch, "Images per ODE solve")
-      ->capture_default_str()
-      ->check(positive());
-  command->add_option("--label", options->label, "Class label for the model, or null")
-      ->capture_default_str();
-  command->add_option("--rtol", options->likelihood.rtol, "RK45 relative tolerance")
-      ->capture_default_str();
-  command->add_option("--atol", options->likelihood.atol, "RK45 absolute tolerance")
-      ->capture_default_str();
-  command->add_option("--seed", options->seed, "Random seed (dequantisation, probes)")
-      ->capture_default_str();
+  command->add_option("--count", options->count, "Number of images")->check(positive());
+  command->add_option("--batch", options->batch, "Images per ODE solve")->check(positive());
+  command->add_option("--label", options->label, "Class label for the model, or null");
+  command->add_option("--rtol", options->likelihood.rtol, "RK45 relative tolerance");
+  command->add_option("--atol", options->likelihood.atol, "RK45 absolute tolerance");
+  command->add_option("--seed", options->seed, "Random seed (dequantisation, probes)");
   add_device_flag(*command, options->device);
   command->add_option("--json", options->json, "Also write the figures as JSON here");
   command->callback([options] { run_bpd(*options); });

@@ -56,19 +56,14 @@ void register_train_classifier(CLI::App& app) {
   ClassifierTrainingConfig& c = options->config;
   CLI::App* command =
       app.add_subcommand("train-classifier", "Train the evaluation classifier (digits + none)");
-  command->add_option("--data", options->data_dir, "IDX data directory")->capture_default_str();
-  command->add_option("--steps", c.steps, "Optimiser steps")
-      ->capture_default_str()
-      ->check(positive());
-  command->add_option("--batch", c.batch, "Batch size")
-      ->capture_default_str()
-      ->check(in_range(8, 4096));
-  command->add_option("--lr", c.lr, "Adam learning rate")->capture_default_str()->check(positive());
+  command->add_option("--data", options->data_dir, "IDX data directory");
+  command->add_option("--steps", c.steps, "Optimiser steps")->check(positive());
+  command->add_option("--batch", c.batch, "Batch size")->check(in_range(8, 4096));
+  command->add_option("--lr", c.lr, "Adam learning rate")->check(positive());
   command->add_option("--junk", c.junk_fraction, "Share of each batch that is junk")
-      ->capture_default_str()
       ->check(in_range(0.0, 0.9));
-  command->add_option("--seed", c.seed, "Random seed")->capture_default_str();
-  command->add_option("--out", options->out, "Output weights file")->capture_default_str();
+  command->add_option("--seed", c.seed, "Random seed");
+  command->add_option("--out", options->out, "Output weights file");
   command->callback([options] { run_train_classifier(*options); });
 }
 

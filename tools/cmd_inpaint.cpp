@@ -68,28 +68,21 @@ void register_inpaint(CLI::App& app) {
   options->sampler.name = "pc";
   CLI::App* command = app.add_subcommand("inpaint", "Zero-shot inpainting of held-out images");
   command->add_option("checkpoint", options->checkpoint, "Score-model checkpoint")->required();
-  command->add_option("--data", options->data_dir, "IDX data directory")->capture_default_str();
+  command->add_option("--data", options->data_dir, "IDX data directory");
   add_class_list_flag(*command, "--classes", options->classes,
                       "Classes of the test images to inpaint");
-  command->add_option("--count", options->count, "Number of images")
-      ->capture_default_str()
-      ->check(positive());
-  command->add_option("--mask", options->mask, "top, right or centre (the part kept/known)")
-      ->capture_default_str();
-  command->add_option("--label", options->label, "Class label for the model, or null")
-      ->capture_default_str();
-  command->add_option("--sampler", options->sampler.name, "em, reverse-diffusion, pc, langevin")
-      ->capture_default_str();
-  command->add_option("--steps", options->sampler.steps, "Time steps")
-      ->capture_default_str()
-      ->check(positive());
-  command->add_option("--snr", options->sampler.snr, "Langevin snr")->capture_default_str();
+  command->add_option("--count", options->count, "Number of images")->check(positive());
+  command->add_option("--mask", options->mask, "top, right or centre (the part kept/known)");
+  command->add_option("--label", options->label, "Class label for the model, or null");
+  command->add_option("--sampler", options->sampler.name, "em, reverse-diffusion, pc, langevin");
+  command->add_option("--steps", options->sampler.steps, "Time steps")->check(positive());
+  command->add_option("--snr", options->sampler.snr, "Langevin snr");
   command->add_option("--classifier", options->classifier,
                       "Classify the results with these weights");
-  command->add_option("--seed", options->seed, "Random seed")->capture_default_str();
+  command->add_option("--seed", options->seed, "Random seed");
   add_device_flag(*command, options->device);
   command->add_option("--json", options->json, "Also write the figures as JSON here");
-  command->add_option("--out", options->out, "PNG grid")->capture_default_str();
+  command->add_option("--out", options->out, "PNG grid");
   command->callback([options] { run_inpaint(*options); });
 }
 

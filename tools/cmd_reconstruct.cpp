@@ -63,27 +63,20 @@ void register_reconstruct(CLI::App& app) {
   CLI::App* command =
       app.add_subcommand("reconstruct", "PF-ODE reconstruction (encode, perturb, decode)");
   command->add_option("checkpoint", options->checkpoint, "Score-model checkpoint")->required();
-  command->add_option("--data", options->data_dir, "IDX data directory")->capture_default_str();
+  command->add_option("--data", options->data_dir, "IDX data directory");
   add_class_list_flag(*command, "--classes", options->classes, "Classes of the test images");
-  command->add_option("--count", options->count, "Number of images")
-      ->capture_default_str()
-      ->check(positive());
-  command->add_option("--label", options->label, "Class label for the model, or null")
-      ->capture_default_str();
-  command->add_option("--ode", options->ode.name, "rk45 or heun")->capture_default_str();
-  command->add_option("--steps", options->ode.steps, "Heun steps")
-      ->capture_default_str()
-      ->check(positive());
-  command->add_option("--rtol", options->ode.rtol, "RK45 relative tolerance")
-      ->capture_default_str();
-  command->add_option("--atol", options->ode.atol, "RK45 absolute tolerance")
-      ->capture_default_str();
+  command->add_option("--count", options->count, "Number of images")->check(positive());
+  command->add_option("--label", options->label, "Class label for the model, or null");
+  command->add_option("--ode", options->ode.name, "rk45 or heun");
+  command->add_option("--steps", options->ode.steps, "Heun steps")->check(positive());
+  command->add_option("--rtol", options->ode.rtol, "RK45 relative tolerance");
+  command->add_option("--atol", options->ode.atol, "RK45 absolute tolerance");
   command->add_option("--classifier", options->classifier,
                       "Classify the results with these weights");
-  command->add_option("--seed", options->seed, "Random seed")->capture_default_str();
+  command->add_option("--seed", options->seed, "Random seed");
   add_device_flag(*command, options->device);
   command->add_option("--json", options->json, "Also write the figures as JSON here");
-  command->add_option("--out", options->out, "PNG grid")->capture_default_str();
+  command->add_option("--out", options->out, "PNG grid");
   command->callback([options] { run_reconstruct(*options); });
 }
 

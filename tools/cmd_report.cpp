@@ -16,15 +16,10 @@ void register_report(CLI::App& app) {
   command->add_flag(
       "--no-sample", [options](int64_t) { options->sample = false; },
       "Do not sample grids from the checkpoint and snapshots");
-  command->add_option("--sampler", options->sampler, "Sampler of score-model grids")
-      ->capture_default_str();
-  command->add_option("--steps", options->steps, "Sampler steps")
-      ->capture_default_str()
-      ->check(positive());
-  command->add_option("--n", options->per_label, "Samples per class in a grid")
-      ->capture_default_str()
-      ->check(positive());
-  command->add_option("--seed", options->seed, "Sampling seed")->capture_default_str();
+  command->add_option("--sampler", options->sampler, "Sampler of score-model grids");
+  command->add_option("--steps", options->steps, "Sampler steps")->check(positive());
+  command->add_option("--n", options->per_label, "Samples per class in a grid")->check(positive());
+  command->add_option("--seed", options->seed, "Sampling seed");
   command->callback([options] { run_report(*options); });
 }
 

@@ -81,42 +81,27 @@ void register_sample(CLI::App& app) {
   SamplerConfig& s = options->sampler;
   CLI::App* command = app.add_subcommand("sample", "Draw samples from a score-model checkpoint");
   command->add_option("checkpoint", options->checkpoint, "Checkpoint (.safetensors)")->required();
-  command
-      ->add_option("--sampler", s.name,
-                   "em, reverse-diffusion, ancestral, ddim, pc, langevin, heun, rk45, dpm++2m, "
-                   "dpm++3m, unipc2 or unipc3")
-      ->capture_default_str();
+  command->add_option("--sampler", s.name,
+                      "em, reverse-diffusion, ancestral, ddim, pc, langevin, heun, rk45, dpm++2m, "
+                      "dpm++3m, unipc2 or unipc3");
   command->add_option("--steps", s.steps, "Time steps (heun: steps; dpm++, unipc: evaluations)")
-      ->capture_default_str()
       ->check(positive());
   command->add_option("--corrector-steps", s.corrector_steps, "Langevin steps per level")
-      ->capture_default_str()
       ->check(non_negative());
-  command->add_option("--snr", s.snr, "Langevin signal-to-noise ratio")->capture_default_str();
-  command->add_option("--time-grid", s.time_grid, "dpm++ and unipc: logsnr or uniform")
-      ->capture_default_str();
-  command->add_option("--eta", s.ddim_eta, "DDIM eta")
-      ->capture_default_str()
-      ->check(in_range(0.0, 1.0));
-  command
-      ->add_option("--labels", options->labels,
-                   "Classes to sample, one grid row each; null "
-                   "is the unconditional label")
-      ->capture_default_str();
-  command->add_option("--n", options->per_label, "Samples per label")
-      ->capture_default_str()
-      ->check(positive());
+  command->add_option("--snr", s.snr, "Langevin signal-to-noise ratio");
+  command->add_option("--time-grid", s.time_grid, "dpm++ and unipc: logsnr or uniform");
+  command->add_option("--eta", s.ddim_eta, "DDIM eta")->check(in_range(0.0, 1.0));
+  command->add_option("--labels", options->labels,
+                      "Classes to sample, one grid row each; null "
+                      "is the unconditional label");
+  command->add_option("--n", options->per_label, "Samples per label")->check(positive());
   command->add_option("--cfg", options->cfg, "Classifier-free guidance scale w")
-      ->capture_default_str()
       ->check(non_negative());
-  command->add_option("--seed", options->seed, "Random seed")->capture_default_str();
-  command->add_option("--batch", options->batch, "Samples per network call")
-      ->capture_default_str()
-      ->check(positive());
+  command->add_option("--seed", options->seed, "Random seed");
+  command->add_option("--batch", options->batch, "Samples per network call")->check(positive());
   command->add_option("--latents", options->latents,
                       "Start from these prior samples (.safetensors, one tensor (N, C, H, W))");
-  command->add_option("--out", options->out, "Output: .png grid or .safetensors for lethe eval")
-      ->capture_default_str();
+  command->add_option("--out", options->out, "Output: .png grid or .safetensors for lethe eval");
   add_device_flag(*command, options->device);
   add_gpu_kernel_flags(*command);
   command->callback([options] { run_sample(*options); });

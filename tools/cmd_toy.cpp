@@ -59,23 +59,17 @@ void register_toy(CLI::App& app) {
   auto train = std::make_shared<ToyTrainingRun>();
   ToyTrainingConfig& c = train->config;
   CLI::App* train_command = toy->add_subcommand("train", "Train a toy score model");
-  train_command->add_option("--preset", c.preset, "toy-msgm, rings, grid or w@x,y@s;...")
-      ->capture_default_str();
+  train_command->add_option("--preset", c.preset, "toy-msgm, rings, grid or w@x,y@s;...");
   add_class_list_flag(*train_command, "--components", c.components,
                       "Train on these components only (e.g. 0,1: retrain without 2)");
-  train_command->add_option("--sde", c.sde, "vp, subvp or ve")->capture_default_str();
-  train_command->add_option("--steps", c.steps, "Steps")->capture_default_str()->check(positive());
-  train_command->add_option("--batch", c.batch, "Batch size")
-      ->capture_default_str()
-      ->check(positive());
-  train_command->add_option("--lr", c.lr, "Adam learning rate")
-      ->capture_default_str()
-      ->check(positive());
-  train_command->add_option("--seed", c.seed, "Random seed")->capture_default_str();
-  train_command->add_option("--out", train->out_dir, "Run directory")->capture_default_str();
+  train_command->add_option("--sde", c.sde, "vp, subvp or ve");
+  train_command->add_option("--steps", c.steps, "Steps")->check(positive());
+  train_command->add_option("--batch", c.batch, "Batch size")->check(positive());
+  train_command->add_option("--lr", c.lr, "Adam learning rate")->check(positive());
+  train_command->add_option("--seed", c.seed, "Random seed");
+  train_command->add_option("--out", train->out_dir, "Run directory");
   train_command
       ->add_option("--checkpoint-every", train->checkpoint_every, "Steps between checkpoints")
-      ->capture_default_str()
       ->check(positive());
   train_command->add_flag("--resume", train->resume, "Continue from OUT/checkpoint.safetensors");
   train_command->callback([train] { exit_if_interrupted(run_toy_training(*train)); });
@@ -85,17 +79,11 @@ void register_toy(CLI::App& app) {
   sample->sampler.steps = 500;
   CLI::App* sample_command = toy->add_subcommand("sample", "Sample a toy score model");
   sample_command->add_option("checkpoint", sample->checkpoint, "Toy checkpoint")->required();
-  sample_command->add_option("--sampler", sample->sampler.name, "Sampler name")
-      ->capture_default_str();
-  sample_command->add_option("--steps", sample->sampler.steps, "Steps")
-      ->capture_default_str()
-      ->check(positive());
-  sample_command->add_option("--n", sample->count, "Samples")
-      ->capture_default_str()
-      ->check(positive());
-  sample_command->add_option("--seed", sample->seed, "Random seed")->capture_default_str();
-  sample_command->add_option("--out", sample->out, ".safetensors (for lethe eval --toy) or .png")
-      ->capture_default_str();
+  sample_command->add_option("--sampler", sample->sampler.name, "Sampler name");
+  sample_command->add_option("--steps", sample->sampler.steps, "Steps")->check(positive());
+  sample_command->add_option("--n", sample->count, "Samples")->check(positive());
+  sample_command->add_option("--seed", sample->seed, "Random seed");
+  sample_command->add_option("--out", sample->out, ".safetensors (for lethe eval --toy) or .png");
   sample_command->callback([sample] { run_toy_sample(*sample); });
 }
 

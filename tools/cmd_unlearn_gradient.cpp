@@ -19,39 +19,28 @@ void register_method(CLI::App& unlearn, UnlearnMethod method, const char* descri
   CLI::App* command = unlearn.add_subcommand(name, description);
   add_class_list_flag(*command, "--forget", c.forget, "Classes to forget (e.g. 4)")->required();
   add_checkpoint_flag(*command, "--init", run->init, "The trained score model to unlearn from");
-  command->add_option("--data", run->data_dir, "IDX data directory")->capture_default_str();
-  command->add_option("--steps", run->steps, "Unlearning steps")
-      ->capture_default_str()
-      ->check(positive());
-  command->add_option("--optimizer", c.optimizer, "sgd or adam")->capture_default_str();
-  command->add_option("--lr", c.lr, "Learning rate")->capture_default_str();
-  command->add_option("--lambda", c.lambda, "Retain weight")->capture_default_str();
-  command->add_option("--alpha-trunc", c.alpha_trunc, "Forget loss truncation")
-      ->capture_default_str();
-  command->add_option("--forget-batch", c.forget_batch, "Forget batch size")->capture_default_str();
-  command
-      ->add_option("--retain-batch", c.retain_batch,
-                   "Retain minibatch (RGD: chunk of its pass over the retain set)")
-      ->capture_default_str();
-  command
-      ->add_option("--retain-per-class", c.retain_per_class,
-                   "Retain set: images per remaining class")
-      ->capture_default_str();
+  command->add_option("--data", run->data_dir, "IDX data directory");
+  command->add_option("--steps", run->steps, "Unlearning steps")->check(positive());
+  command->add_option("--optimizer", c.optimizer, "sgd or adam");
+  command->add_option("--lr", c.lr, "Learning rate");
+  command->add_option("--lambda", c.lambda, "Retain weight");
+  command->add_option("--alpha-trunc", c.alpha_trunc, "Forget loss truncation");
+  command->add_option("--forget-batch", c.forget_batch, "Forget batch size");
+  command->add_option("--retain-batch", c.retain_batch,
+                      "Retain minibatch (RGD: chunk of its pass over the retain set)");
+  command->add_option("--retain-per-class", c.retain_per_class,
+                      "Retain set: images per remaining class");
   add_class_list_flag(*command, "--retain-classes", c.retain_classes,
                       "Draw the same-size retain set from these classes only (diversity ablation)");
-  command
-      ->add_option("--salun-mask-fraction", c.salun_mask_fraction,
-                   "SalUn: share of parameters updated")
-      ->capture_default_str();
-  command->add_option("--salun-retain-weight", c.salun_retain_weight, "SalUn: retain loss weight")
-      ->capture_default_str();
-  command->add_option("--esd-eta", c.esd_eta, "ESD: guidance strength")->capture_default_str();
+  command->add_option("--salun-mask-fraction", c.salun_mask_fraction,
+                      "SalUn: share of parameters updated");
+  command->add_option("--salun-retain-weight", c.salun_retain_weight, "SalUn: retain loss weight");
+  command->add_option("--esd-eta", c.esd_eta, "ESD: guidance strength");
   command->add_flag("--no-check", run->no_check,
                     "Skip re-evaluating both losses after each step (faster; no 'held' columns)");
-  command->add_option("--seed", c.seed, "Random seed")->capture_default_str();
-  command->add_option("--out", run->out_dir, "Run directory")->capture_default_str();
+  command->add_option("--seed", c.seed, "Random seed");
+  command->add_option("--out", run->out_dir, "Run directory");
   command->add_option("--checkpoint-every", run->checkpoint_every, "Steps between checkpoints")
-      ->capture_default_str()
       ->check(positive());
   command->add_flag("--resume", run->resume, "Continue from OUT/checkpoint.safetensors");
   command->callback([run] { exit_if_interrupted(run_gradient_unlearning(*run)); });

@@ -74,20 +74,15 @@ void register_unlearn_msgm(CLI::App& unlearn) {
                       "Undesirable classes (digits, e.g. 7 or 1,7; toy: component indices)")
       ->required();
   msgm->add_option("--variant", run->variant,
-                   "orthogonal, orthogonal-inner, obtuse or obtuse-as-coded")
-      ->capture_default_str();
-  msgm->add_option("--desirable-weight", m.desirable_weight, "Weight of the DSM loss on D_g")
-      ->capture_default_str();
-  msgm->add_option("--undesirable-weight", m.undesirable_weight, "Weight of the moderation term")
-      ->capture_default_str();
-  msgm->add_option("--every", m.every, "Apply the moderation term every N-th step")
-      ->capture_default_str();
+                   "orthogonal, orthogonal-inner, obtuse or obtuse-as-coded");
+  msgm->add_option("--desirable-weight", m.desirable_weight, "Weight of the DSM loss on D_g");
+  msgm->add_option("--undesirable-weight", m.undesirable_weight, "Weight of the moderation term");
+  msgm->add_option("--every", m.every, "Apply the moderation term every N-th step");
   msgm->add_option("--obtuse-floor", m.obtuse_floor,
-                   "Floor (negated) of each sample's obtuse term <eps_hat, z>/D")
-      ->capture_default_str();
-  msgm->add_option("--moderation-t-max", m.t_max,
-                   "The moderation term's diffusion times t ~ U(t_min, this); 1: every noise level")
-      ->capture_default_str();
+                   "Floor (negated) of each sample's obtuse term <eps_hat, z>/D");
+  msgm->add_option(
+      "--moderation-t-max", m.t_max,
+      "The moderation term's diffusion times t ~ U(t_min, this); 1: every noise level");
   msgm->add_option("--undesirable-p-uncond", run->undesirable_p_uncond,
                    "Label dropout on the undesirable batches, the share of the moderation term "
                    "that reaches the unguided score (default: --p-uncond)")

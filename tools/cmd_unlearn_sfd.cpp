@@ -16,28 +16,21 @@ void add_distillation_flags(CLI::App* command, SfdRun& run) {
   add_checkpoint_flag(*command, "--teacher", run.teacher,
                       "The class-conditional VP score model to distil");
   command->add_option("--steps", run.steps, "Iterations (one psi and one generator update each)")
-      ->capture_default_str()
       ->check(positive());
-  command->add_option("--batch", c.batch, "Generated images per update (and per forget batch)")
-      ->capture_default_str();
-  command->add_option("--lr", c.lr_generator, "Generator learning rate")->capture_default_str();
-  command->add_option("--lr-fake", c.lr_fake, "Fake-score (psi) learning rate")
-      ->capture_default_str();
-  command->add_option("--alpha", c.alpha, "SiD alpha")->capture_default_str();
-  command->add_option("--t-init", c.t_init, "The generator's input DDPM step")
-      ->capture_default_str();
-  command->add_option("--t-min", c.t_min, "Smallest DDPM step drawn for the losses")
-      ->capture_default_str();
-  command->add_option("--t-max", c.t_max, "Largest DDPM step drawn for the losses")
-      ->capture_default_str();
-  command->add_option("--beta1", c.beta1, "Adam beta1 (SiD: 0)")->capture_default_str();
-  command->add_option("--clip", c.clip_value, "Gradient value clipping")->capture_default_str();
-  command->add_option("--ema", c.ema, "Generator EMA rate")->capture_default_str();
-  command->add_option("--seed", c.seed, "Random seed")->capture_default_str();
+  command->add_option("--batch", c.batch, "Generated images per update (and per forget batch)");
+  command->add_option("--lr", c.lr_generator, "Generator learning rate");
+  command->add_option("--lr-fake", c.lr_fake, "Fake-score (psi) learning rate");
+  command->add_option("--alpha", c.alpha, "SiD alpha");
+  command->add_option("--t-init", c.t_init, "The generator's input DDPM step");
+  command->add_option("--t-min", c.t_min, "Smallest DDPM step drawn for the losses");
+  command->add_option("--t-max", c.t_max, "Largest DDPM step drawn for the losses");
+  command->add_option("--beta1", c.beta1, "Adam beta1 (SiD: 0)");
+  command->add_option("--clip", c.clip_value, "Gradient value clipping");
+  command->add_option("--ema", c.ema, "Generator EMA rate");
+  command->add_option("--seed", c.seed, "Random seed");
   add_device_flag(*command, c.device);
-  command->add_option("--out", run.out_dir, "Run directory")->capture_default_str();
+  command->add_option("--out", run.out_dir, "Run directory");
   command->add_option("--checkpoint-every", run.checkpoint_every, "Steps between checkpoints")
-      ->capture_default_str()
       ->check(positive());
   add_step_list_flag(*command, "--snapshots", run.snapshots,
                      "Steps at which the generator's EMA weights are kept (forgetting speed)");
@@ -56,14 +49,10 @@ void register_unlearn_sfd(CLI::App& unlearn) {
   add_override_flag(
       *command, run->config,
       "The teacher's class for forget labels, or 'random' (another class per sample)");
-  command
-      ->add_option("--forget-weight", run->config.forget_weight_generator,
-                   "Weight of the forgetting term in the generator loss")
-      ->capture_default_str();
-  command
-      ->add_option("--forget-weight-fake", run->config.forget_weight_fake,
-                   "Weight of the forget batch in the fake-score loss")
-      ->capture_default_str();
+  command->add_option("--forget-weight", run->config.forget_weight_generator,
+                      "Weight of the forgetting term in the generator loss");
+  command->add_option("--forget-weight-fake", run->config.forget_weight_fake,
+                      "Weight of the forget batch in the fake-score loss");
   add_distillation_flags(command, *run);
   command->callback([run] {
     LETHE_CHECK(run->config.forget_weight_generator > 0,

@@ -48,6 +48,7 @@ void register_experiment_rgd_mnist(CLI::App& experiment);
 void register_experiment_sfd_mnist(CLI::App& experiment);
 
 inline void register_all_commands(CLI::App& app) {
+  app.option_defaults()->always_capture_default();  // --help shows every default
   register_audit(app);
   register_bench(app);
   register_demo(app);

@@ -5,37 +5,24 @@
 namespace lethe::tools {
 
 void add_score_training_flags(CLI::App& command, ScoreTrainingRun& run) {
-  command.add_option("--config", run.config.unet, "U-Net preset: mnist-s or mnist-xs")
-      ->capture_default_str();
-  command.add_option("--sde", run.config.sde, "vp, subvp or ve")->capture_default_str();
-  command.add_option("--data", run.data_dir, "IDX data directory")->capture_default_str();
+  command.add_option("--config", run.config.unet, "U-Net preset: mnist-s or mnist-xs");
+  command.add_option("--sde", run.config.sde, "vp, subvp or ve");
+  command.add_option("--data", run.data_dir, "IDX data directory");
   add_class_list_flag(command, "--classes", run.config.classes,
                       "Classes to train on (e.g. 0,1,2,3,4,5,6,8,9)");
-  command.add_option("--steps", run.steps, "Total optimiser steps")
-      ->capture_default_str()
-      ->check(positive());
-  command.add_option("--batch", run.config.batch, "Batch size")
-      ->capture_default_str()
-      ->check(positive());
-  command.add_option("--lr", run.config.lr, "Adam learning rate")
-      ->capture_default_str()
-      ->check(positive());
+  command.add_option("--steps", run.steps, "Total optimiser steps")->check(positive());
+  command.add_option("--batch", run.config.batch, "Batch size")->check(positive());
+  command.add_option("--lr", run.config.lr, "Adam learning rate")->check(positive());
   command.add_option("--warmup", run.config.warmup_steps, "Linear warm-up steps")
-      ->capture_default_str()
       ->check(non_negative());
   command.add_option("--clip", run.config.grad_clip, "Global gradient-norm clip")
-      ->capture_default_str()
       ->check(positive());
-  command.add_option("--ema", run.config.ema_rate, "EMA rate")
-      ->capture_default_str()
-      ->check(in_range(0.0, 1.0));
+  command.add_option("--ema", run.config.ema_rate, "EMA rate")->check(in_range(0.0, 1.0));
   command.add_option("--p-uncond", run.config.p_uncond, "Label dropout probability (CFG)")
-      ->capture_default_str()
       ->check(in_range(0.0, 1.0));
-  command.add_option("--seed", run.config.seed, "Random seed")->capture_default_str();
-  command.add_option("--out", run.out_dir, "Run directory")->capture_default_str();
+  command.add_option("--seed", run.config.seed, "Random seed");
+  command.add_option("--out", run.out_dir, "Run directory");
   command.add_option("--checkpoint-every", run.checkpoint_every, "Steps between checkpoints")
-      ->capture_default_str()
       ->check(positive());
   command.add_flag("--likelihood-weighting", run.config.likelihood_weighting,
                    "Weight the DSM loss by g(t)^2 (likelihood weighting) instead of std(t)^2");
