@@ -28,7 +28,7 @@ struct EvalOptions {
   std::string region = "0,0,1";
   uint64_t seed = 0;
   // When the input is a score-model checkpoint: how to generate the samples first.
-  SamplerConfig sampler;
+  SamplerConfig sampler = fast_sampler();
   std::string labels = "0,1,2,3,4,5,6,7,8,9";
   int64_t per_label = 100;
   double cfg = 0;

@@ -13,7 +13,7 @@ namespace {
 
 struct SampleOptions {
   std::string checkpoint;
-  SamplerConfig sampler;
+  SamplerConfig sampler = fast_sampler();
   std::string labels = "0,1,2,3,4,5,6,7,8,9";
   double cfg = 0;
   uint64_t seed = 0;

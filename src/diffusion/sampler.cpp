@@ -18,6 +18,13 @@ bool is_ode_sampler(const std::string& name) {
 
 }  // namespace
 
+SamplerConfig fast_sampler() {
+  SamplerConfig config;
+  config.name = "dpm++2m";
+  config.steps = 12;
+  return config;
+}
+
 void check_sampler(const SamplerConfig& config, const Sde& sde) {
   const std::string& name = config.name;
   LETHE_CHECK(is_predictor_corrector(name) || is_ode_sampler(name) || is_multistep_solver(name) ||

@@ -35,6 +35,10 @@ struct SampleResult {
   int64_t nfe = 0;  // score evaluations
 };
 
+// The default of `lethe sample` and `lethe eval`: dpm++2m with 12 score evaluations. On the
+// shipped MNIST model it matches DDIM with 50 (docs/math.md, "Fast ODE solvers").
+SamplerConfig fast_sampler();
+
 // Throws lethe::Error for unknown names, bad numbers and combinations that do not exist
 // (ancestral on sub-VP, DDIM on sub-VP or VE, langevin without corrector steps).
 void check_sampler(const SamplerConfig& config, const Sde& sde);
