@@ -192,8 +192,11 @@ void run_ops_bench(const OpsBenchOptions& options) {
   omp_set_num_threads(threads);
   const BenchContext context{threads, cpu::measure_fma_peak_gflops(threads),
                              cpu::measure_copy_bandwidth_gbs(threads)};
-  std::printf("cpu: %s kernels, %d threads, measured FMA peak %.1f GFLOP/s, copy %.1f GB/s\n",
-              cpu::cpu_isa_name(), threads, context.peak_gflops, context.copy_gbs);
+  std::printf(
+      "cpu: %s kernels, %d threads, measured FMA peak %.1f GFLOP/s, bf16 dot-product peak %.1f "
+      "GFLOP/s%s, copy %.1f GB/s\n",
+      cpu::cpu_isa_name(), threads, context.peak_gflops, cpu::measure_bf16_peak_gflops(threads),
+      cpu::cpu_supports_isa("avx512bf16") ? "" : " (no AVX-512 BF16)", context.copy_gbs);
   bench_gemm(context, options.gemm_size);
   std::printf("convolutions of %s at batch %lld:\n", options.config.c_str(),
               static_cast<long long>(options.batch));

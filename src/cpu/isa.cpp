@@ -15,6 +15,8 @@ bool cpu_supports_isa(const char* isa) {
     return fma && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
   }
+  if (name == "avx512bf16")
+    return cpu_supports_isa("avx512") && __builtin_cpu_supports("avx512bf16");
   return false;
 }
 

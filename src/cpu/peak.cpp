@@ -64,6 +64,22 @@ double multiply_adds_per_second(const FmaChains& chains, double seconds) {
   return static_cast<double>(rounds * chains.multiply_adds_per_round) / elapsed;
 }
 
+// GFLOP/s of `chains` on `threads` threads: each thread's best of kRuns, summed.
+double chains_gflops(const FmaChains& chains, int threads) {
+  double total_multiply_adds_per_second = 0.0;
+#pragma omp parallel num_threads(std::max(threads, 1)) reduction(+ : total_multiply_adds_per_second)
+  {
+    multiply_adds_per_second(chains, kWarmupSeconds);
+#pragma omp barrier
+    double best = 0.0;
+    for (int run = 0; run < kRuns; ++run) {
+      best = std::max(best, multiply_adds_per_second(chains, kRunSeconds));
+    }
+    total_multiply_adds_per_second += best;
+  }
+  return 2.0 * total_multiply_adds_per_second / 1e9;
+}
+
 struct FreeDeleter {
   void operator()(float* data) const { std::free(data); }
 };
@@ -79,19 +95,12 @@ FloatBuffer allocate_floats(int64_t count) {
 }  // namespace
 
 double measure_fma_peak_gflops(int threads) {
-  const FmaChains chains = best_fma_chains();
-  double total_multiply_adds_per_second = 0.0;
-#pragma omp parallel num_threads(std::max(threads, 1)) reduction(+ : total_multiply_adds_per_second)
-  {
-    multiply_adds_per_second(chains, kWarmupSeconds);
-#pragma omp barrier
-    double best = 0.0;
-    for (int run = 0; run < kRuns; ++run) {
-      best = std::max(best, multiply_adds_per_second(chains, kRunSeconds));
-    }
-    total_multiply_adds_per_second += best;
-  }
-  return 2.0 * total_multiply_adds_per_second / 1e9;
+  return chains_gflops(best_fma_chains(), threads);
+}
+
+double measure_bf16_peak_gflops(int threads) {
+  if (!cpu_supports_isa("avx512bf16")) return 0;
+  return chains_gflops({&detail::dpbf16_chains_avx512, detail::kBf16MultiplyAddsPerRound}, threads);
 }
 
 double measure_copy_bandwidth_gbs(int threads) {

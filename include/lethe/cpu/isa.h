@@ -11,8 +11,8 @@ const char* cpu_isa_name();
 // cpu_isa_name() is "avx512": the kernels with an AVX-512 version run it.
 bool cpu_runs_avx512();
 
-// Whether this CPU runs code built for `isa` ("avx512", "avx2" or "portable"); false for other
-// names.
+// Whether this CPU runs code built for `isa` ("avx512", "avx512bf16": AVX-512 with the bf16
+// dot products, "avx2" or "portable"); false for other names.
 bool cpu_supports_isa(const char* isa);
 
 }  // namespace lethe::cpu
