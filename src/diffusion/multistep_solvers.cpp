@@ -113,7 +113,8 @@ Tensor unipc_update(const Tensor& x, const History& history, const Marginal& fro
     d1s.push_back((history.prediction(i) - m0) / rk);
   }
   rks.push_back(1);
-  const double h_phi_1 = std::expm1(hh), b_h = std::expm1(hh);
+  const double h_phi_1 = std::expm1(hh);
+  const double b_h = h_phi_1;  // the bh2 variant: B(h) = e^h - 1
   double h_phi_k = h_phi_1 / hh - 1, factorial = 1;
   std::vector<std::vector<double>> r(order, std::vector<double>(order));
   std::vector<double> b(order);
