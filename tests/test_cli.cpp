@@ -100,7 +100,7 @@ TEST_CASE("lethe train: a missing data set and a missing checkpoint give one cle
   CHECK(bad_classes.output.find("--classes") != std::string::npos);
   const CommandResult bad_precision = run_lethe("train --precision fp16 --steps 1");
   CHECK(bad_precision.exit_code != 0);
-  CHECK(bad_precision.output.find("--precision: unknown GPU math 'fp16'") != std::string::npos);
+  CHECK(bad_precision.output.find("--precision: unknown precision 'fp16' (expected fp32, tf32 or bf16)") != std::string::npos);
   const CommandResult bad_config = run_lethe("train --config mnist-xl --data " + dir.string());
   CHECK(bad_config.exit_code != 0);
   CHECK(bad_config.output.find("mnist-xl") != std::string::npos);

@@ -13,6 +13,7 @@
 #include "lethe/core/device.h"
 #include "lethe/nn/unet.h"
 #include "lethe/optim/optimizers.h"
+#include "lethe/tt/float32_math.h"
 #include "lethe/tt/gpu_kernels.h"
 #include "test_cuda_support.h"
 
@@ -85,7 +86,8 @@ TEST_CASE("cuda device: without a usable GPU a cuda tensor is a clear error") {
   CHECK(parse_device("cpu") == Device::cpu);
   CHECK_THROWS_WITH_AS(tt::set_gpu_kernel_source("fast"), doctest::Contains("hand, vendor or auto"),
                        Error);
-  CHECK_THROWS_WITH_AS(tt::set_gpu_float32_math("fp16"), doctest::Contains("fp32 or tf32"), Error);
+  CHECK_THROWS_WITH_AS(tt::set_float32_math("fp16"), doctest::Contains("fp32, tf32 or bf16"),
+                       Error);
 }
 
 TEST_CASE("cuda device: ops on cuda tensors match the cpu, forward and backward") {

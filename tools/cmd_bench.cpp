@@ -23,6 +23,7 @@ void register_bench_ops(CLI::App& bench) {
       "--only", options->only,
       "Time only the convolutions whose name contains this text (e.g. \"/2\", \"7x7\")");
   ops->add_flag("--list", options->list, "Print the convolution shapes and time nothing");
+  ops->add_flag("--no-bf16", options->fp32_only, "Skip the bf16 lines (time fp32 only)");
   ops->callback([options] { bench::run_ops_bench(*options); });
 }
 
@@ -59,6 +60,7 @@ void register_bench_unet(CLI::App& bench) {
       "--im2col", options->im2col,
       "Forward and input-gradient convolutions on im2col + GEMM (the direct and implicit "
       "kernels' baseline)");
+  add_precision_flag(*unet);
   unet->callback([options] { bench::run_unet_bench(*options); });
 }
 

@@ -39,6 +39,7 @@ void register_method(CLI::App& unlearn, UnlearnMethod method, const char* descri
   command->add_flag("--no-check", run->no_check,
                     "Skip re-evaluating both losses after each step (faster; no 'held' columns)");
   command->add_option("--seed", c.seed, "Random seed");
+  add_precision_flag(*command);
   command->add_option("--out", run->out_dir, "Run directory");
   command->add_option("--checkpoint-every", run->checkpoint_every, "Steps between checkpoints")
       ->check(positive());

@@ -29,6 +29,7 @@ void add_distillation_flags(CLI::App* command, SfdRun& run) {
   command->add_option("--ema", c.ema, "Generator EMA rate");
   command->add_option("--seed", c.seed, "Random seed");
   add_device_flag(*command, c.device);
+  add_gpu_kernel_flags(*command);
   command->add_option("--out", run.out_dir, "Run directory");
   command->add_option("--checkpoint-every", run.checkpoint_every, "Steps between checkpoints")
       ->check(positive());

@@ -2,11 +2,13 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
 
 #include "lethe/core/int_list.h"
+#include "lethe/tt/float32_math.h"
 #include "lethe/tt/gpu_kernels.h"
 
 namespace lethe::tools {
@@ -96,18 +98,29 @@ CLI::Option* add_device_flag(CLI::App& command, Device& device) {
       ->default_str(device_name(device));
 }
 
+void add_precision_flag(CLI::App& command) {
+  add_parsed_flag(command, "--precision",
+                  "GEMM/conv math: fp32; bf16 (CPU: AVX-512 BF16 dot products, fp32 sums); tf32 "
+                  "(GPU tensor cores)",
+                  [](const std::string& text) {
+                    const bool honoured =
+                        with_flag("--precision", [&] { return tt::set_float32_math(text); });
+                    if (!honoured) {
+                      std::fprintf(stderr,
+                                   "lethe: note: this CPU lacks AVX-512 BF16; --precision bf16 "
+                                   "runs the CPU in fp32\n");
+                    }
+                  })
+      ->default_str("fp32");
+}
+
 void add_gpu_kernel_flags(CLI::App& command) {
   add_parsed_flag(command, "--kernels", "GPU GEMM/conv: hand, vendor or auto (the faster measured)",
                   [](const std::string& text) {
                     with_flag("--kernels", [&] { tt::set_gpu_kernel_source(text); });
                   })
       ->default_str("auto");
-  add_parsed_flag(command, "--precision",
-                  "GPU GEMM/conv math: fp32, or tf32 (tensor cores, operands rounded to TF32)",
-                  [](const std::string& text) {
-                    with_flag("--precision", [&] { tt::set_gpu_float32_math(text); });
-                  })
-      ->default_str("fp32");
+  add_precision_flag(command);
 }
 
 CLI::Option* add_checkpoint_flag(CLI::App& command, const std::string& flag, std::string& path,

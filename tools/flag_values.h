@@ -31,7 +31,10 @@ CLI::Option* add_class_list_flag(CLI::App& command, const std::string& flag,
                                  std::vector<int>& classes, const std::string& description);
 // --device cpu|cuda (cuda only where a GPU is visible).
 CLI::Option* add_device_flag(CLI::App& command, Device& device);
-// --kernels hand|vendor|auto and --precision fp32|tf32: the process-wide GPU GEMM/conv choice.
+// --precision fp32|bf16|tf32: the process-wide GEMM/conv math (tt/float32_math.h); bf16 on a CPU
+// without AVX-512 BF16 prints a note and runs fp32.
+void add_precision_flag(CLI::App& command);
+// --kernels hand|vendor|auto (the process-wide GPU GEMM/conv choice) and --precision.
 void add_gpu_kernel_flags(CLI::App& command);
 // A checkpoint path that must name an existing file, checked for the default too unless the
 // default is empty (an optional checkpoint).

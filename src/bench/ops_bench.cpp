@@ -46,19 +46,37 @@ double best_seconds(int repeats, const std::function<void()>& body) {
 
 struct BenchContext {
   int threads;
-  double peak_gflops, copy_gbs;
+  double peak_gflops, bf16_peak_gflops, copy_gbs;
+  bool bf16;  // also time each pass under bf16 math
 };
 
 // `bytes`: what the pass must move at the least (every operand read once, every result written
-// once). A pass whose FLOPs per byte times the copy bandwidth is below the FMA peak is bound by
-// memory: "of bound" is its share of that lower figure.
-void print_line(const BenchContext& context, const char* what, double flops, double bytes,
-                double seconds) {
+// once). A pass whose FLOPs per byte times the copy bandwidth is below the peak is bound by
+// memory: "of bound" is its share of that lower figure. The peak is the FMA peak, or under bf16
+// math the bf16 dot-product peak. Returns the seconds.
+double print_line(const BenchContext& context, const char* what, double flops, double bytes,
+                  double seconds) {
+  const bool bf16 = cpu::matmul_math() == cpu::MatmulMath::bf16;
+  const double peak = bf16 ? context.bf16_peak_gflops : context.peak_gflops;
   const double gflops = flops / seconds * 1e-9;
-  const double bound_gflops = std::min(context.peak_gflops, flops / bytes * context.copy_gbs);
+  const double bound_gflops = std::min(peak, flops / bytes * context.copy_gbs);
   std::printf("%-48s %8.2f ms %7.1f GFLOP/s %5.1f%% of peak %6.1f GB/s %5.1f%% of bound\n", what,
-              seconds * 1e3, gflops, 100 * gflops / context.peak_gflops, bytes / seconds * 1e-9,
+              seconds * 1e3, gflops, 100 * gflops / peak, bytes / seconds * 1e-9,
               100 * gflops / bound_gflops);
+  return seconds;
+}
+
+// Times `body` under bf16 math (when the context asks for it) and prints its line, labelled
+// "<what> bf16", then its speed-up over the fp32 time of the same run.
+void time_bf16(const BenchContext& context, const char* what, double flops, double bytes,
+               int repeats, double fp32_seconds, const std::function<void()>& body) {
+  if (!context.bf16) return;
+  cpu::set_matmul_math(cpu::MatmulMath::bf16);
+  char label[112];
+  std::snprintf(label, sizeof label, "%s bf16", what);
+  const double seconds = print_line(context, label, flops, bytes, best_seconds(repeats, body));
+  cpu::set_matmul_math(cpu::MatmulMath::fp32);
+  std::printf("%-48s %8.2fx\n", "  bf16 speed-up over fp32", fp32_seconds / seconds);
 }
 
 void bench_gemm(const BenchContext& context, int64_t n) {
@@ -69,13 +87,14 @@ void bench_gemm(const BenchContext& context, int64_t n) {
   for (auto [ta, tb, name] : {std::tuple{false, false, "NN"}, std::tuple{false, true, "NT"},
                               std::tuple{true, false, "TN"}}) {
     const bool trans_a = ta, trans_b = tb;  // a lambda cannot capture a structured binding
-    const double seconds = best_seconds(5, [&] {
+    const auto product = [&] {
       cpu::sgemm(trans_a, trans_b, n, n, n, 1.0f, a.data<float>(), n, b.data<float>(), n, 0.0f,
                  c.data<float>(), n);
-    });
+    };
     char label[64];
     std::snprintf(label, sizeof label, "sgemm %s %lld^3", name, static_cast<long long>(n));
-    print_line(context, label, flops, bytes, seconds);
+    const double seconds = print_line(context, label, flops, bytes, best_seconds(5, product));
+    time_bf16(context, label, flops, bytes, 5, seconds, product);
   }
 }
 
@@ -156,7 +175,8 @@ void bench_conv(const BenchContext& context, const ConvShape& shape, int64_t bat
   const auto time_pass = [&](const char* pass, double bytes, bool has_baseline,
                              const std::function<void()>& body) {
     std::snprintf(label, sizeof label, "conv %s %s", name.c_str(), pass);
-    print_line(context, label, flops, bytes, best_seconds(10, body));
+    const double seconds = print_line(context, label, flops, bytes, best_seconds(10, body));
+    time_bf16(context, label, flops, bytes, 10, seconds, body);
     if (!has_baseline) return;
     cpu::set_im2col_baseline(true);
     std::snprintf(label, sizeof label, "conv %s %s (im2col)", name.c_str(), pass);
@@ -190,13 +210,15 @@ void run_ops_bench(const OpsBenchOptions& options) {
   }
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
   omp_set_num_threads(threads);
-  const BenchContext context{threads, cpu::measure_fma_peak_gflops(threads),
-                             cpu::measure_copy_bandwidth_gbs(threads)};
+  const bool has_bf16 = cpu::cpu_supports_isa("avx512bf16");
+  const BenchContext context{
+      threads, cpu::measure_fma_peak_gflops(threads), cpu::measure_bf16_peak_gflops(threads),
+      cpu::measure_copy_bandwidth_gbs(threads), !options.fp32_only && has_bf16};
   std::printf(
       "cpu: %s kernels, %d threads, measured FMA peak %.1f GFLOP/s, bf16 dot-product peak %.1f "
       "GFLOP/s%s, copy %.1f GB/s\n",
-      cpu::cpu_isa_name(), threads, context.peak_gflops, cpu::measure_bf16_peak_gflops(threads),
-      cpu::cpu_supports_isa("avx512bf16") ? "" : " (no AVX-512 BF16)", context.copy_gbs);
+      cpu::cpu_isa_name(), threads, context.peak_gflops, context.bf16_peak_gflops,
+      has_bf16 ? "" : " (no AVX-512 BF16: no bf16 lines)", context.copy_gbs);
   bench_gemm(context, options.gemm_size);
   std::printf("convolutions of %s at batch %lld:\n", options.config.c_str(),
               static_cast<long long>(options.batch));

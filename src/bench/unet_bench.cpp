@@ -17,6 +17,7 @@
 #include "lethe/core/error.h"
 #include "lethe/core/profile.h"
 #include "lethe/cpu/conv.h"
+#include "lethe/cpu/gemm.h"
 #include "lethe/cpu/isa.h"
 #include "lethe/cpu/peak.h"
 #include "lethe/nn/unet.h"
@@ -168,10 +169,10 @@ void run_unet_bench(const UnetBenchOptions& options) {
   const Machine machine{cpu::measure_fma_peak_gflops(threads),
                         cpu::measure_copy_bandwidth_gbs(threads)};
   std::printf(
-      "bench unet: %s, batch %lld, %s step, %d threads, %s kernels%s, FMA peak %.1f GFLOP/s, "
+      "bench unet: %s, batch %lld, %s step, %d threads, %s GEMM kernels%s, FMA peak %.1f GFLOP/s, "
       "copy %.1f GB/s\n",
       options.config.c_str(), static_cast<long long>(options.batch), options.mode.c_str(), threads,
-      cpu::cpu_isa_name(), options.im2col ? " (conv forward / input gradient on im2col)" : "",
+      cpu::gemm_isa_name(), options.im2col ? " (conv forward / input gradient on im2col)" : "",
       machine.peak_gflops, machine.copy_gbs);
   const double typical = median(seconds);
   const double gflops = flops / typical * 1e-9;

@@ -72,9 +72,11 @@ const KernelFamily& portable_kernel_family() {
                                    kRowBlock,
                                    kDepthBlock,
                                    kColumnBlock,
+                                   1,
                                    &portable_micro_kernel<1>,
                                    &portable_micro_kernel<2>,
-                                   &detail::pack_transposed_panel_portable};
+                                   &detail::pack_transposed_panel_portable,
+                                   &detail::pack_row_panel_portable};
   return family;
 }
 
@@ -98,6 +100,16 @@ std::atomic<const KernelFamily*> forced_family{nullptr};
 const KernelFamily& active_family() {
   const KernelFamily* forced = forced_family.load(std::memory_order_acquire);
   return forced != nullptr ? *forced : best_family();
+}
+
+std::atomic<MatmulMath> current_math{MatmulMath::fp32};
+
+// The family sgemm runs: the bf16 one under MatmulMath::bf16, else the active fp32 one.
+const KernelFamily& sgemm_family() {
+  if (current_math.load(std::memory_order_acquire) == MatmulMath::bf16) {
+    return detail::avx512bf16_kernel_family();
+  }
+  return active_family();
 }
 
 // ---- problem description ------------------------------------------------------------------------
@@ -147,28 +159,22 @@ void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
 
 // ---- packing ------------------------------------------------------------------------------------
 
-// Panel element (k, w) at dst[k * panel_width + w] from src[k * src_k_stride + w], for w < width;
-// columns width .. panel_width are zero.  Used for op(A) = A^T and op(B) = B.
-void pack_contiguous_panel(const float* src, int64_t src_k_stride, int64_t depth, int width,
-                           int panel_width, float* dst) {
-  for (int64_t k = 0; k < depth; ++k) {
-    const float* src_row = src + k * src_k_stride;
-    float* dst_row = dst + k * panel_width;
-    for (int w = 0; w < width; ++w) dst_row[w] = src_row[w];
-    for (int w = width; w < panel_width; ++w) dst_row[w] = 0.0f;
-  }
+// Rows of a packed panel of `depth` k: each row (word) holds k_per_word k.
+int64_t panel_depth(const KernelFamily& family, int64_t depth) {
+  return (depth + family.k_per_word - 1) / family.k_per_word;
 }
 
-// op(A)(row0 .. row0+rows, k0 .. k0+depth) as mr-tall panels, panel p at dst + p * mr * depth.
+// op(A)(row0 .. row0+rows, k0 .. k0+depth) as mr-tall panels, the panel of block row `row` at
+// dst + row * panel_depth.
 void pack_a_block(const GemmArgs& g, const KernelFamily& family, int64_t row0, int64_t rows,
                   int64_t k0, int64_t depth, float* dst) {
   const int mr = family.mr;
   for (int64_t panel_row = 0; panel_row < rows; panel_row += mr) {
     const int panel_rows = static_cast<int>(std::min<int64_t>(mr, rows - panel_row));
     const int64_t first_row = row0 + panel_row;
-    float* panel = dst + panel_row * depth;
+    float* panel = dst + panel_row * panel_depth(family, depth);
     if (g.trans_a) {
-      pack_contiguous_panel(g.a + k0 * g.lda + first_row, g.lda, depth, panel_rows, mr, panel);
+      family.pack_rows(g.a + k0 * g.lda + first_row, g.lda, depth, panel_rows, mr, panel);
     } else {
       family.pack_transposed(g.a + first_row * g.lda + k0, g.lda, depth, panel_rows, mr, panel);
     }
@@ -176,18 +182,18 @@ void pack_a_block(const GemmArgs& g, const KernelFamily& family, int64_t row0, i
 }
 
 // op(B)(k0 .. k0+depth, col0+first_col .. col0+cols) as nr-wide panels, the panel of block column
-// col at dst + col * depth (first_col a multiple of nr).
+// col at dst + col * panel_depth (first_col a multiple of nr).
 void pack_b_block(const GemmArgs& g, const KernelFamily& family, int64_t col0, int64_t first_col,
                   int64_t cols, int64_t k0, int64_t depth, float* dst) {
   const int nr = family.nr;
   for (int64_t panel_col = first_col; panel_col < cols; panel_col += nr) {
     const int panel_cols = static_cast<int>(std::min<int64_t>(nr, cols - panel_col));
     const int64_t b_col = col0 + panel_col;
-    float* panel = dst + panel_col * depth;
+    float* panel = dst + panel_col * panel_depth(family, depth);
     if (g.trans_b) {
       family.pack_transposed(g.b + b_col * g.ldb + k0, g.ldb, depth, panel_cols, nr, panel);
     } else {
-      pack_contiguous_panel(g.b + k0 * g.ldb + b_col, g.ldb, depth, panel_cols, nr, panel);
+      family.pack_rows(g.b + k0 * g.ldb + b_col, g.ldb, depth, panel_cols, nr, panel);
     }
   }
 }
@@ -195,8 +201,9 @@ void pack_b_block(const GemmArgs& g, const KernelFamily& family, int64_t col0, i
 // ---- blocked product on one thread --------------------------------------------------------------
 
 // The B operand of one macro-kernel call, depth x cols of op(B) in nr-wide panels.  Block columns
-// [0, in_place_cols) are full panels read straight from B (op(B) = B) with row stride
-// in_place_k_stride; the rest were packed, the panel of column col at packed + col * depth.
+// [0, in_place_cols) are full panels read straight from B (op(B) = B, fp32 families only) with
+// row stride in_place_k_stride; the rest were packed, the panel of column col at
+// packed + col * panel_depth.
 struct BBlock {
   const float* packed;
   const float* in_place;
@@ -207,6 +214,7 @@ struct BBlock {
 // C(rows, cols) = alpha * packed A block (rows x depth) * B block (depth x cols) + beta * C.
 void macro_kernel(const KernelFamily& family, const float* packed_a, const BBlock& b, int64_t rows,
                   int64_t cols, int64_t depth, float alpha, float beta, float* c, int64_t ldc) {
+  depth = panel_depth(family, depth);
   MicroTile tile{};
   tile.depth = depth;
   tile.a_k_stride = family.mr;
@@ -242,8 +250,9 @@ int64_t balanced_block(int64_t extent, int64_t max_block, int64_t granule) {
 constexpr int64_t kMaxRowsReadingBInPlace = 256;
 constexpr int64_t kConflictingStrideFloats = 256;
 
-bool read_b_in_place(const GemmArgs& g) {
-  return !g.trans_b && g.m <= kMaxRowsReadingBInPlace && g.ldb % kConflictingStrideFloats != 0;
+bool read_b_in_place(const GemmArgs& g, const KernelFamily& family) {
+  return family.k_per_word == 1 && !g.trans_b && g.m <= kMaxRowsReadingBInPlace &&
+         g.ldb % kConflictingStrideFloats != 0;
 }
 
 // thread_scratch slots of the packed panels: the convolutions call the GEMM while they hold
@@ -255,7 +264,7 @@ void gemm_on_this_thread(const GemmArgs& g, const KernelFamily& family) {
   const int64_t mc = balanced_block(g.m, family.mc, family.mr);
   const int64_t nc = balanced_block(g.n, family.nc, family.nr);
   const int64_t kc = balanced_block(g.k, family.kc, kDepthGranule);
-  const bool b_in_place = read_b_in_place(g);
+  const bool b_in_place = read_b_in_place(g, family);
   float* packed_a = thread_scratch<float, kPackedASlot>(mc * kc);
   float* packed_b = thread_scratch<float, kPackedBSlot>(nc * kc);
   for (int64_t col0 = 0; col0 < g.n; col0 += nc) {
@@ -368,6 +377,16 @@ const KernelFamily& active_kernel_family() {
   return active_family();
 }
 
+void pack_row_panel_portable(const float* src, int64_t src_k_stride, int64_t depth, int width,
+                             int panel_width, float* dst) {
+  for (int64_t k = 0; k < depth; ++k) {
+    const float* src_row = src + k * src_k_stride;
+    float* dst_row = dst + k * panel_width;
+    for (int w = 0; w < width; ++w) dst_row[w] = src_row[w];
+    for (int w = width; w < panel_width; ++w) dst_row[w] = 0.0f;
+  }
+}
+
 void pack_transposed_panel_portable(const float* src, int64_t src_w_stride, int64_t depth,
                                     int width, int panel_width, float* dst) {
   for (int w = 0; w < width; ++w) {
@@ -389,7 +408,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
     return;
   }
   const GemmArgs g{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
-  const KernelFamily& family = active_family();
+  const KernelFamily& family = sgemm_family();
   const int threads = thread_count_for(g);
   if (threads == 1) {
     gemm_on_this_thread(g, family);
@@ -415,8 +434,18 @@ void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double a
   }
 }
 
+bool set_matmul_math(MatmulMath math) {
+  if (math == MatmulMath::bf16 && !cpu_supports_isa("avx512bf16")) return false;
+  current_math.store(math, std::memory_order_release);
+  return true;
+}
+
+MatmulMath matmul_math() {
+  return current_math.load(std::memory_order_acquire);
+}
+
 const char* gemm_isa_name() {
-  return active_family().isa;
+  return sgemm_family().isa;
 }
 
 bool set_gemm_isa_for_testing(const char* isa) {

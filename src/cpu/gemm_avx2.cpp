@@ -125,9 +125,11 @@ const KernelFamily& avx2_kernel_family() {
                                    kRowBlock,
                                    kDepthBlock,
                                    kColumnBlock,
+                                   1,
                                    &avx2_micro_kernel,
                                    &avx2_strided_a_micro_kernel,
-                                   &pack_transposed_panel_portable};
+                                   &pack_transposed_panel_portable,
+                                   &pack_row_panel_portable};
   return family;
 }
 

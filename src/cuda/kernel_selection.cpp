@@ -26,6 +26,17 @@ Float32Math& current_math() {
   return math;
 }
 
+// The math a GEMM or convolution launches with; bf16 has no CUDA kernels yet.
+Float32Math math_for_launch() {
+  const Float32Math math = current_math();
+  if (math == Float32Math::bf16) {
+    fail(
+        "bf16 GEMMs and convolutions are not implemented on CUDA yet (the CPU runs them); use "
+        "--precision fp32 or tf32 with --device cuda");
+  }
+  return math;
+}
+
 // The automatic choices made so far: by shape, and in first-seen order for reporting.
 struct ChoiceLog {
   std::map<std::string, size_t> index_of_shape;
@@ -98,11 +109,12 @@ const char* kernel_source_name(KernelSource source) {
 Float32Math parse_float32_math(std::string_view name) {
   if (name == "fp32") return Float32Math::fp32;
   if (name == "tf32") return Float32Math::tf32;
-  fail("unknown GPU math '", name, "' (expected fp32 or tf32)");
+  if (name == "bf16") return Float32Math::bf16;
+  fail("unknown precision '", name, "' (expected fp32, tf32 or bf16)");
 }
 
 const char* float32_math_name(Float32Math math) {
-  return math == Float32Math::tf32 ? "tf32" : "fp32";
+  return math == Float32Math::tf32 ? "tf32" : math == Float32Math::bf16 ? "bf16" : "fp32";
 }
 
 void set_float32_math(Float32Math math) {
@@ -128,7 +140,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
            int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   if (M == 0 || N == 0) return;
   std::ostringstream shape;
-  const Float32Math math = current_math();
+  const Float32Math math = math_for_launch();
   shape << "sgemm " << (trans_a ? "T" : "N") << (trans_b ? "T" : "N") << " " << M << "x" << N << "x"
         << K << " " << float32_math_name(math);
   auto hand = [&](float* out) {
@@ -153,7 +165,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
 
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* weight, const float* bias,
                     float* y) {
-  const Float32Math math = current_math();
+  const Float32Math math = math_for_launch();
   run_selected(
       conv_shape_name("forward", g),
       [&] { cuda::conv2d_forward<Target::native>(g, x, weight, bias, y, math); },
@@ -162,7 +174,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* weight, 
 
 void conv2d_backward_input(const ConvGeometry& g, const float* grad_y, const float* weight,
                            float* grad_x) {
-  const Float32Math math = current_math();
+  const Float32Math math = math_for_launch();
   run_selected(
       conv_shape_name("backward-data", g),
       [&] { cuda::conv2d_backward_input<Target::native>(g, grad_y, weight, grad_x, math); },
@@ -171,7 +183,7 @@ void conv2d_backward_input(const ConvGeometry& g, const float* grad_y, const flo
 
 void conv2d_backward_weight(const ConvGeometry& g, const float* grad_y, const float* x,
                             float* grad_weight, float* grad_bias) {
-  const Float32Math math = current_math();
+  const Float32Math math = math_for_launch();
   run_selected(
       conv_shape_name("backward-weight", g),
       [&] {

@@ -16,13 +16,4 @@ void set_gpu_kernel_source(std::string_view name) {
 #endif
 }
 
-void set_gpu_float32_math(std::string_view name) {
-#ifdef LETHE_WITH_CUDA
-  cuda::set_float32_math(cuda::parse_float32_math(name));
-#else
-  LETHE_CHECK(name == "fp32" || name == "tf32", "unknown GPU math '", name,
-              "' (expected fp32 or tf32)");
-#endif
-}
-
 }  // namespace lethe::tt

@@ -23,7 +23,19 @@ void dgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double a
            const double* A, int64_t lda, const double* B, int64_t ldb, double beta, double* C,
            int64_t ldc);
 
-// Name of the micro-kernel family sgemm uses now: "avx512", "avx2" or "portable".
+// How sgemm, and the convolutions through it, multiply: fp32 FMAs, or bf16 dot products (each
+// operand rounded to bf16, to nearest even, as it is packed; the products summed in fp32, into an
+// fp32 C). bf16 is PyTorch's CPU autocast for matmul and conv without its bf16 outputs: inputs,
+// outputs and every other op stay fp32. Process-wide; not meant to change while sgemm runs.
+enum class MatmulMath { fp32, bf16 };
+
+// Sets the math; bf16 needs AVX-512 BF16 (cpu_supports_isa("avx512bf16")): without it nothing
+// changes and it returns false (the caller says so and stays on fp32).
+bool set_matmul_math(MatmulMath math);
+MatmulMath matmul_math();
+
+// Name of the micro-kernel family sgemm uses now: "avx512", "avx2" or "portable", or
+// "avx512bf16" under MatmulMath::bf16.
 const char* gemm_isa_name();
 
 // Test hook: forces sgemm onto one micro-kernel family ("avx512", "avx2", "portable"), or back to
@@ -70,12 +82,26 @@ using MicroKernel = void (*)(const MicroTile& tile);
 using TransposingPacker = void (*)(const float* src, int64_t src_w_stride, int64_t depth, int width,
                                    int panel_width, float* dst);
 
-// The portable TransposingPacker (gemm.cpp).
+// Packs `width` columns of `depth` rows (row k at src + k * src_k_stride) as one panel:
+// dst[k * panel_width + w] = src[k * src_k_stride + w], zero for width <= w < panel_width.
+// Packs op(A) = A^T into A panels and op(B) = B into B panels. Same signature as
+// TransposingPacker.
+using RowPacker = TransposingPacker;
+
+// The portable TransposingPacker and RowPacker (gemm.cpp).
 void pack_transposed_panel_portable(const float* src, int64_t src_w_stride, int64_t depth,
                                     int width, int panel_width, float* dst);
+void pack_row_panel_portable(const float* src, int64_t src_k_stride, int64_t depth, int width,
+                             int panel_width, float* dst);
 
 // A micro-kernel family with its register tile (mr x nr) and the cache blocks it was tuned for:
-// packed A blocks are mc x kc, packed B blocks kc x nc (mc a multiple of mr, nc of nr).
+// packed A blocks are mc x kc, packed B blocks kc x nc (mc a multiple of mr, nc of nr; kc counts
+// k, not words). Its kernels read 32-bit words, each holding k_per_word consecutive k: one fp32
+// value, or two bf16 values (k = 2 p in the low half). Its packers read floats and write such
+// words: row p of a panel holds k = k_per_word * p onwards, so a panel of depth k has
+// ceil(depth / k_per_word) rows, and the k past depth are zero. With k_per_word = 1 the packers
+// are the copies their comments say; pack_transposed is also what the convolutions use to
+// transpose fp32 results, so they take it from an fp32 family (active_kernel_family).
 // strided_a_kernel is the same product with a's rows two floats apart, a(k, r) =
 // a[k * a_k_stride + 2 r] (a stride-2 convolution's pixels read in place, cpu/conv_implicit.cpp).
 struct KernelFamily {
@@ -85,17 +111,20 @@ struct KernelFamily {
   int64_t mc;
   int64_t kc;
   int64_t nc;
+  int k_per_word;
   MicroKernel kernel;
   MicroKernel strided_a_kernel;
   TransposingPacker pack_transposed;
+  RowPacker pack_rows;
 };
 
-// The family sgemm uses now (the best this CPU supports, or the one the test hook forced), for
-// kernels that drive micro-kernels themselves (cpu/conv_weight_gradient.cpp).
+// The fp32 family sgemm uses now (the best this CPU supports, or the one the test hook forced),
+// for kernels that drive micro-kernels themselves (cpu/conv_weight_gradient.cpp).
 const KernelFamily& active_kernel_family();
 
-// Defined in gemm_avx512.cpp / gemm_avx2.cpp, compiled with those instruction sets; call only
-// when the CPU supports them.
+// Defined in gemm_avx512bf16.cpp / gemm_avx512.cpp / gemm_avx2.cpp, compiled with those
+// instruction sets; call only when the CPU supports them.
+const KernelFamily& avx512bf16_kernel_family();
 const KernelFamily& avx512_kernel_family();
 const KernelFamily& avx2_kernel_family();
 

@@ -2,7 +2,7 @@
 // (cuda/gemm.h, cuda/conv.h), the vendor libraries (cuda/vendor_gemm.h, cuda/vendor_conv.h), or
 // `automatic`: per shape, both are timed once (the first call with that shape) and the faster one
 // is kept for every later call. The choice is process-wide; `--kernels hand|vendor|auto` sets it.
-// So is the math both of them use (cuda/float32_math.h), set by `--precision fp32|tf32`.
+// So is the math both of them use (cuda/float32_math.h), set by `--precision fp32|tf32|bf16`.
 // Native only: pointers are device pointers, with the contracts of the hand-written launchers.
 #pragma once
 #include <cstdint>
@@ -23,7 +23,7 @@ const char* kernel_source_name(KernelSource source);
 void set_kernel_source(KernelSource source);
 KernelSource kernel_source();  // automatic unless set
 
-// "fp32" or "tf32"; anything else throws lethe::Error listing the two.
+// "fp32", "tf32" or "bf16"; anything else throws lethe::Error listing them.
 Float32Math parse_float32_math(std::string_view name);
 const char* float32_math_name(Float32Math math);
 void set_float32_math(Float32Math math);  // fp32 unless set

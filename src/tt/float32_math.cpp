@@ -1,0 +1,23 @@
+#include "lethe/tt/float32_math.h"
+
+#include "lethe/core/error.h"
+#include "lethe/cpu/gemm.h"
+#ifdef LETHE_WITH_CUDA
+#include "lethe/cuda/kernel_selection.h"
+#endif
+
+namespace lethe::tt {
+
+bool set_float32_math(std::string_view name) {
+  LETHE_CHECK(name == "fp32" || name == "tf32" || name == "bf16", "unknown precision '", name,
+              "' (expected fp32, tf32 or bf16)");
+#ifdef LETHE_WITH_CUDA
+  cuda::set_float32_math(cuda::parse_float32_math(name));
+#endif
+  const bool bf16 = name == "bf16";
+  const bool honoured = cpu::set_matmul_math(bf16 ? cpu::MatmulMath::bf16 : cpu::MatmulMath::fp32);
+  if (!honoured) cpu::set_matmul_math(cpu::MatmulMath::fp32);
+  return honoured;
+}
+
+}  // namespace lethe::tt
