@@ -23,11 +23,12 @@ namespace {
 
 bool im2col_baseline = false;  // set_im2col_baseline
 
-// Whether the direct, implicit and pixel-major paths may run: they drive the fp32 micro-kernels
-// themselves, so under bf16 math (and for the im2col baseline) the convolutions go through im2col
-// (or the phase and same-size routes) and the GEMM, which then multiplies in bf16. The thin
-// convolutions (few channels, cheap) stay fp32 either way.
-bool specialised_paths() {
+// Whether the direct convolution and the pixel-major weight gradient may run: they drive the fp32
+// micro-kernels themselves, so under bf16 math (and for the im2col baseline) those passes go
+// through im2col and the GEMM, which then multiplies in bf16. The implicit passes run either
+// family (on pairs of channels or of output pixels under bf16). The thin convolutions (few
+// channels, cheap) stay fp32 either way.
+bool fp32_paths() {
   return !im2col_baseline && matmul_math() == MatmulMath::fp32;
 }
 
@@ -162,11 +163,11 @@ void set_im2col_baseline(bool on) {
 template <class T>
 void conv2d_forward(const ConvGeometry& g, const T* x, const T* weight, const T* bias, T* y) {
   if constexpr (std::is_same_v<T, float>) {
-    if (specialised_paths() && direct_conv_applies(g)) {
+    if (fp32_paths() && direct_conv_applies(g)) {
       direct_conv2d_forward(g, x, weight, bias, y);
       return;
     }
-    if (specialised_paths() && implicit_forward_applies(g)) {
+    if (!im2col_baseline && implicit_forward_applies(g)) {
       implicit_conv2d_forward(g, x, weight, bias, y);
       return;
     }
@@ -291,11 +292,11 @@ void phase_backward_input(const ConvGeometry& g, const T* grad_y, const T* weigh
 template <class T>
 void conv2d_backward_input(const ConvGeometry& g, const T* grad_y, const T* weight, T* grad_x) {
   if constexpr (std::is_same_v<T, float>) {
-    if (specialised_paths() && direct_conv_applies(g)) {
+    if (fp32_paths() && direct_conv_applies(g)) {
       direct_conv2d_backward_input(g, grad_y, weight, grad_x);
       return;
     }
-    if (specialised_paths() && implicit_input_gradient_applies(g)) {
+    if (!im2col_baseline && implicit_input_gradient_applies(g)) {
       implicit_conv2d_backward_input(g, grad_y, weight, grad_x);
       return;
     }
@@ -364,12 +365,12 @@ void conv2d_backward_weight(const ConvGeometry& g, const T* grad_y, const T* x, 
       thin_conv2d_weight_gradient(g, grad_y, x, grad_weight, grad_bias);
       return;
     }
-    if (specialised_paths() && implicit_weight_gradient_applies(g)) {
+    if (implicit_weight_gradient_applies(g)) {
       implicit_conv2d_weight_gradient(g, grad_y, x, grad_weight);
       bias_gradient(g, grad_y, grad_bias);
       return;
     }
-    if (specialised_paths() && pixel_major_weight_gradient_applies(g)) {
+    if (fp32_paths() && pixel_major_weight_gradient_applies(g)) {
       pixel_major_conv2d_weight_gradient(g, grad_y, x, grad_weight);
       bias_gradient(g, grad_y, grad_bias);
       return;

@@ -57,10 +57,17 @@ int64_t round_up(int64_t n, int64_t multiple) {
   return (n + multiple - 1) / multiple * multiple;
 }
 
+// Word rows of `depth` k in the family's operands.
+int64_t word_rows(const KernelFamily& family, int64_t depth) {
+  return (depth + family.k_per_word - 1) / family.k_per_word;
+}
+
 // The weights of `taps` (kernel tap indices) packed as B rows, (taps, depth, ldb):
 // by_tap[j, d, n] = w[co, ci, taps[j]] with (d, n) = (ci, co) for the forward (depth Cin) and
 // (co, ci) for the input gradient (`transposed`, depth Cout); zero for n past the width, then
 // slack.
+// Under the bf16 family (k_per_word 2) the rows come as words of two consecutive d,
+// (taps, ceil(depth / 2), ldb).
 std::vector<float> pack_by_tap(const ConvGeometry& g, const float* weight,
                                const std::vector<int64_t>& taps, bool transposed, int64_t ldb,
                                const KernelFamily& family) {
@@ -78,7 +85,28 @@ std::vector<float> pack_by_tap(const ConvGeometry& g, const float* weight,
       }
     }
   }
-  return by_tap;
+  if (family.k_per_word == 1) return by_tap;
+  const int64_t depth_words = word_rows(family, depth);
+  std::vector<float> words(tap_count * depth_words * ldb + family.nr + kReadSlack, 0.0f);
+  for (int64_t j = 0; j < tap_count; ++j) {
+    family.pack_rows(by_tap.data() + j * depth * ldb, ldb, depth, static_cast<int>(ldb),
+                     static_cast<int>(ldb), words.data() + j * depth_words * ldb);
+  }
+  return words;
+}
+
+// The planes (depth, plane_floats) as the family's A operand: themselves for fp32, or under bf16
+// words pairing planes 2 p and 2 p + 1, (ceil(depth / 2), plane_floats), in thread_scratch slot
+// 2, followed by kReadSlack zeros.
+const float* planes_as_words(const KernelFamily& family, const float* planes, int64_t depth,
+                             int64_t plane_floats) {
+  if (family.k_per_word == 1) return planes;
+  const int64_t rows = word_rows(family, depth);
+  float* words = thread_scratch<float, 2>(rows * plane_floats + kReadSlack);
+  family.pack_rows(planes, plane_floats, depth, static_cast<int>(plane_floats),
+                   static_cast<int>(plane_floats), words);
+  std::fill_n(words + rows * plane_floats, kReadSlack, 0.0f);
+  return words;
 }
 
 // Tap products over one image's padded planes: for a < rows, b < cols, n < width,
@@ -169,6 +197,7 @@ bool implicit_forward_applies(const ConvGeometry& g) {
 void implicit_conv2d_forward(const ConvGeometry& g, const float* x, const float* weight,
                              const float* bias, float* y) {
   const KernelFamily& family = detail::active_kernel_family();
+  const KernelFamily& products_family = detail::matmul_kernel_family();
   const int64_t cin = g.in_channels, cout = g.out_channels, p = g.padding;
   const int64_t pixels = g.out_h() * g.out_w(), image_floats = cin * g.height * g.width;
   // padded (Cin, rows, W + p): the image after p zero rows and p zero columns, then zero rows down
@@ -180,9 +209,9 @@ void implicit_conv2d_forward(const ConvGeometry& g, const float* x, const float*
   for (int64_t t = 0; t < taps; ++t) {
     order[t] = t;
     a_offsets[t] = (t / g.kernel_w) * row_floats + t % g.kernel_w;
-    b_offsets[t] = t * cin * ldb;
+    b_offsets[t] = t * word_rows(products_family, cin) * ldb;
   }
-  const std::vector<float> by_tap = pack_by_tap(g, weight, order, false, ldb, family);
+  const std::vector<float> by_tap = pack_by_tap(g, weight, order, false, ldb, products_family);
   for_each_image(g.batch, [&](int64_t image, int64_t next) {
     // The next image is asked for while this one is computed.
     if (next >= 0) prefetch_floats(x + next * image_floats, image_floats);
@@ -199,10 +228,18 @@ void implicit_conv2d_forward(const ConvGeometry& g, const float* x, const float*
     }
     std::fill_n(planes + cin * plane_floats, kReadSlack, 0.0f);
     float* sums = thread_scratch<float, 1>(pixels * cout);  // (OH, OW, Cout)
-    const TapProducts products{
-        planes, g.stride * row_floats, g.stride,         plane_floats, cin, by_tap.data(), ldb,
-        cout,   a_offsets.data(),      b_offsets.data(), taps};
-    sum_tap_rows(family, products, g.out_h(), g.out_w(), sums, g.out_w() * cout, cout);
+    const TapProducts products{planes_as_words(products_family, planes, cin, plane_floats),
+                               g.stride * row_floats,
+                               g.stride,
+                               plane_floats,
+                               word_rows(products_family, cin),
+                               by_tap.data(),
+                               ldb,
+                               cout,
+                               a_offsets.data(),
+                               b_offsets.data(),
+                               taps};
+    sum_tap_rows(products_family, products, g.out_h(), g.out_w(), sums, g.out_w() * cout, cout);
     float* out = y + image * cout * pixels;
     family.pack_transposed(sums, cout, cout, static_cast<int>(pixels), static_cast<int>(pixels),
                            out);
@@ -217,6 +254,7 @@ void implicit_conv2d_forward(const ConvGeometry& g, const float* x, const float*
 void implicit_conv2d_backward_input(const ConvGeometry& g, const float* grad_y, const float* weight,
                                     float* grad_x) {
   const KernelFamily& family = detail::active_kernel_family();
+  const KernelFamily& products_family = detail::matmul_kernel_family();
   const TapsByPhase taps = taps_by_phase(g);
   const int64_t tap_count = static_cast<int64_t>(taps.order.size());
   const int64_t cin = g.in_channels, cout = g.out_channels, s = g.stride;
@@ -230,9 +268,9 @@ void implicit_conv2d_backward_input(const ConvGeometry& g, const float* grad_y, 
     const int64_t tap = taps.order[j];
     const PhaseTap th = phase_tap(g, tap / g.kernel_w), tw = phase_tap(g, tap % g.kernel_w);
     a_offsets[j] = -th.shift * row_floats - tw.shift;
-    b_offsets[j] = j * cout * ldb;
+    b_offsets[j] = j * word_rows(products_family, cout) * ldb;
   }
-  const std::vector<float> by_tap = pack_by_tap(g, weight, taps.order, true, ldb, family);
+  const std::vector<float> by_tap = pack_by_tap(g, weight, taps.order, true, ldb, products_family);
   for_each_image(g.batch, [&](int64_t image, int64_t next) {
     // The next image's grad_y is asked for while this one is computed, and its grad_x for
     // writing, a phase's share at a time.
@@ -244,6 +282,7 @@ void implicit_conv2d_backward_input(const ConvGeometry& g, const float* grad_y, 
       std::fill(plane + oh * row_floats, plane + plane_floats, 0.0f);
     }
     std::fill_n(planes + cout * plane_floats, kReadSlack, 0.0f);
+    const float* plane_words = planes_as_words(products_family, planes, cout, plane_floats);
     float* sums = thread_scratch<float, 1>(out_floats);  // (H, W, Cin)
     const int64_t out_share = out_floats / (s * s);
     for (int64_t r = 0; r < s * s; ++r) {
@@ -251,19 +290,19 @@ void implicit_conv2d_backward_input(const ConvGeometry& g, const float* grad_y, 
         prefetch_floats_for_writing(grad_x + next * out_floats + r * out_share, out_share);
       }
       const int64_t begin = taps.begin[r], rh = r / s, rw = r % s;
-      const TapProducts products{planes,
+      const TapProducts products{plane_words,
                                  row_floats,
                                  1,
                                  plane_floats,
-                                 cout,
+                                 word_rows(products_family, cout),
                                  by_tap.data(),
                                  ldb,
                                  cin,
                                  a_offsets.data() + begin,
                                  b_offsets.data() + begin,
                                  taps.begin[r + 1] - begin};
-      sum_tap_rows(family, products, oh, ow, sums + (rh * g.width + rw) * cin, s * g.width * cin,
-                   s * cin);
+      sum_tap_rows(products_family, products, oh, ow, sums + (rh * g.width + rw) * cin,
+                   s * g.width * cin, s * cin);
     }
     const int image_pixels = static_cast<int>(g.height * g.width);
     family.pack_transposed(sums, cin, cin, image_pixels, image_pixels, grad_x + image * out_floats);

@@ -97,30 +97,60 @@ void stack_images(const ConvGeometry& g, const KernelFamily& family, const Padde
   }
 }
 
+// Words of one output row in the A panels: OW, or under bf16 ceil(OW / 2) pairs of neighbouring
+// pixels (an odd row's last pair ends in a zero, so a pair never spans two rows).
+int64_t row_words(const ConvGeometry& g, const KernelFamily& family) {
+  return (g.out_w() + family.k_per_word - 1) / family.k_per_word;
+}
+
 // grad_y of images [first, first + count) as mr-tall panels over Cout, output pixels only (no
-// padding positions), panel q at packed + q * mr * pixels:
-// packed[q mr pixels + ((i OH + oh) OW + ow) mr + r] = grad_y[first + i, q mr + r, oh, ow].
+// padding positions), row j = (i, oh) after j row_words, panel q at packed + q * mr * words:
+// fp32: packed[q mr pixels + ((i OH + oh) OW + ow) mr + r] = grad_y[first + i, q mr + r, oh, ow].
 void pack_grad_out(const ConvGeometry& g, const KernelFamily& family, const float* grad_y,
                    int64_t first, int64_t count, float* packed) {
-  const int64_t mr = family.mr, plane = g.out_h() * g.out_w(), pixels = count * plane;
+  const int64_t mr = family.mr, plane = g.out_h() * g.out_w();
+  const int64_t per_row = row_words(g, family), words = count * g.out_h() * per_row;
   for (int64_t row0 = 0; row0 < g.out_channels; row0 += mr) {
     const int rows = static_cast<int>(std::min(mr, g.out_channels - row0));
     for (int64_t i = 0; i < count; ++i) {
-      family.pack_transposed(grad_y + ((first + i) * g.out_channels + row0) * plane, plane, plane,
-                             rows, static_cast<int>(mr), packed + row0 * pixels + i * plane * mr);
+      const float* image = grad_y + ((first + i) * g.out_channels + row0) * plane;
+      float* panel = packed + row0 * words + i * g.out_h() * per_row * mr;
+      if (family.k_per_word == 1) {  // the whole image at once: its rows follow each other
+        family.pack_transposed(image, plane, plane, rows, static_cast<int>(mr), panel);
+        continue;
+      }
+      for (int64_t oh = 0; oh < g.out_h(); ++oh) {
+        family.pack_transposed(image + oh * g.out_w(), plane, g.out_w(), rows, static_cast<int>(mr),
+                               panel + oh * per_row * mr);
+      }
     }
   }
 }
 
+// The B operand of the bf16 family from the stack (`floats` of them, position_floats per
+// position, then at least position_floats floats of slack): word w pairs stack[w] with
+// stack[w + position_floats], the same float of the next position, so that the B row of pixel
+// pair (k, k + 1) starts where pixel k's does. In thread_scratch slot 2, followed by `slack` zeros.
+const float* pair_positions(const KernelFamily& family, const float* stacked, int64_t floats,
+                            int64_t position_floats, int64_t slack) {
+  float* words = thread_scratch<float, 2>(floats + slack);
+  family.pack_rows(stacked, position_floats, 2, static_cast<int>(floats), static_cast<int>(floats),
+                   words);
+  std::fill_n(words + floats, slack, 0.0f);
+  return words;
+}
+
 // gradient (Cout, KH, KW * Cin) += the block's products. The depth runs over output pixels only:
 // each micro-kernel call takes a run of whole output rows as its segments (OW positions each,
-// the B rows at each row's first position), so the padding positions cost nothing.
+// or ceil(OW / 2) pairs under bf16; the B rows at each row's first position), so the padding
+// positions cost nothing. `stacked`: the stack, or under bf16 its pair_positions.
 void accumulate_block(const ConvGeometry& g, const KernelFamily& family, const PaddedGrid& s,
                       const float* packed, const float* stacked, int64_t count, float* gradient) {
   const int64_t position_floats = g.stride * g.in_channels;
   const int64_t row_width = g.kernel_w * g.in_channels;  // KW * Cin
   const int64_t ldc = g.kernel_h * row_width;
-  const int64_t pixels = count * g.out_h() * g.out_w(), out_rows = count * g.out_h();
+  const int64_t per_row = row_words(g, family), out_rows = count * g.out_h();
+  const int64_t words = out_rows * per_row;
   // Where output row j = (i, oh) starts in the stack, from position 0.
   int64_t* row_offsets = thread_scratch<int64_t, 3>(out_rows);
   for (int64_t i = 0; i < count; ++i) {
@@ -129,9 +159,9 @@ void accumulate_block(const ConvGeometry& g, const KernelFamily& family, const P
     }
   }
   MicroTile tile{};
-  tile.depth = g.out_w();
+  tile.depth = per_row;
   tile.a_k_stride = family.mr;
-  tile.b_k_stride = position_floats;
+  tile.b_k_stride = family.k_per_word * position_floats;
   tile.ldc = ldc;
   tile.alpha = 1.0f;
   tile.beta = 1.0f;
@@ -152,7 +182,7 @@ void accumulate_block(const ConvGeometry& g, const KernelFamily& family, const P
         tile.cols = static_cast<int>(std::min<int64_t>(family.nr, row_width - col));
         for (int64_t row0 = 0; row0 < g.out_channels; row0 += family.mr) {
           tile.rows = static_cast<int>(std::min<int64_t>(family.mr, g.out_channels - row0));
-          tile.a = packed + row0 * pixels + first_row * g.out_w() * family.mr;
+          tile.a = packed + row0 * words + first_row * per_row * family.mr;
           tile.c = gradient + row0 * ldc + kh * row_width + col;
           family.kernel(tile);
         }
@@ -256,20 +286,29 @@ bool implicit_weight_gradient_applies(const ConvGeometry& g) {
 
 void implicit_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y, const float* x,
                                      float* grad_weight) {
+  // The stack is transposed by the fp32 family; the products run on `products` (bf16 under
+  // MatmulMath::bf16), whose A panels it also packs.
   const KernelFamily& family = detail::active_kernel_family();
+  const KernelFamily& products = detail::matmul_kernel_family();
   const PaddedGrid s = output_grid(g);
   // A stride-s stack holds s^2 Cin floats per position: blocks of 1/s the positions (1/s^2
   // measured slower for the downsample).
   const int64_t images_per_block =
       std::clamp<int64_t>(kPositionsPerBlock / (g.stride * s.positions(1)), 1, g.batch);
-  const int64_t padded_rows = (g.out_channels + family.mr - 1) / family.mr * family.mr;
+  const int64_t padded_rows = (g.out_channels + products.mr - 1) / products.mr * products.mr;
+  const int64_t position_floats = g.stride * g.in_channels;
+  const bool pairs = products.k_per_word == 2;
   const auto accumulate = [&](int64_t first, int64_t count, float* gradient) {
-    const int64_t slack = family.nr;
-    float* stacked = thread_scratch<float, 0>(g.stride * phase_floats(g, s, count) + slack);
-    float* packed = thread_scratch<float, 1>(padded_rows * count * g.out_h() * g.out_w());
+    const int64_t slack = products.nr + (pairs ? position_floats : 0);
+    const int64_t floats = g.stride * phase_floats(g, s, count);
+    float* stacked = thread_scratch<float, 0>(floats + slack);
+    float* packed =
+        thread_scratch<float, 1>(padded_rows * count * g.out_h() * row_words(g, products));
     stack_images(g, family, s, x, first, count, slack, stacked);
-    pack_grad_out(g, family, grad_y, first, count, packed);
-    accumulate_block(g, family, s, packed, stacked, count, gradient);
+    pack_grad_out(g, products, grad_y, first, count, packed);
+    const float* b_operand =
+        pairs ? pair_positions(products, stacked, floats, position_floats, products.nr) : stacked;
+    accumulate_block(g, products, s, packed, b_operand, count, gradient);
   };
   sum_over_image_blocks(g, images_per_block, accumulate, grad_weight);
 }

@@ -377,6 +377,10 @@ const KernelFamily& active_kernel_family() {
   return active_family();
 }
 
+const KernelFamily& matmul_kernel_family() {
+  return sgemm_family();
+}
+
 void pack_row_panel_portable(const float* src, int64_t src_k_stride, int64_t depth, int width,
                              int panel_width, float* dst) {
   for (int64_t k = 0; k < depth; ++k) {

@@ -121,6 +121,9 @@ struct KernelFamily {
 // The fp32 family sgemm uses now (the best this CPU supports, or the one the test hook forced),
 // for kernels that drive micro-kernels themselves (cpu/conv_weight_gradient.cpp).
 const KernelFamily& active_kernel_family();
+// The family sgemm multiplies with now: the bf16 one under MatmulMath::bf16, else
+// active_kernel_family(). Its sums are fp32 either way; transpose them with an fp32 family.
+const KernelFamily& matmul_kernel_family();
 
 // Defined in gemm_avx512bf16.cpp / gemm_avx512.cpp / gemm_avx2.cpp, compiled with those
 // instruction sets; call only when the CPU supports them.
