@@ -56,10 +56,11 @@ bench: build
 # alternating, with the ratios. ROUNDS and STEPS trade time for steadier medians.
 ROUNDS ?= 3
 STEPS ?= 3
+PRECISIONS ?= fp32,bf16
 bench-compare: build
 	@tools/reference/setup_torch.sh
 	@/usr/bin/python3 tools/reference/bench_compare.py --lethe $(BUILD)/lethe \
-	  --rounds $(ROUNDS) --steps $(STEPS)
+	  --rounds $(ROUNDS) --steps $(STEPS) --precisions $(PRECISIONS)
 
 # Reproduces weights/mnist-s-vp.safetensors (add DEVICE=cuda on a GPU machine).
 DEVICE ?= cpu

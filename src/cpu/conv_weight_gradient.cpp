@@ -43,11 +43,13 @@ using detail::MicroTile;
 // Output positions per block of images: the block's stacked copy and packed grad_out (about
 // (Cin + Cout) * 8 KiB) stay in L2.
 constexpr int64_t kPositionsPerBlock = 2048;
-// Most depth of one micro-kernel call: its A panel (mr x kc, 24 KiB) stays in L1 (48 KiB on
-// Zen 5). 768 rather than 384 halves the loads and stores of C: the implicit weight gradients
-// went up by 2-7 points of peak (the downsamples' 63.1 -> 66.0 and 66.6 -> 69.3 %, 28x28
-// 66-74 -> 72-76 %, 14x14 74-76 -> 80-83 %; bench ops medians of five alternating rounds);
-// 1536, an A panel as large as L1, was mixed against 768 (-5 to +3).
+// Most depth of one micro-kernel call, in words (pixels, or pairs of them under bf16): its A panel
+// (mr x kc, 24 KiB) stays in L1 (48 KiB on Zen 5). 768 rather than 384 halves the loads and
+// stores of C: the implicit weight gradients went up by 2-7 points of peak (the downsamples'
+// 63.1 -> 66.0 and 66.6 -> 69.3 %, 28x28 66-74 -> 72-76 %, 14x14 74-76 -> 80-83 %; bench ops
+// medians of five alternating rounds); 1536, an A panel as large as L1, was mixed against 768
+// (-5 to +3). Counting words rather than pixels moved bf16's 3x3 weight gradients from 50-60 to
+// 50-61 % of the bf16 peak (64 -> 64 at 7x7 440 -> 500 GFLOP/s, at 28x28 470 -> 512; one run).
 constexpr int64_t kDepthBlock = 768;
 // The pixel-major path copies Cin floats per tap; fewer make the copies the cost.
 constexpr int64_t kMinPixelMajorChannels = 16;
@@ -166,7 +168,7 @@ void accumulate_block(const ConvGeometry& g, const KernelFamily& family, const P
   tile.alpha = 1.0f;
   tile.beta = 1.0f;
   // Runs of equal length: a short last run would pay a full load and store of C.
-  const int64_t rows_per_run = std::max<int64_t>(1, kDepthBlock / g.out_w());
+  const int64_t rows_per_run = std::max<int64_t>(1, kDepthBlock / per_row);
   const int64_t runs = (out_rows + rows_per_run - 1) / rows_per_run;
   for (int64_t run = 0; run < runs; ++run) {
     const int64_t first_row = run * out_rows / runs;

@@ -1,6 +1,10 @@
 """PyTorch side of `make bench-compare`: the U-Net of docs/math.md#the-u-net (unet_torch.py) timed on the
 workload of `lethe bench unet` (same batch, same step: forward, MSE loss, backward and Adam for
-train; one forward without gradients for sample). Prints the same summary lines as Lethe."""
+train; one forward without gradients for sample). Prints the same summary lines as Lethe.
+--precision bf16 runs the forward and the loss under CPU bf16 autocast (torch.autocast("cpu",
+torch.bfloat16): matmuls and convolutions in bf16, fp32 master weights and optimiser), the
+counterpart of `lethe bench unet --precision bf16`."""
+import contextlib
 import argparse
 import resource
 import statistics
@@ -21,6 +25,7 @@ def main():
     parser.add_argument("--mode", choices=("train", "sample"), default="train")
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -33,13 +38,19 @@ def main():
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-4)
     model.train(args.mode == "train")
 
+    def autocast():
+        if args.precision == "bf16":
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
     def step():
         if args.mode == "sample":
-            with torch.no_grad():
+            with torch.no_grad(), autocast():
                 model(x, t, labels)
             return
         optimizer.zero_grad(set_to_none=True)
-        loss = torch.nn.functional.mse_loss(model(x, t, labels), target)
+        with autocast():
+            loss = torch.nn.functional.mse_loss(model(x, t, labels).float(), target)
         loss.backward()
         optimizer.step()
 
@@ -53,7 +64,7 @@ def main():
         seconds.append(time.perf_counter() - start)
     typical = statistics.median(seconds)
     print(f"pytorch {torch.__version__}: {args.config}, batch {args.batch}, {args.mode} step, "
-          f"{torch.get_num_threads()} threads")
+          f"{torch.get_num_threads()} threads, {args.precision}")
     print(f"step: min {min(seconds) * 1e3:.1f} ms, median {typical * 1e3:.1f} ms, "
           f"max {max(seconds) * 1e3:.1f} ms over {args.steps} steps")
     print(f"{args.batch / typical:.1f} img/s")
