@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "cli_runner.h"
 #include "lethe/core/allocator.h"
 #include "lethe/eval/classifier.h"
@@ -283,4 +285,48 @@ TEST_CASE("lethe inpaint, reconstruct and bpd write their figures as JSON") {
   CHECK(text.find("\"bits_per_dim\"") != std::string::npos);
   CHECK(run_lethe("inpaint " + f.checkpoint + " --data " + f.data + " --mask left")
             .contains("'left'"));
+}
+
+TEST_CASE("lethe train --precision bf16 trains; a bad precision is one error line") {
+  const ModelFixture& f = fixture();
+  const CommandResult bf16 =
+      run_lethe("train --config mnist-xs --data " + f.data +
+                " --steps 2 --batch 8 --precision bf16 --out " + (f.dir / "bf16").string());
+  CHECK_MESSAGE(bf16.exit_code == 0, bf16.output);
+  CHECK(fs::exists(f.dir / "bf16/checkpoint.safetensors"));
+  const CommandResult bad = run_lethe("sample " + f.checkpoint + " --precision fp8");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.contains("lethe: error: --precision: unknown precision 'fp8'"));
+}
+
+TEST_CASE("lethe bench quality: a curve of marks with accuracy intervals, JSON and SVG") {
+  const ModelFixture& f = fixture();
+  const fs::path out = f.dir / "quality";
+  const CommandResult run = run_lethe(
+      "bench quality --config mnist-xs --batch 8 --budget-minutes 0.02 --mark-minutes 0.01 "
+      "--per-class 2 "
+      "--data " +
+      f.data + " --classifier " + std::string(LETHE_SOURCE_DIR) +
+      "/weights/mnist-classifier.safetensors --out " + out.string());
+  REQUIRE_MESSAGE(run.exit_code == 0, run.output);
+  std::ifstream file(out / "quality.json");
+  const nlohmann::json result = nlohmann::json::parse(file);
+  REQUIRE(result["marks"].size() == 2);
+  for (const auto& mark : result["marks"]) {
+    for (const char* setting : {"guided", "unguided"}) {
+      const auto& figures = mark[setting];
+      CHECK(figures["samples"] == 20);
+      const double accuracy = figures["accuracy"];
+      CHECK(figures["accuracy_ci95"][0].get<double>() <= accuracy);
+      CHECK(accuracy <= figures["accuracy_ci95"][1].get<double>());
+      CHECK(figures["quality"]["cfid"].get<double>() >= 0);
+    }
+    CHECK(mark["guided"]["cfg"] == 1.0);
+    CHECK(mark["unguided"]["cfg"] == 0.0);
+    CHECK(fs::exists(mark["checkpoint"].get<std::string>()));
+  }
+  CHECK(result["marks"][1]["trained_minutes"].get<double>() >= 0.02 * 0.999);
+  CHECK(fs::exists(out / "quality.svg"));
+  const CommandResult bad = run_lethe("bench quality --recipe slow");
+  CHECK(bad.exit_code == 2);
 }

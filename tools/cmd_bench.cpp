@@ -7,6 +7,7 @@
 #include "lethe/bench/kernels_bench.h"
 #include "lethe/bench/ops_bench.h"
 #include "lethe/bench/unet_bench.h"
+#include "lethe/experiments/quality_bench.h"
 
 namespace lethe::tools {
 namespace {
@@ -25,6 +26,40 @@ void register_bench_ops(CLI::App& bench) {
   ops->add_flag("--list", options->list, "Print the convolution shapes and time nothing");
   ops->add_flag("--no-bf16", options->fp32_only, "Skip the bf16 lines (time fp32 only)");
   ops->callback([options] { bench::run_ops_bench(*options); });
+}
+
+void register_bench_quality(CLI::App& bench) {
+  auto options = std::make_shared<QualityBenchOptions>();
+  CLI::App* quality = bench.add_subcommand(
+      "quality", "Time to quality: train a recipe for a budget, accuracy and cFID at marks");
+  quality->add_option("--recipe", options->recipe, "reference or fast")
+      ->check(CLI::IsMember({"reference", "fast"}));
+  quality->add_option("--config", options->unet, "U-Net config")
+      ->check(CLI::IsMember({"mnist-s", "mnist-xs"}));
+  quality->add_option("--batch", options->batch, "Training batch (0: the recipe's)")
+      ->check(non_negative());
+  quality
+      ->add_option("--budget-minutes", options->budget_minutes,
+                   "Training time (evaluation excluded)")
+      ->check(positive());
+  quality
+      ->add_option("--mark-minutes", options->mark_minutes,
+                   "Evaluate after every this much training")
+      ->check(positive());
+  quality->add_option("--per-class", options->per_class, "Samples per digit and guidance setting")
+      ->check(positive());
+  quality->add_option("--sampler", options->sampler, "Evaluation sampler");
+  quality->add_option("--steps", options->sampler_steps, "Evaluation sampler steps (NFE)")
+      ->check(positive());
+  quality->add_option("--cfg", options->cfg, "Guidance scale of the guided set")
+      ->check(non_negative());
+  add_checkpoint_flag(*quality, "--classifier", options->classifier, "The evaluation classifier");
+  quality->add_option("--data", options->data_dir, "IDX data directory");
+  quality->add_option("--out", options->out_dir, "Output directory");
+  quality->add_option("--seed", options->seed, "Training seed");
+  quality->add_option("--eval-seed", options->eval_seed, "Sampling seed of every mark");
+  add_precision_flag(*quality);
+  quality->callback([options] { run_quality_bench(*options); });
 }
 
 void register_bench_kernels(CLI::App& bench) {
@@ -72,6 +107,7 @@ void register_bench(CLI::App& app) {
   register_bench_ops(*bench);
   register_bench_kernels(*bench);
   register_bench_unet(*bench);
+  register_bench_quality(*bench);
 }
 
 }  // namespace lethe::tools

@@ -244,4 +244,13 @@ double energy_distance(const Tensor& a, const Tensor& b) {
   return 2 * mean_distance(x, n, y, m) - mean_distance(x, n, x, n) - mean_distance(y, m, y, m);
 }
 
+Interval wilson_interval(int64_t successes, int64_t n, double z) {
+  if (n <= 0) return {0.0, 1.0};
+  const double trials = static_cast<double>(n), p = successes / trials, z2 = z * z;
+  const double centre = (p + z2 / (2 * trials)) / (1 + z2 / trials);
+  const double half =
+      z * std::sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / (1 + z2 / trials);
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
 }  // namespace lethe

@@ -8,6 +8,12 @@
 
 namespace lethe::tt {
 
+namespace {
+
+const char* current_name = "fp32";
+
+}  // namespace
+
 bool set_float32_math(std::string_view name) {
   LETHE_CHECK(name == "fp32" || name == "tf32" || name == "bf16", "unknown precision '", name,
               "' (expected fp32, tf32 or bf16)");
@@ -17,7 +23,12 @@ bool set_float32_math(std::string_view name) {
   const bool bf16 = name == "bf16";
   const bool honoured = cpu::set_matmul_math(bf16 ? cpu::MatmulMath::bf16 : cpu::MatmulMath::fp32);
   if (!honoured) cpu::set_matmul_math(cpu::MatmulMath::fp32);
+  current_name = !honoured ? "fp32" : name == "tf32" ? "tf32" : bf16 ? "bf16" : "fp32";
   return honoured;
+}
+
+const char* float32_math_name() {
+  return current_name;
 }
 
 }  // namespace lethe::tt

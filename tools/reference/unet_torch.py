@@ -15,8 +15,17 @@ CONFIGS = {
 }
 
 
+class Float32GroupNorm(nn.GroupNorm):
+    """GroupNorm computed in fp32 whatever its input's dtype (a no-op in fp32). Under CPU bf16
+    autocast the convolutions return bf16, and PyTorch 1.13's CPU autocast leaves group_norm out of
+    its fp32 list (it then fails on fp32 weights); norms in fp32 is also Lethe's bf16 policy."""
+
+    def forward(self, x):
+        return super().forward(x.float())
+
+
 def group_norm(channels):
-    return nn.GroupNorm(min(channels // 4, 32), channels, eps=1e-6)
+    return Float32GroupNorm(min(channels // 4, 32), channels, eps=1e-6)
 
 
 def sinusoid(labels, width):

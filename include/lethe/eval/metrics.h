@@ -44,6 +44,13 @@ struct PrecisionRecall {
 };
 PrecisionRecall precision_recall(const Tensor& real, const Tensor& generated, int k = 3);
 
+// The Wilson score interval of a binomial rate successes / n at the normal quantile z (1.96: 95 %);
+// [0, 1] when n == 0.
+struct Interval {
+  double low, high;
+};
+Interval wilson_interval(int64_t successes, int64_t n, double z = 1.96);
+
 // 2 E|X - Y| - E|X - X'| - E|Y - Y'| over all pairs (V-statistics), Euclidean norm.
 double energy_distance(const Tensor& a, const Tensor& b);
 

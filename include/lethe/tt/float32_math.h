@@ -17,4 +17,7 @@ namespace lethe::tt {
 // when bf16 was asked for and this CPU lacks AVX-512 BF16: the CPU then runs fp32.
 bool set_float32_math(std::string_view name);
 
+// The math in force: "fp32" (also after bf16 was refused), "tf32" or "bf16".
+const char* float32_math_name();
+
 }  // namespace lethe::tt
