@@ -151,6 +151,7 @@ void run_quality_bench(const QualityBenchOptions& options) {
       precision.c_str(), options.budget_minutes, options.mark_minutes,
       static_cast<long long>(options.per_class), options.sampler.c_str(),
       static_cast<long long>(options.sampler_steps));
+  std::fflush(stdout);  // before the progress lines on stderr, also when stdout is a file
   ScoreTrainer trainer(config, train);
   nlohmann::json result;
   result["recipe"] = options.recipe;
