@@ -20,10 +20,10 @@ bool set_float32_math(std::string_view name) {
 #ifdef LETHE_WITH_CUDA
   cuda::set_float32_math(cuda::parse_float32_math(name));
 #endif
+  // set_matmul_math refuses bf16 on a CPU without it and changes nothing: the CPU stays fp32.
   const bool bf16 = name == "bf16";
   const bool honoured = cpu::set_matmul_math(bf16 ? cpu::MatmulMath::bf16 : cpu::MatmulMath::fp32);
-  if (!honoured) cpu::set_matmul_math(cpu::MatmulMath::fp32);
-  current_name = !honoured ? "fp32" : name == "tf32" ? "tf32" : bf16 ? "bf16" : "fp32";
+  current_name = !honoured || name == "fp32" ? "fp32" : bf16 ? "bf16" : "tf32";
   return honoured;
 }
 
