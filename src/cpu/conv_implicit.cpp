@@ -57,11 +57,6 @@ int64_t round_up(int64_t n, int64_t multiple) {
   return (n + multiple - 1) / multiple * multiple;
 }
 
-// Word rows of `depth` k in the family's operands.
-int64_t word_rows(const KernelFamily& family, int64_t depth) {
-  return (depth + family.k_per_word - 1) / family.k_per_word;
-}
-
 // The weights of `taps` (kernel tap indices) packed as B rows, (taps, depth, ldb):
 // by_tap[j, d, n] = w[co, ci, taps[j]] with (d, n) = (ci, co) for the forward (depth Cin) and
 // (co, ci) for the input gradient (`transposed`, depth Cout); zero for n past the width, then
@@ -86,7 +81,7 @@ std::vector<float> pack_by_tap(const ConvGeometry& g, const float* weight,
     }
   }
   if (family.k_per_word == 1) return by_tap;
-  const int64_t depth_words = word_rows(family, depth);
+  const int64_t depth_words = family.word_rows(depth);
   std::vector<float> words(tap_count * depth_words * ldb + family.nr + kReadSlack, 0.0f);
   for (int64_t j = 0; j < tap_count; ++j) {
     family.pack_rows(by_tap.data() + j * depth * ldb, ldb, depth, static_cast<int>(ldb),
@@ -101,7 +96,7 @@ std::vector<float> pack_by_tap(const ConvGeometry& g, const float* weight,
 const float* planes_as_words(const KernelFamily& family, const float* planes, int64_t depth,
                              int64_t plane_floats) {
   if (family.k_per_word == 1) return planes;
-  const int64_t rows = word_rows(family, depth);
+  const int64_t rows = family.word_rows(depth);
   float* words = thread_scratch<float, 2>(rows * plane_floats + kReadSlack);
   family.pack_rows(planes, plane_floats, depth, static_cast<int>(plane_floats),
                    static_cast<int>(plane_floats), words);
@@ -209,7 +204,7 @@ void implicit_conv2d_forward(const ConvGeometry& g, const float* x, const float*
   for (int64_t t = 0; t < taps; ++t) {
     order[t] = t;
     a_offsets[t] = (t / g.kernel_w) * row_floats + t % g.kernel_w;
-    b_offsets[t] = t * word_rows(products_family, cin) * ldb;
+    b_offsets[t] = t * products_family.word_rows(cin) * ldb;
   }
   const std::vector<float> by_tap = pack_by_tap(g, weight, order, false, ldb, products_family);
   for_each_image(g.batch, [&](int64_t image, int64_t next) {
@@ -232,7 +227,7 @@ void implicit_conv2d_forward(const ConvGeometry& g, const float* x, const float*
                                g.stride * row_floats,
                                g.stride,
                                plane_floats,
-                               word_rows(products_family, cin),
+                               products_family.word_rows(cin),
                                by_tap.data(),
                                ldb,
                                cout,
@@ -268,7 +263,7 @@ void implicit_conv2d_backward_input(const ConvGeometry& g, const float* grad_y, 
     const int64_t tap = taps.order[j];
     const PhaseTap th = phase_tap(g, tap / g.kernel_w), tw = phase_tap(g, tap % g.kernel_w);
     a_offsets[j] = -th.shift * row_floats - tw.shift;
-    b_offsets[j] = j * word_rows(products_family, cout) * ldb;
+    b_offsets[j] = j * products_family.word_rows(cout) * ldb;
   }
   const std::vector<float> by_tap = pack_by_tap(g, weight, taps.order, true, ldb, products_family);
   for_each_image(g.batch, [&](int64_t image, int64_t next) {
@@ -294,7 +289,7 @@ void implicit_conv2d_backward_input(const ConvGeometry& g, const float* grad_y, 
                                  row_floats,
                                  1,
                                  plane_floats,
-                                 word_rows(products_family, cout),
+                                 products_family.word_rows(cout),
                                  by_tap.data(),
                                  ldb,
                                  cin,

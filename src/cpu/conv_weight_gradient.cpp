@@ -99,11 +99,9 @@ void stack_images(const ConvGeometry& g, const KernelFamily& family, const Padde
   }
 }
 
-// Words of one output row in the A panels: OW, or under bf16 ceil(OW / 2) pairs of neighbouring
-// pixels (an odd row's last pair ends in a zero, so a pair never spans two rows).
-int64_t row_words(const ConvGeometry& g, const KernelFamily& family) {
-  return (g.out_w() + family.k_per_word - 1) / family.k_per_word;
-}
+// One output row takes family.word_rows(OW) words of the A panels: OW, or under bf16 ceil(OW / 2)
+// pairs of neighbouring pixels (an odd row's last pair ends in a zero, so a pair never spans two
+// rows).
 
 // grad_y of images [first, first + count) as mr-tall panels over Cout, output pixels only (no
 // padding positions), row j = (i, oh) after j row_words, panel q at packed + q * mr * words:
@@ -111,7 +109,7 @@ int64_t row_words(const ConvGeometry& g, const KernelFamily& family) {
 void pack_grad_out(const ConvGeometry& g, const KernelFamily& family, const float* grad_y,
                    int64_t first, int64_t count, float* packed) {
   const int64_t mr = family.mr, plane = g.out_h() * g.out_w();
-  const int64_t per_row = row_words(g, family), words = count * g.out_h() * per_row;
+  const int64_t per_row = family.word_rows(g.out_w()), words = count * g.out_h() * per_row;
   for (int64_t row0 = 0; row0 < g.out_channels; row0 += mr) {
     const int rows = static_cast<int>(std::min(mr, g.out_channels - row0));
     for (int64_t i = 0; i < count; ++i) {
@@ -151,7 +149,7 @@ void accumulate_block(const ConvGeometry& g, const KernelFamily& family, const P
   const int64_t position_floats = g.stride * g.in_channels;
   const int64_t row_width = g.kernel_w * g.in_channels;  // KW * Cin
   const int64_t ldc = g.kernel_h * row_width;
-  const int64_t per_row = row_words(g, family), out_rows = count * g.out_h();
+  const int64_t per_row = family.word_rows(g.out_w()), out_rows = count * g.out_h();
   const int64_t words = out_rows * per_row;
   // Where output row j = (i, oh) starts in the stack, from position 0.
   int64_t* row_offsets = thread_scratch<int64_t, 3>(out_rows);
@@ -305,7 +303,7 @@ void implicit_conv2d_weight_gradient(const ConvGeometry& g, const float* grad_y,
     const int64_t floats = g.stride * phase_floats(g, s, count);
     float* stacked = thread_scratch<float, 0>(floats + slack);
     float* packed =
-        thread_scratch<float, 1>(padded_rows * count * g.out_h() * row_words(g, products));
+        thread_scratch<float, 1>(padded_rows * count * g.out_h() * products.word_rows(g.out_w()));
     stack_images(g, family, s, x, first, count, slack, stacked);
     pack_grad_out(g, products, grad_y, first, count, packed);
     const float* b_operand =

@@ -159,20 +159,15 @@ void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
 
 // ---- packing ------------------------------------------------------------------------------------
 
-// Rows of a packed panel of `depth` k: each row (word) holds k_per_word k.
-int64_t panel_depth(const KernelFamily& family, int64_t depth) {
-  return (depth + family.k_per_word - 1) / family.k_per_word;
-}
-
 // op(A)(row0 .. row0+rows, k0 .. k0+depth) as mr-tall panels, the panel of block row `row` at
-// dst + row * panel_depth.
+// dst + row * word_rows(depth).
 void pack_a_block(const GemmArgs& g, const KernelFamily& family, int64_t row0, int64_t rows,
                   int64_t k0, int64_t depth, float* dst) {
   const int mr = family.mr;
   for (int64_t panel_row = 0; panel_row < rows; panel_row += mr) {
     const int panel_rows = static_cast<int>(std::min<int64_t>(mr, rows - panel_row));
     const int64_t first_row = row0 + panel_row;
-    float* panel = dst + panel_row * panel_depth(family, depth);
+    float* panel = dst + panel_row * family.word_rows(depth);
     if (g.trans_a) {
       family.pack_rows(g.a + k0 * g.lda + first_row, g.lda, depth, panel_rows, mr, panel);
     } else {
@@ -182,14 +177,14 @@ void pack_a_block(const GemmArgs& g, const KernelFamily& family, int64_t row0, i
 }
 
 // op(B)(k0 .. k0+depth, col0+first_col .. col0+cols) as nr-wide panels, the panel of block column
-// col at dst + col * panel_depth (first_col a multiple of nr).
+// col at dst + col * word_rows(depth) (first_col a multiple of nr).
 void pack_b_block(const GemmArgs& g, const KernelFamily& family, int64_t col0, int64_t first_col,
                   int64_t cols, int64_t k0, int64_t depth, float* dst) {
   const int nr = family.nr;
   for (int64_t panel_col = first_col; panel_col < cols; panel_col += nr) {
     const int panel_cols = static_cast<int>(std::min<int64_t>(nr, cols - panel_col));
     const int64_t b_col = col0 + panel_col;
-    float* panel = dst + panel_col * panel_depth(family, depth);
+    float* panel = dst + panel_col * family.word_rows(depth);
     if (g.trans_b) {
       family.pack_transposed(g.b + b_col * g.ldb + k0, g.ldb, depth, panel_cols, nr, panel);
     } else {
@@ -203,7 +198,7 @@ void pack_b_block(const GemmArgs& g, const KernelFamily& family, int64_t col0, i
 // The B operand of one macro-kernel call, depth x cols of op(B) in nr-wide panels.  Block columns
 // [0, in_place_cols) are full panels read straight from B (op(B) = B, fp32 families only) with
 // row stride in_place_k_stride; the rest were packed, the panel of column col at
-// packed + col * panel_depth.
+// packed + col * word_rows(depth).
 struct BBlock {
   const float* packed;
   const float* in_place;
@@ -214,7 +209,7 @@ struct BBlock {
 // C(rows, cols) = alpha * packed A block (rows x depth) * B block (depth x cols) + beta * C.
 void macro_kernel(const KernelFamily& family, const float* packed_a, const BBlock& b, int64_t rows,
                   int64_t cols, int64_t depth, float alpha, float beta, float* c, int64_t ldc) {
-  depth = panel_depth(family, depth);
+  depth = family.word_rows(depth);
   MicroTile tile{};
   tile.depth = depth;
   tile.a_k_stride = family.mr;

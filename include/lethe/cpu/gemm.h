@@ -116,6 +116,9 @@ struct KernelFamily {
   MicroKernel strided_a_kernel;
   TransposingPacker pack_transposed;
   RowPacker pack_rows;
+
+  // Rows of words that `depth` k take in this family's panels and operands.
+  int64_t word_rows(int64_t depth) const { return (depth + k_per_word - 1) / k_per_word; }
 };
 
 // The fp32 family sgemm uses now (the best this CPU supports, or the one the test hook forced),
