@@ -204,16 +204,18 @@ TEST_CASE("lethe eval reports its figures as JSON and names a missing classifier
   const std::string json = (f.dir / "eval.json").string();
   const CommandResult eval =
       run_lethe("eval " + samples + " --classifier " + classifier + " --data " + f.data +
-                " --forget 0 --undesirable 7 --out " + json);
+                " --forget 0 --override 1 --undesirable 7 --out " + json);
   REQUIRE_MESSAGE(eval.exit_code == 0, eval.output);
   std::ifstream report(json);
   const std::string text((std::istreambuf_iterator<char>(report)),
                          std::istreambuf_iterator<char>());
-  for (const char* key :
-       {"\"ua\"", "\"ra\"", "\"undesirable_rate\"", "\"cfid\"", "\"kid_mean\"", "\"precision\"",
-        "\"quality_floor_real_vs_real\"", "\"class_histogram\""}) {
+  for (const char* key : {"\"ua\"", "\"ra\"", "\"undesirable_rate\"", "\"cfid\"", "\"kid_mean\"",
+                          "\"precision\"", "\"quality_floor_real_vs_real\"", "\"class_histogram\"",
+                          "\"rates\"", "\"ci95\"", "\"forget_none\"", "\"real_floor\"",
+                          "\"retained_read_as_forget\"", "\"forget_read_as_override\""}) {
     CHECK_MESSAGE(text.find(key) != std::string::npos, key);
   }
+  CHECK(eval.contains("real ceiling"));
   // A directory of samples files is evaluated as their union.
   fs::create_directories(f.dir / "sample_dir");
   fs::copy_file(samples, f.dir / "sample_dir/a.safetensors");
@@ -233,6 +235,36 @@ TEST_CASE("lethe eval reports its figures as JSON and names a missing classifier
                                           f.data);
   CHECK(missing.exit_code != 0);
   CHECK(missing.contains("/nonexistent.st"));
+}
+
+TEST_CASE("lethe train-classifier and eval-classifier: confusion matrix, metadata, bad families") {
+  const ModelFixture& f = fixture();
+  const std::string weights = (f.dir / "trained_classifier.safetensors").string();
+  const CommandResult train = run_lethe("train-classifier --data " + f.data +
+                                        " --steps 2 --batch 16 --junk-kinds blank,smear "
+                                        "--failed '' --out " +
+                                        weights);
+  REQUIRE_MESSAGE(train.exit_code == 0, train.output);
+  CHECK(train.contains("2 generated families"));
+  CHECK(train.contains("held-out digits:"));
+  const auto metadata = load_safetensors(weights).metadata;
+  CHECK(metadata.at("junk_kinds") == "blank,smear");
+  CHECK(metadata.at("test_confusion").find("\"junk\"") != std::string::npos);
+  const std::string json = (f.dir / "confusion.json").string();
+  const std::string grid = (f.dir / "junk.png").string();
+  const CommandResult eval =
+      run_lethe("eval-classifier " + weights + " --data " + f.data + " --failed " +
+                std::string(LETHE_SOURCE_DIR) + "/weights/mnist-failed-samples.safetensors --out " +
+                json + " --grid " + grid);
+  REQUIRE_MESSAGE(eval.exit_code == 0, eval.output);
+  for (const char* family : {"blank", "saturated", "speckle", "faint", "failed"}) {
+    CHECK_MESSAGE(eval.contains(family), family);
+  }
+  CHECK(fs::file_size(json) > 100);
+  CHECK(fs::file_size(grid) > 100);
+  const CommandResult bad = run_lethe("train-classifier --junk-kinds blank,sparkle");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.contains("--junk-kinds: unknown junk family 'sparkle'"));
 }
 
 TEST_CASE("lethe eval on a checkpoint generates the samples first and records how") {

@@ -106,3 +106,29 @@ TEST_CASE("precision and recall on constructed point sets") {
   CHECK(half.precision == 1.0);
   CHECK(half.recall == doctest::Approx(0.6));
 }
+
+TEST_CASE("Wilson interval: closed-form values at z = 1.96, and the empty case") {
+  // p = 0.5, n = 10: centre (p + z^2/2n) / (1 + z^2/n) = 0.5, half-width
+  // z sqrt(p(1-p)/n + z^2/4n^2) / (1 + z^2/n) = 0.263412.
+  const Interval half = wilson_interval(5, 10);
+  CHECK(half.low == doctest::Approx(0.236588).epsilon(1e-5));
+  CHECK(half.high == doctest::Approx(0.763412).epsilon(1e-5));
+  // 0 of 10: [0, z^2/n / (1 + z^2/n)] = [0, 0.277549].
+  const Interval none = wilson_interval(0, 10);
+  CHECK(none.low == doctest::Approx(0.0).epsilon(1e-12));
+  CHECK(none.high == doctest::Approx(0.277549).epsilon(1e-5));
+  const Interval all = wilson_interval(10, 10);
+  CHECK(all.low == doctest::Approx(1 - 0.277549).epsilon(1e-5));
+  const Interval empty = wilson_interval(0, 0);
+  CHECK((empty.low == 0.0 && empty.high == 1.0));
+}
+
+TEST_CASE("Fisher exact test: two-sided p-values of known tables") {
+  // R: fisher.test(matrix(c(1, 11, 9, 3), 2))$p.value = 0.002759.
+  CHECK(fisher_exact_p(1, 10, 11, 14) == doctest::Approx(0.00275946).epsilon(1e-5));
+  // MSGM's 12 of 1,000 against retraining's 20 of 1,000 (exact sum over tables: 0.211626).
+  CHECK(fisher_exact_p(12, 1000, 20, 1000) == doctest::Approx(0.211626).epsilon(1e-5));
+  CHECK(fisher_exact_p(3, 10, 3, 10) == doctest::Approx(1.0));
+  CHECK(fisher_exact_p(0, 50, 50, 50) < 1e-25);
+  CHECK_THROWS_AS(fisher_exact_p(5, 4, 0, 4), Error);
+}

@@ -181,6 +181,28 @@ TEST_CASE("gradient unlearning on a tiny U-Net: retain sets, log fields, exact r
     second.run_until(4, [&](const auto& r) { resumed.push_back(r.method_loss); });
     CHECK(resumed == straight);
   }
+  {
+    // SalUn's retain loss summed over the 784 pixels (its public code) is the pixel mean at a
+    // weight 784 times larger: identical steps; the mean at the same weight is a different run.
+    auto salun_losses = [&](const std::string& reduction, double weight) {
+      GradientUnlearningConfig c = config;
+      c.method = UnlearnMethod::salun;
+      c.salun_retain_reduction = reduction;
+      c.salun_retain_weight = weight;
+      std::vector<double> losses;
+      GradientUnlearner(c, start, data).run_until(3, [&](const auto& r) {
+        losses.push_back(r.method_loss);
+      });
+      return losses;
+    };
+    const std::vector<double> summed = salun_losses("sum", 1e-3);
+    CHECK(summed == salun_losses("mean", 1e-3 * 784));
+    CHECK(summed != salun_losses("mean", 1e-3));
+    GradientUnlearningConfig bad_reduction = config;
+    bad_reduction.salun_retain_reduction = "max";
+    CHECK_THROWS_WITH_AS(GradientUnlearner(bad_reduction, start, data), doctest::Contains("'max'"),
+                         Error);
+  }
   const auto metadata = load_safetensors((dir / "ckpt.safetensors").string()).metadata;
   CHECK(metadata.at("unlearn.method") == "esd");
   CHECK(metadata.at("unet.name") == "mnist-xs");

@@ -24,6 +24,7 @@ struct EvalOptions {
   std::string data_dir = "data/mnist";
   std::string undesirable, retained;
   int forget = -1;
+  int override_class = -1;
   std::string out;
   std::string region = "0,0,1";
   uint64_t seed = 0;
@@ -117,6 +118,9 @@ void run_eval(const EvalOptions& options) {
   EvaluationRequest request;
   request.undesirable = parse_digits(options.undesirable, "--undesirable");
   request.forget_class = options.forget;
+  request.override_class = options.override_class;
+  LETHE_CHECK(options.override_class < 0 || options.forget >= 0,
+              "--override needs --forget (it is a share of the forget requests)");
   request.retained = parse_digits(options.retained, "--retained");
   if (request.retained.empty()) {  // every class that is neither forgotten nor undesirable
     for (int c = 0; c < 10; ++c) {
@@ -158,6 +162,10 @@ void register_eval(CLI::App& app) {
   eval->add_option("--forget", options->forget, "Forget class for UA")
       ->default_str("none")
       ->check(in_range(0, 9));
+  eval->add_option("--override", options->override_class,
+                   "With --forget: also the share of forget requests read as this class")
+      ->default_str("none")
+      ->check(in_range(0, 9));
   eval->add_option("--retained", options->retained,
                    "Retained classes for RA and quality (default: all others)");
   eval->add_option("--region", options->region, "Toy samples: disc x,y,radius for the mass");
@@ -175,6 +183,7 @@ void register_eval(CLI::App& app) {
       ->check(positive());
   eval->add_option("--save-samples", options->save_samples,
                    "Checkpoint input: also write the generated samples here");
+  add_precision_flag(*eval);
   eval->callback([options] { run_eval(*options); });
 }
 

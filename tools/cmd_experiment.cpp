@@ -18,6 +18,9 @@ void register_experiment_msgm_mnist(CLI::App& experiment) {
                       "Undesirable digits (e.g. 7 or 1,7)");
   command->add_option("--models", options->models, "Models to compare: NAME=CHECKPOINT,...")
       ->check(parsed_by(parse_models));
+  command->add_option("--baseline", options->baseline,
+                      "Model the unguided undesirable counts are tested against (Fisher exact; "
+                      "default: the first)");
   command->add_option("--classifier", options->classifier, "Classifier weights");
   command->add_option("--data", options->data_dir, "IDX data directory");
   command->add_option("--out", options->out_dir, "Output directory");

@@ -35,6 +35,11 @@ void register_method(CLI::App& unlearn, UnlearnMethod method, const char* descri
   command->add_option("--salun-mask-fraction", c.salun_mask_fraction,
                       "SalUn: share of parameters updated");
   command->add_option("--salun-retain-weight", c.salun_retain_weight, "SalUn: retain loss weight");
+  command
+      ->add_option("--salun-retain-reduction", c.salun_retain_reduction,
+                   "SalUn: retain loss per image summed over pixels (sum, SalUn's code) or "
+                   "averaged (mean)")
+      ->check(CLI::IsMember({"sum", "mean"}));
   command->add_option("--esd-eta", c.esd_eta, "ESD: guidance strength");
   command->add_flag("--no-check", run->no_check,
                     "Skip re-evaluating both losses after each step (faster; no 'held' columns)");

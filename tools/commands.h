@@ -27,6 +27,7 @@ void register_demo(CLI::App& app);
 void register_data(CLI::App& app);
 void register_train(CLI::App& app);
 void register_train_classifier(CLI::App& app);
+void register_eval_classifier(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_info(CLI::App& app);
 void register_sample(CLI::App& app);
@@ -55,6 +56,7 @@ inline void register_all_commands(CLI::App& app) {
   register_data(app);
   register_train(app);
   register_train_classifier(app);
+  register_eval_classifier(app);
   register_eval(app);
   register_info(app);
   register_sample(app);

@@ -43,7 +43,7 @@ Tensor DigitClassifier::logits(const Tensor& images) const {
   return head_->forward(features(images));
 }
 
-void train_classifier(DigitClassifier& model, const ImageDataset& train,
+void train_classifier(DigitClassifier& model, const ImageDataset& train, const Tensor& failed,
                       const ClassifierTrainingConfig& config,
                       const std::function<void(int64_t, double)>& report) {
   ParameterArena arena = ParameterArena::pack(model);
@@ -52,13 +52,21 @@ void train_classifier(DigitClassifier& model, const ImageDataset& train,
   EpochBatches batches(train.size(), config.batch, config.seed);
   const int64_t junk_count = static_cast<int64_t>(config.batch * config.junk_fraction);
   const int64_t digit_count = config.batch - junk_count;
+  const bool with_failed = failed.defined() && failed.dim(0) > 0;
+  const int64_t families = static_cast<int64_t>(config.junk_kinds.size()) + (with_failed ? 1 : 0);
+  LETHE_CHECK(families > 0, "train_classifier: no junk family to train 'none' on");
   model.train(true);
   for (int64_t step = 0; step < config.steps; ++step) {
     std::vector<int64_t> indices = batches.batch(step);
     indices.resize(digit_count);
     const Tensor digits = random_shift(train.float_images(indices), 2, noise);
-    const JunkKind kind = kJunkKinds[step % 4];
-    const Tensor images = concat({digits, make_junk(kind, train, junk_count, noise)}, 0);
+    const int64_t family = step % families;
+    const Tensor junk = family < static_cast<int64_t>(config.junk_kinds.size())
+                            ? make_junk(config.junk_kinds[family], train, junk_count, noise)
+                            : embedding(failed.reshape({failed.dim(0), 28 * 28}),
+                                        noise.randint({junk_count}, 0, failed.dim(0)))
+                                  .reshape({junk_count, 1, 28, 28});
+    const Tensor images = concat({digits, junk}, 0);
     const Tensor digit_labels = train.labels_of(indices);
     std::vector<int64_t> labels(digit_labels.data<int64_t>(),
                                 digit_labels.data<int64_t>() + digit_count);
@@ -106,24 +114,61 @@ std::vector<int> classify(const DigitClassifier& model, const Tensor& images) {
   return predictions;
 }
 
-ClassifierAccuracy evaluate_classifier(const DigitClassifier& model, const ImageDataset& test,
-                                       uint64_t seed) {
-  std::vector<int64_t> all(test.size());
-  for (int64_t i = 0; i < test.size(); ++i) all[i] = i;
-  const std::vector<int> predicted = classify(model, test.float_images(all));
+int64_t ClassifierConfusion::Row::total() const {
+  int64_t sum = 0;
+  for (int64_t count : predicted) sum += count;
+  return sum;
+}
+
+int64_t ClassifierConfusion::digit_count() const {
+  int64_t sum = 0;
+  for (const Row& row : digits) sum += row.total();
+  return sum;
+}
+
+int64_t ClassifierConfusion::junk_count() const {
+  int64_t sum = 0;
+  for (const Row& row : junk) sum += row.total();
+  return sum;
+}
+
+double ClassifierConfusion::digit_accuracy() const {
   int64_t correct = 0;
-  for (int64_t i = 0; i < test.size(); ++i) {
-    correct += predicted[i] == test.labels.data<int64_t>()[i];
+  for (size_t digit = 0; digit < digits.size(); ++digit) correct += digits[digit].predicted[digit];
+  return static_cast<double>(correct) / std::max<int64_t>(1, digit_count());
+}
+
+double ClassifierConfusion::junk_none_rate() const {
+  int64_t none = 0;
+  for (const Row& row : junk) none += row.predicted[kNoneClass];
+  return static_cast<double>(none) / std::max<int64_t>(1, junk_count());
+}
+
+ClassifierConfusion evaluate_classifier(const DigitClassifier& model, const ImageDataset& test,
+                                        const std::vector<JunkKind>& kinds,
+                                        const Tensor& failed_test, int64_t junk_per_family,
+                                        uint64_t seed) {
+  auto row_of = [&](std::string name, const Tensor& images) {
+    ClassifierConfusion::Row row{std::move(name), std::vector<int64_t>(kClassifierOutputs, 0)};
+    for (int label : classify(model, images)) ++row.predicted[label];
+    return row;
+  };
+  ClassifierConfusion confusion;
+  for (int digit = 0; digit < 10; ++digit) {
+    const ImageDataset subset = test.with_classes({digit});
+    std::vector<int64_t> all(subset.size());
+    for (int64_t i = 0; i < subset.size(); ++i) all[i] = i;
+    confusion.digits.push_back(row_of(std::to_string(digit), subset.float_images(all)));
   }
   Generator noise(seed, 0);
-  int64_t junk_total = 0, junk_none = 0;
-  for (JunkKind kind : kJunkKinds) {
-    const Tensor junk = make_junk(kind, test, 250, noise);
-    for (int label : classify(model, junk)) junk_none += label == kNoneClass;
-    junk_total += 250;
+  for (JunkKind kind : kinds) {
+    confusion.junk.push_back(
+        row_of(junk_kind_name(kind), make_junk(kind, test, junk_per_family, noise)));
   }
-  return {static_cast<double>(correct) / test.size(), static_cast<double>(junk_none) / junk_total,
-          test.size(), junk_total};
+  if (failed_test.defined() && failed_test.dim(0) > 0) {
+    confusion.junk.push_back(row_of("failed", failed_test));
+  }
+  return confusion;
 }
 
 }  // namespace lethe

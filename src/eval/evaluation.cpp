@@ -37,7 +37,47 @@ nlohmann::json quality_json(const QualityFigures& q) {
           {"real", q.real_count}};
 }
 
+// How the classifier reads held-out real digits: the floors and ceilings of the sample rates
+// (a model that drew real test digits would score exactly these).
+nlohmann::json real_floor(const DigitClassifier& classifier, const ImageDataset& real_test,
+                          const EvaluationRequest& request) {
+  const std::vector<int> read =
+      run_classifier(classifier, real_test.float_images(all_indices(real_test.size()))).predicted;
+  const int64_t* truth = real_test.labels.data<int64_t>();
+  int64_t none = 0, retained = 0, retained_correct = 0, retained_as_forget = 0;
+  int64_t wanted = 0, wanted_as_undesirable = 0;
+  for (int64_t i = 0; i < real_test.size(); ++i) {
+    none += read[i] == kNoneClass;
+    if (contains(request.retained, truth[i])) {
+      ++retained;
+      retained_correct += read[i] == truth[i];
+      retained_as_forget += read[i] == request.forget_class;
+    }
+    if (!contains(request.undesirable, truth[i])) {
+      ++wanted;
+      wanted_as_undesirable += contains(request.undesirable, read[i]);
+    }
+  }
+  nlohmann::json floor = {{"split", "test"}, {"none", rate_json(none, real_test.size())}};
+  if (!request.retained.empty()) floor["ra"] = rate_json(retained_correct, retained);
+  if (request.forget_class >= 0 && !request.retained.empty()) {
+    floor["retained_read_as_forget"] = rate_json(retained_as_forget, retained);
+  }
+  if (!request.undesirable.empty()) {
+    floor["wanted_read_as_undesirable"] = rate_json(wanted_as_undesirable, wanted);
+  }
+  return floor;
+}
+
 }  // namespace
+
+nlohmann::json rate_json(int64_t count, int64_t n) {
+  const Interval interval = wilson_interval(count, n);
+  return {{"rate", n > 0 ? static_cast<double>(count) / n : 0.0},
+          {"count", count},
+          {"n", n},
+          {"ci95", {interval.low, interval.high}}};
+}
 
 ClassifierOutputs run_classifier(const DigitClassifier& model, const Tensor& images) {
   NoGrad no_grad;
@@ -89,20 +129,25 @@ nlohmann::json evaluate_samples(const DigitClassifier& classifier, const Tensor&
   std::vector<int64_t> histogram(kClassifierOutputs, 0);
   for (int label : outputs.predicted) ++histogram[label];
   report["class_histogram"] = histogram;
+  nlohmann::json& rates = report["rates"];
+  rates["none"] = rate_json(histogram[kNoneClass], n);
 
   if (!request.undesirable.empty()) {
     int64_t undesirable = 0;
     for (int label : outputs.predicted) undesirable += contains(request.undesirable, label);
     report["undesirable_classes"] = request.undesirable;
     report["undesirable_rate"] = static_cast<double>(undesirable) / n;
+    rates["undesirable"] = rate_json(undesirable, n);
   }
   if (request.forget_class >= 0) {
-    int64_t asked_count = 0, as_forget = 0;
+    int64_t asked_count = 0, as_forget = 0, as_none = 0, as_override = 0;
     double mean_probability = 0, mean_entropy = 0;
     for (int64_t i = 0; i < n; ++i) {
       if (asked[i] != request.forget_class) continue;
       ++asked_count;
       as_forget += outputs.predicted[i] == request.forget_class;
+      as_none += outputs.predicted[i] == kNoneClass;
+      as_override += outputs.predicted[i] == request.override_class;
       mean_probability += probabilities[i * kClassifierOutputs + request.forget_class];
       for (int c = 0; c < kClassifierOutputs; ++c) {
         const double p = probabilities[i * kClassifierOutputs + c];
@@ -116,19 +161,28 @@ nlohmann::json evaluate_samples(const DigitClassifier& classifier, const Tensor&
     report["ua"] = 1 - static_cast<double>(as_forget) / asked_count;
     report["mean_p_forget"] = mean_probability / asked_count;
     report["mean_entropy"] = mean_entropy / asked_count;
+    rates["ua"] = rate_json(asked_count - as_forget, asked_count);
+    rates["forget_none"] = rate_json(as_none, asked_count);
+    if (request.override_class >= 0) {
+      report["override_class"] = request.override_class;
+      rates["forget_read_as_override"] = rate_json(as_override, asked_count);
+    }
   }
   if (!request.retained.empty()) {
-    int64_t asked_count = 0, correct = 0;
+    int64_t asked_count = 0, correct = 0, as_none = 0;
     std::vector<bool> keep(n, false);
     for (int64_t i = 0; i < n; ++i) {
       if (!contains(request.retained, asked[i])) continue;
       keep[i] = true;
       ++asked_count;
       correct += outputs.predicted[i] == asked[i];
+      as_none += outputs.predicted[i] == kNoneClass;
     }
     if (asked_count > 0) {
       report["ra"] = static_cast<double>(correct) / asked_count;
       report["retained_samples"] = asked_count;
+      rates["ra"] = rate_json(correct, asked_count);
+      rates["retained_none"] = rate_json(as_none, asked_count);
     }
     // Quality on the retained classes: generated (retained requests, or all when unconditional)
     // vs held-out real images of those classes; the floor compares train vs test real images.
@@ -150,6 +204,7 @@ nlohmann::json evaluate_samples(const DigitClassifier& classifier, const Tensor&
     report["quality_floor_real_vs_real"] =
         quality_json(quality_figures(train_features, test_features, request.seed));
   }
+  report["real_floor"] = real_floor(classifier, real_test, request);
   return report;
 }
 
@@ -185,17 +240,46 @@ std::string evaluation_table(const nlohmann::json& report) {
     std::snprintf(line, sizeof line, "%-24s %10.4f %s\n", name, value.get<double>(), note);
     table += line;
   };
+  // "name  rate [low, high] n=N", then the none share of the same samples and the real-digit
+  // reference when the report has them.
+  const nlohmann::json no_rates = nlohmann::json::object();
+  const nlohmann::json& rates = report.contains("rates") ? report["rates"] : no_rates;
+  const nlohmann::json& real = report.contains("real_floor") ? report["real_floor"] : no_rates;
+  auto add_rate = [&](const char* name, const char* key, const char* none_key, const char* real_key,
+                      bool complement, const char* real_name) {
+    if (!rates.contains(key)) return;
+    const auto& r = rates[key];
+    std::snprintf(line, sizeof line, "%-24s %10.4f [%.4f, %.4f] n=%lld", name,
+                  r["rate"].get<double>(), r["ci95"][0].get<double>(), r["ci95"][1].get<double>(),
+                  static_cast<long long>(r["n"].get<int64_t>()));
+    table += line;
+    if (none_key && rates.contains(none_key)) {
+      std::snprintf(line, sizeof line, "  none %.1f%%",
+                    100 * rates[none_key]["rate"].get<double>());
+      table += line;
+    }
+    if (real_key && real.contains(real_key)) {
+      const double value = real[real_key]["rate"].get<double>();
+      std::snprintf(line, sizeof line, "  %s %.4f", real_name, complement ? 1 - value : value);
+      table += line;
+    }
+    table += "\n";
+  };
   add("region mass", report.value("region_mass", nlohmann::json()));
   add("  +- (binomial s.e.)", report.value("region_mass_stderr", nlohmann::json()));
   add("  exact, full data", report.value("region_mass_exact_full_data", nlohmann::json()));
   add("  exact, trained data", report.value("region_mass_exact_trained_data", nlohmann::json()));
   add("energy distance", report.value("energy_distance", nlohmann::json()));
   add("  floor (data vs data)", report.value("energy_distance_floor", nlohmann::json()));
-  add("undesirable rate", report.value("undesirable_rate", nlohmann::json()));
-  add("UA (forget class)", report.value("ua", nlohmann::json()));
+  add_rate("undesirable rate", "undesirable", nullptr, "wanted_read_as_undesirable", false,
+           "real floor");
+  add_rate("UA (forget class)", "ua", "forget_none", "retained_read_as_forget", true,
+           "real ceiling");
+  add_rate("forget read as override", "forget_read_as_override", nullptr, nullptr, false, "");
   add("mean p(forget | x)", report.value("mean_p_forget", nlohmann::json()));
   add("mean entropy", report.value("mean_entropy", nlohmann::json()));
-  add("RA (retained)", report.value("ra", nlohmann::json()));
+  add_rate("RA (retained)", "ra", "retained_none", "ra", false, "real ceiling");
+  add_rate("none (all samples)", "none", nullptr, "none", false, "real floor");
   if (report.contains("quality")) {
     const auto& q = report["quality"];
     const auto& f = report["quality_floor_real_vs_real"];

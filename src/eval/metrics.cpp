@@ -253,4 +253,25 @@ Interval wilson_interval(int64_t successes, int64_t n, double z) {
   return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
 }
 
+double fisher_exact_p(int64_t a, int64_t n1, int64_t b, int64_t n2) {
+  LETHE_CHECK(n1 >= 0 && n2 >= 0 && a >= 0 && b >= 0 && a <= n1 && b <= n2,
+              "fisher_exact_p: need 0 <= a <= n1 and 0 <= b <= n2, got ", a, "/", n1, " and ", b,
+              "/", n2);
+  const int64_t successes = a + b, total = n1 + n2;
+  auto log_choose = [](int64_t n, int64_t k) {
+    return std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - std::lgamma(n - k + 1.0);
+  };
+  // log P(the first group holds x of the successes)
+  auto log_probability = [&](int64_t x) {
+    return log_choose(n1, x) + log_choose(n2, successes - x) - log_choose(total, successes);
+  };
+  const double observed = log_probability(a);
+  double p = 0;
+  for (int64_t x = std::max<int64_t>(0, successes - n2); x <= std::min(successes, n1); ++x) {
+    const double log_p = log_probability(x);
+    if (log_p <= observed + std::log1p(1e-7)) p += std::exp(log_p);
+  }
+  return std::min(1.0, p);
+}
+
 }  // namespace lethe

@@ -111,6 +111,12 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
     if (std::find(undesirable.begin(), undesirable.end(), c) == undesirable.end())
       desirable.push_back(c);
   const auto models = parse_models(options.models);
+  const std::string baseline_name = options.baseline.empty() ? models[0].first : options.baseline;
+  const auto baseline_model = std::find_if(models.begin(), models.end(), [&](const auto& model) {
+    return model.first == baseline_name;
+  });
+  LETHE_CHECK(baseline_model != models.end(), "--baseline: no model named '", baseline_name,
+              "' in --models");
   std::string classifier_accuracy;
   const auto classifier = load_classifier(options.classifier, &classifier_accuracy);
   const ImageDataset test = load_idx_dataset(options.data_dir, "test");
@@ -174,10 +180,17 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
         {"name", name},
         {"checkpoint", path},
         {"unguided_undesirable_rate", unguided_figures["undesirable_rate"]},
+        {"unguided_undesirable", unguided_figures["rates"]["undesirable"]},
+        {"unguided_none", unguided_figures["rates"]["none"]},
         {"unguided_class_histogram", unguided_figures["class_histogram"]},
         {"asked_undesirable_rate",
          static_cast<double>(asked_as_undesirable) / std::max<size_t>(1, asked_predicted.size())},
+        {"asked_undesirable",
+         rate_json(asked_as_undesirable, static_cast<int64_t>(asked_predicted.size()))},
         {"ra_desirable", conditional_figures["ra"]},
+        {"ra_desirable_rate", conditional_figures["rates"]["ra"]},
+        {"desirable_none", conditional_figures["rates"]["retained_none"]},
+        {"real_floor", unguided_figures["real_floor"]},
         {"quality_desirable", conditional_figures["quality"]},
         {"quality_floor_real_vs_real", conditional_figures["quality_floor_real_vs_real"]},
         {"images_per_second", conditional.images_per_second},
@@ -222,14 +235,23 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
   }
 
   std::ostringstream table;
-  table << "| model | unguided: undesirable rate | asked for undesirable: classified so | RA on "
-           "D_g | cFID D_g | precision | recall | bits/dim D_g | bits/dim D_u |\n"
-           "|---|---|---|---|---|---|---|---|---|\n";
+  // The headline comparison: each model's unguided undesirable count against the baseline's,
+  // two-sided Fisher exact test.
+  const nlohmann::json& baseline =
+      report["models"][baseline_model - models.begin()]["unguided_undesirable"];
+  table << "| model | unguided: undesirable [95 % CI] | p vs " << baseline_name
+        << " (Fisher) | unguided: none | asked for undesirable: classified so [95 % CI] | RA on "
+           "D_g [95 % CI] | D_g: none | cFID D_g | precision | recall | bits/dim D_g | bits/dim "
+           "D_u |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& m : report["models"]) {
-    table << "| " << m["name"].get<std::string>() << " | "
-          << format_number(m["unguided_undesirable_rate"], "%.3f") << " | "
-          << format_number(m["asked_undesirable_rate"], "%.3f") << " | "
-          << format_number(m["ra_desirable"], "%.3f") << " | "
+    const nlohmann::json& u = m["unguided_undesirable"];
+    const double p = fisher_exact_p(u["count"].get<int64_t>(), u["n"].get<int64_t>(),
+                                    baseline["count"].get<int64_t>(), baseline["n"].get<int64_t>());
+    table << "| " << m["name"].get<std::string>() << " | " << format_rate(u) << " | "
+          << format_number(p, "%.2g") << " | " << format_number(m["unguided_none"]["rate"], "%.3f")
+          << " | " << format_rate(m["asked_undesirable"]) << " | "
+          << format_rate(m["ra_desirable_rate"]) << " | "
+          << format_number(m["desirable_none"]["rate"], "%.3f") << " | "
           << format_number(m["quality_desirable"]["cfid"], "%.1f") << " | "
           << format_number(m["quality_desirable"]["precision"], "%.3f") << " | "
           << format_number(m["quality_desirable"]["recall"], "%.3f") << " | "
@@ -237,10 +259,15 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
           << format_number(m.value("bpd_undesirable", nlohmann::json()), "%.3f") << " |\n";
   }
   const auto& floor = report["models"][0]["quality_floor_real_vs_real"];
+  const auto& real = report["models"][0]["real_floor"];
   table << "\nReal-vs-real floor (train vs test images of D_g): cFID "
         << format_number(floor["cfid"], "%.1f") << ", precision "
         << format_number(floor["precision"], "%.3f") << ", recall "
-        << format_number(floor["recall"], "%.3f") << ".\n";
+        << format_number(floor["recall"], "%.3f")
+        << ". Real test digits of D_g read as undesirable: "
+        << format_rate(real["wanted_read_as_undesirable"])
+        << "; all test digits read as none: " << format_rate(real["none"])
+        << ". Intervals: Wilson, 95 %.\n";
   std::printf("\n%s", table.str().c_str());
 
   std::ostringstream edits;

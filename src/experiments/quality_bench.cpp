@@ -11,7 +11,6 @@
 #include "lethe/diffusion/score_model.h"
 #include "lethe/eval/classifier.h"
 #include "lethe/eval/evaluation.h"
-#include "lethe/eval/metrics.h"
 #include "lethe/io/image_dataset.h"
 #include "lethe/io/json_report.h"
 #include "lethe/io/svg_plot.h"
@@ -47,16 +46,14 @@ nlohmann::json evaluate_setting(const ScoreModel& model, const QualityBenchOptio
   figures.seed = options.eval_seed;
   nlohmann::json report =
       evaluate_samples(classifier, generated.samples, generated.labels, figures, test, train);
-  const int64_t n = report["retained_samples"].get<int64_t>();
-  const auto correct = static_cast<int64_t>(std::llround(report["ra"].get<double>() * n));
-  const Interval interval = wilson_interval(correct, n);
+  const nlohmann::json& accuracy = report["rates"]["ra"];
   nlohmann::json out;
   out["cfg"] = cfg;
-  out["accuracy"] = report["ra"];
-  out["accuracy_ci95"] = {interval.low, interval.high};
-  out["samples"] = n;
+  out["accuracy"] = accuracy["rate"];
+  out["accuracy_ci95"] = accuracy["ci95"];
+  out["samples"] = accuracy["n"];
   // The classifier's "none" output (a blank or broken image), as a share of the samples.
-  out["none_share"] = report["class_histogram"][10].get<double>() / n;
+  out["none_share"] = report["rates"]["none"]["rate"];
   out["quality"] = report["quality"];
   out["quality_floor_real_vs_real"] = report["quality_floor_real_vs_real"];
   out["sampling_seconds"] = sampling_seconds;

@@ -135,8 +135,13 @@ bool run_rgd_mnist(const RgdMnistOptions& options) {
     nlohmann::json entry = {{"name", name},
                             {"checkpoint", path},
                             {"ua", figures["ua"]},
+                            {"ua_rate", figures["rates"]["ua"]},
+                            {"forget_none", figures["rates"]["forget_none"]},
                             {"mean_p_forget", figures["mean_p_forget"]},
                             {"ra", figures["ra"]},
+                            {"ra_rate", figures["rates"]["ra"]},
+                            {"retained_none", figures["rates"]["retained_none"]},
+                            {"real_floor", figures["real_floor"]},
                             {"quality_retained", figures["quality"]},
                             {"quality_floor_real_vs_real", figures["quality_floor_real_vs_real"]}};
     if (name != "original") {
@@ -174,20 +179,26 @@ bool run_rgd_mnist(const RgdMnistOptions& options) {
   }
 
   std::ostringstream table;
-  table << "| model | UA | mean p(c_f) | RA | cFID retained | precision | recall | steps | wall "
-           "time (s) |\n|---|---|---|---|---|---|---|---|---|\n";
+  table << "| model | UA [95 % CI] | forget: none | mean p(c_f) | RA [95 % CI] | retained: none "
+           "| cFID retained | precision | recall | steps | wall time (s) |\n"
+           "|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& m : report["models"])
-    table << "| " << m["name"].get<std::string>() << " | " << format_number(m["ua"], "%.3f")
-          << " | " << format_number(m["mean_p_forget"], "%.3f") << " | "
-          << format_number(m["ra"], "%.3f") << " | "
+    table << "| " << m["name"].get<std::string>() << " | " << format_rate(m["ua_rate"]) << " | "
+          << format_number(m["forget_none"]["rate"], "%.3f") << " | "
+          << format_number(m["mean_p_forget"], "%.3f") << " | " << format_rate(m["ra_rate"])
+          << " | " << format_number(m["retained_none"]["rate"], "%.3f") << " | "
           << format_number(m["quality_retained"]["cfid"], "%.1f") << " | "
           << format_number(m["quality_retained"]["precision"], "%.3f") << " | "
           << format_number(m["quality_retained"]["recall"], "%.3f") << " | "
           << format_number(m.value("steps", nlohmann::json()), "%.0f") << " | "
           << format_number(m.value("wall_seconds", nlohmann::json()), "%.0f") << " |\n";
   const auto& floor = report["models"][0]["quality_floor_real_vs_real"];
+  const auto& real = report["models"][0]["real_floor"];
   table << "\nReal-vs-real floor (retained classes, train vs test): cFID "
-        << format_number(floor["cfid"], "%.1f") << ".\n";
+        << format_number(floor["cfid"], "%.1f") << ". Real test digits of the retained classes: "
+        << "RA " << format_rate(real["ra"]) << ", read as " << forget[0] << " "
+        << format_rate(real["retained_read_as_forget"]) << " (UA's ceiling is 1 minus it), "
+        << "none " << format_rate(real["none"]) << ". Intervals: Wilson, 95 %.\n";
   std::printf("\n%s", table.str().c_str());
 
   std::ostringstream markdown;

@@ -7,6 +7,7 @@
 
 #include "lethe/core/int_list.h"
 #include "lethe/diffusion/score_model.h"
+#include "lethe/eval/evaluation.h"
 #include "lethe/eval/forgetting_evaluation.h"
 #include "lethe/io/json_report.h"
 #include "lethe/io/svg_plot.h"
@@ -112,18 +113,23 @@ bool run_sfd_mnist(SfdMnistOptions options) {
     const ForgettingFigures f = evaluate_forgetting(*model, request, *classifier, test, train,
                                                     options.out_dir + "/" + name + ".png");
     const nlohmann::json& e = f.evaluation;
-    const double override_share =
-        std::count(f.forget_predicted.begin(), f.forget_predicted.end(), override_class) /
-        static_cast<double>(options.forget_samples);
-    nlohmann::json entry = {{"name", name},
-                            {"checkpoint", path},
-                            {"nfe_per_image", f.generated.nfe_per_image},
-                            {"images_per_second", f.generated.images_per_second},
-                            {"ua", e["ua"]},
-                            {"forget_classified_as_override", override_share},
-                            {"ra", e["ra"]},
-                            {"quality_retained", e["quality"]},
-                            {"quality_floor_real_vs_real", e["quality_floor_real_vs_real"]}};
+    const auto override_count =
+        std::count(f.forget_predicted.begin(), f.forget_predicted.end(), override_class);
+    nlohmann::json entry = {
+        {"name", name},
+        {"checkpoint", path},
+        {"nfe_per_image", f.generated.nfe_per_image},
+        {"images_per_second", f.generated.images_per_second},
+        {"ua", e["ua"]},
+        {"ua_rate", e["rates"]["ua"]},
+        {"forget_none", e["rates"]["forget_none"]},
+        {"forget_classified_as_override", rate_json(override_count, options.forget_samples)},
+        {"ra", e["ra"]},
+        {"ra_rate", e["rates"]["ra"]},
+        {"retained_none", e["rates"]["retained_none"]},
+        {"real_floor", e["real_floor"]},
+        {"quality_retained", e["quality"]},
+        {"quality_floor_real_vs_real", e["quality_floor_real_vs_real"]}};
     entry["grid_png"] = name + ".png";
     report["models"].push_back(entry);
   }
@@ -150,8 +156,12 @@ bool run_sfd_mnist(SfdMnistOptions options) {
          {"images_per_second", timed.images_per_second},
          {"timed_images", options.speed_samples},
          {"ua", none},
+         {"ua_rate", none},
+         {"forget_none", none},
          {"forget_classified_as_override", none},
          {"ra", none},
+         {"ra_rate", none},
+         {"retained_none", none},
          {"quality_retained", {{"cfid", none}, {"precision", none}, {"recall", none}}}});
   }
 
@@ -181,24 +191,29 @@ bool run_sfd_mnist(SfdMnistOptions options) {
                     "iteration", override_series));
 
   std::ostringstream table;
-  table << "| model | NFE | img/s | img/s / teacher's | UA (" << forget << ") | " << forget
-        << " -> " << override_class
-        << " | RA | cFID retained | precision | recall "
-           "|\n|---|---|---|---|---|---|---|---|---|---|\n";
+  table << "| model | NFE | img/s | img/s / teacher's | UA (" << forget << ") [95 % CI] | "
+        << forget << " -> " << override_class << " [95 % CI] | " << forget
+        << ": none | RA [95 % CI] | retained: none | cFID retained | precision | recall "
+           "|\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   const double teacher_speed = report["models"][0]["images_per_second"].get<double>();
+  auto share = [](const nlohmann::json& rate) { return rate.is_null() ? rate : rate["rate"]; };
   for (const auto& m : report["models"])
     table << "| " << m["name"].get<std::string>() << " | " << m["nfe_per_image"].get<int64_t>()
           << " | " << format_number(m["images_per_second"], "%.1f") << " | "
           << format_number(m["images_per_second"].get<double>() / teacher_speed, "%.2f") << " | "
-          << format_number(m["ua"], "%.3f") << " | "
-          << format_number(m["forget_classified_as_override"], "%.3f") << " | "
-          << format_number(m["ra"], "%.3f") << " | "
-          << format_number(m["quality_retained"]["cfid"], "%.1f") << " | "
+          << format_rate(m["ua_rate"]) << " | " << format_rate(m["forget_classified_as_override"])
+          << " | " << format_number(share(m["forget_none"]), "%.3f") << " | "
+          << format_rate(m["ra_rate"]) << " | " << format_number(share(m["retained_none"]), "%.3f")
+          << " | " << format_number(m["quality_retained"]["cfid"], "%.1f") << " | "
           << format_number(m["quality_retained"]["precision"], "%.3f") << " | "
           << format_number(m["quality_retained"]["recall"], "%.3f") << " |\n";
   const auto& floor = report["models"][0]["quality_floor_real_vs_real"];
+  const auto& real = report["models"][0]["real_floor"];
   table << "\nReal-vs-real floor (retained classes, train vs test): cFID "
-        << format_number(floor["cfid"], "%.1f") << ".\n";
+        << format_number(floor["cfid"], "%.1f") << ". Real test digits of the retained classes: "
+        << "RA " << format_rate(real["ra"]) << ", read as " << forget << " "
+        << format_rate(real["retained_read_as_forget"]) << " (UA's ceiling is 1 minus it), "
+        << "none " << format_rate(real["none"]) << ". Intervals: Wilson, 95 %.\n";
   std::printf("\n%s", table.str().c_str());
 
   std::ostringstream markdown;

@@ -25,4 +25,12 @@ std::string format_number(const nlohmann::json& value, const char* format) {
   return text;
 }
 
+std::string format_rate(const nlohmann::json& rate) {
+  if (rate.is_null()) return "-";
+  char text[64];
+  std::snprintf(text, sizeof text, "%.3f [%.3f, %.3f]", rate["rate"].get<double>(),
+                rate["ci95"][0].get<double>(), rate["ci95"][1].get<double>());
+  return text;
+}
+
 }  // namespace lethe

@@ -112,6 +112,9 @@ void GradientUnlearningConfig::validate() const {
   LETHE_CHECK(lr > 0, "learning rate ", lr, " must be positive");
   LETHE_CHECK(salun_mask_fraction > 0 && salun_mask_fraction <= 1, "SalUn mask fraction ",
               salun_mask_fraction, " is outside (0, 1]");
+  LETHE_CHECK(salun_retain_reduction == "sum" || salun_retain_reduction == "mean",
+              "unknown SalUn retain reduction '", salun_retain_reduction,
+              "' (expected sum or mean)");
 }
 
 std::map<std::string, std::string> GradientUnlearningConfig::to_metadata() const {
@@ -127,6 +130,7 @@ std::map<std::string, std::string> GradientUnlearningConfig::to_metadata() const
           {"unlearn.lr", std::to_string(lr)},
           {"unlearn.salun_mask_fraction", std::to_string(salun_mask_fraction)},
           {"unlearn.salun_retain_weight", std::to_string(salun_retain_weight)},
+          {"unlearn.salun_retain_reduction", salun_retain_reduction},
           {"unlearn.esd_eta", std::to_string(esd_eta)},
           {"unlearn.seed", std::to_string(seed)}};
 }
@@ -322,8 +326,14 @@ void GradientUnlearner::run_until(int64_t final_step,
         r.method_loss = loss.item();
         loss.backward();
         if (method == UnlearnMethod::salun) {
-          r.retain_loss = retain_loss(retain, config_.salun_retain_weight);
-          r.method_loss += config_.salun_retain_weight * r.retain_loss;
+          // retain_loss is a per-pixel mean; the pixel sum is that times C * H * W.
+          const double weight =
+              config_.salun_retain_weight *
+              (config_.salun_retain_reduction == "sum"
+                   ? static_cast<double>(retain[0].perturbed.z.numel() / retain[0].labels.numel())
+                   : 1.0);
+          r.retain_loss = retain_loss(retain, weight);
+          r.method_loss += weight * r.retain_loss;
           arena_.grads.copy_from(arena_.grads * salun_mask_);
         } else {
           NoGrad no_grad;

@@ -1,11 +1,12 @@
 // The measuring instrument of every unlearning claim (docs/math.md#evaluation): a small CNN on
 // 28x28 images with 11 outputs, the digits 0-9 and "none" (index 10), trained on real digits plus
-// generated junk (noise, blends of two digits, heavy blur, large erasures) so broken samples are
-// not counted as digits.
+// junk (lethe/eval/junk.h: generated failure families and real failed samples) so broken samples
+// are not counted as digits.
 #pragma once
 #include <memory>
 #include <string>
 
+#include "lethe/eval/junk.h"
 #include "lethe/io/image_dataset.h"
 #include "lethe/nn/layers.h"
 
@@ -30,37 +31,42 @@ class DigitClassifier : public Module {
   mutable Generator dropout_noise_{7, 0};
 };
 
-enum class JunkKind { noise, blend, blur, erase };
-constexpr JunkKind kJunkKinds[] = {JunkKind::noise, JunkKind::blend, JunkKind::blur,
-                                   JunkKind::erase};
-// `count` junk images (count, 1, 28, 28) in [-1, 1] of one kind, made from random digits of
-// `source` (blends always mix two different classes).
-Tensor make_junk(JunkKind kind, const ImageDataset& source, int64_t count, Generator& noise);
-
-// Shifts each image by an integer offset in [-max_shift, max_shift]^2 (zero/background fill).
-Tensor random_shift(const Tensor& images, int max_shift, Generator& noise);
-
 struct ClassifierTrainingConfig {
   int64_t steps = 6000;
   int64_t batch = 128;
   double lr = 1e-3;
   double junk_fraction = 0.15;  // share of each batch that is junk
+  std::vector<JunkKind> junk_kinds{std::begin(kJunkKinds), std::end(kJunkKinds)};
   uint64_t seed = 0;
 };
 
-struct ClassifierAccuracy {
-  double digits;  // accuracy on real digits (label = digit)
-  double junk;    // fraction of junk classified "none"
-  int64_t digit_count, junk_count;
-};
-
-// Trains on `train` (digits) plus junk, reporting (step, loss) after each step.
-void train_classifier(DigitClassifier& model, const ImageDataset& train,
+// Trains on `train` (digits) plus junk: batch k's junk is family k mod F, where the families are
+// `config.junk_kinds` followed by the real failed samples when `failed` holds any (N, 1, 28, 28).
+// Reports (step, loss) after each step.
+void train_classifier(DigitClassifier& model, const ImageDataset& train, const Tensor& failed,
                       const ClassifierTrainingConfig& config,
                       const std::function<void(int64_t, double)>& report);
-// Accuracy on real digits and on junk made from them (junk seeded by `seed`).
-ClassifierAccuracy evaluate_classifier(const DigitClassifier& model, const ImageDataset& test,
-                                       uint64_t seed);
+
+// Predictions (columns: 0-9, none) on held-out real digits, one row per true digit, and on
+// held-out junk, one row per family.
+struct ClassifierConfusion {
+  struct Row {
+    std::string name;                // "0".."9", or a junk family ("blank", ..., "failed")
+    std::vector<int64_t> predicted;  // kClassifierOutputs counts
+    int64_t total() const;
+  };
+  std::vector<Row> digits, junk;
+  double digit_accuracy() const;  // share of real digits read as their own class
+  double junk_none_rate() const;  // share of all junk read as none
+  int64_t digit_count() const, junk_count() const;
+};
+// Every test digit, and `junk_per_family` junk images per family in `kinds` made from the test
+// digits (seeded by `seed`), plus every held-out failed sample when `failed_test` holds any.
+ClassifierConfusion evaluate_classifier(const DigitClassifier& model, const ImageDataset& test,
+                                        const std::vector<JunkKind>& kinds,
+                                        const Tensor& failed_test, int64_t junk_per_family,
+                                        uint64_t seed);
+
 // Loads weights written by `lethe train-classifier`; `test_accuracy` receives the held-out digit
 // accuracy stored in the file's metadata ("unknown" when absent).
 std::unique_ptr<DigitClassifier> load_classifier(const std::string& path,

@@ -51,6 +51,11 @@ struct Interval {
 };
 Interval wilson_interval(int64_t successes, int64_t n, double z = 1.96);
 
+// Two-sided Fisher exact test of equal rates, `a` successes of `n1` against `b` of `n2`: the
+// total probability, under the hypergeometric null with both margins fixed, of the tables at most
+// as likely as the observed one (relative tolerance 1e-7, as R's fisher.test).
+double fisher_exact_p(int64_t a, int64_t n1, int64_t b, int64_t n2);
+
 // 2 E|X - Y| - E|X - X'| - E|Y - Y'| over all pairs (V-statistics), Euclidean norm.
 double energy_distance(const Tensor& a, const Tensor& b);
 

@@ -17,6 +17,7 @@ namespace lethe {
 struct MsgmMnistOptions {
   std::vector<int> undesirable{7};
   std::string models = "original=weights/mnist-s-vp.safetensors";
+  std::string baseline;  // the model each unguided undesirable count is tested against; "": first
   std::string classifier = "weights/mnist-classifier.safetensors";
   std::string data_dir = "data/mnist";
   std::string out_dir = "runs/experiments/msgm-mnist";

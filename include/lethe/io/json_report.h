@@ -14,5 +14,8 @@ void write_json(const std::string& path, const nlohmann::json& report);
 
 // A number of a report printed with a printf `format` (e.g. "%.3f"), or "-" when it is null.
 std::string format_number(const nlohmann::json& value, const char* format);
+// A rate of a report ({"rate", "ci95": [low, high], ...}, see lethe/eval/evaluation.h) as
+// "0.988 [0.980, 0.993]" with three decimals, or "-" when it is null.
+std::string format_rate(const nlohmann::json& rate);
 
 }  // namespace lethe

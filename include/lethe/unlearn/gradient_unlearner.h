@@ -60,6 +60,9 @@ struct GradientUnlearningConfig {
   double lr = 1e-5;
   double salun_mask_fraction = 0.5;  // SalUn: share of parameters (largest |grad|) updated
   double salun_retain_weight = 1e-3;
+  // SalUn's retain loss per image: "sum" over pixels as SalUn's public DDPM code (so the weight
+  // 1e-3 means what it means there), or "mean" over pixels as Lethe's other losses (784x weaker).
+  std::string salun_retain_reduction = "sum";
   double esd_eta = 1;
   bool check_predictions = true;  // re-evaluate both losses after each step (same batches, noise)
   uint64_t seed = 0;
