@@ -146,15 +146,36 @@ TEST_CASE("lethe experiment msgm-mnist compares checkpoints and writes its table
   CHECK(markdown.find("| a |") != std::string::npos);
   CHECK(markdown.find("| b |") != std::string::npos);
   const std::string json = read_text(dir / "msgm-mnist.json");
-  for (const char* key : {"\"unguided_undesirable_rate\"", "\"asked_undesirable_rate\"",
-                          "\"bpd_undesirable\"", "\"cfid\""})
+  for (const char* key : {"\"unguided_undesirable_rate\"", "\"asked_undesirable\"",
+                          "\"unguided_none\"", "\"ci95\"", "\"bpd_undesirable\"", "\"cfid\""})
     CHECK_MESSAGE(json.find(key) != std::string::npos, key);
+  CHECK(markdown.find("p vs a (Fisher)") != std::string::npos);
+  CHECK(markdown.find("--baseline a") != std::string::npos);
   CHECK(fs::exists(dir / "a.png"));
   CHECK(fs::exists(dir / "a-edits.png"));
   for (const char* row : {"| a | D_g | inpaint top | 2 |", "| a | D_u | inpaint centre | 2 |",
                           "| b | D_u | reconstruct (PF-ODE) | 2 |"})
     CHECK_MESSAGE(markdown.find(row) != std::string::npos, row);
   CHECK(json.find("\"classified_as_original_digit\"") != std::string::npos);
+  // Unconditional models: no conditional samples, quality from the unguided ones, the Fisher test
+  // against a named baseline.
+  const fs::path unguided_dir = dir / "unguided";
+  const CommandResult unguided = run_lethe(
+      "experiment msgm-mnist --undesirable 7 --models a=" + model + ",b=" + model + classifier +
+      data +
+      " --baseline b --unguided 12 --per-class 0 --bpd-images 0 --edit-images 0 --steps 2 "
+      "--out " +
+      unguided_dir.string());
+  REQUIRE_MESSAGE(unguided.exit_code == 0, unguided.output);
+  const std::string unguided_markdown = read_text(unguided_dir / "msgm-mnist.md");
+  CHECK(unguided_markdown.find("p vs b (Fisher) |") != std::string::npos);
+  CHECK(unguided_markdown.find("| a | 0.") != std::string::npos);
+  CHECK(read_text(unguided_dir / "msgm-mnist.json").find("\"cfid\"") != std::string::npos);
+  CHECK(fs::exists(unguided_dir / "a.png"));
+  const CommandResult no_baseline = run_lethe("experiment msgm-mnist --models a=" + model +
+                                              " --baseline zz --per-class 0" + data);
+  CHECK(no_baseline.exit_code != 0);
+  CHECK(no_baseline.contains("--baseline: no model named 'zz'"));
   const CommandResult bad = run_lethe("experiment msgm-mnist --models a" + data);
   CHECK(bad.exit_code != 0);
   CHECK(bad.contains("NAME=CHECKPOINT"));

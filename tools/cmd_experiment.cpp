@@ -29,8 +29,11 @@ void register_experiment_msgm_mnist(CLI::App& experiment) {
   command->add_option("--cfg", options->cfg, "Guidance scale of the class-conditional samples");
   command->add_option("--unguided", options->unguided, "Null-label samples per model")
       ->check(positive());
-  command->add_option("--per-class", options->per_class, "Conditional samples per digit")
-      ->check(positive());
+  command
+      ->add_option("--per-class", options->per_class,
+                   "Conditional samples per digit (0: none, for unconditional models; quality on "
+                   "D_g then comes from the unguided samples)")
+      ->check(non_negative());
   command
       ->add_option("--bpd-images", options->bpd_images,
                    "Test images per set for bits/dim (0: skip)")

@@ -87,6 +87,43 @@ double mean_bits_per_dim(const ScoreModel& model, const std::string& data_dir,
       .mean;
 }
 
+// Class-conditional samples, `options.per_class` per digit with CFG: the share of requests for an
+// undesirable digit classified so, RA and the none share on D_g, and quality on D_g, into `entry`.
+GeneratedSamples add_conditional_figures(const ScoreModel& model, const MsgmMnistOptions& options,
+                                         const SamplerConfig& sampler,
+                                         const EvaluationRequest& request,
+                                         const DigitClassifier& classifier,
+                                         const ImageDataset& test, const ImageDataset& train,
+                                         nlohmann::json& entry) {
+  const std::vector<int>& undesirable = request.undesirable;
+  GenerationRequest conditional_request{sampler,       {},      options.cfg, options.seed + 1,
+                                        options.batch, Tensor()};
+  for (int c = 0; c < 10; ++c)
+    for (int64_t i = 0; i < options.per_class; ++i) conditional_request.labels.push_back(c);
+  GeneratedSamples conditional = generate(model, conditional_request);
+  const nlohmann::json figures =
+      evaluate_samples(classifier, conditional.samples, conditional.labels, request, test, train);
+  // Samples that asked for an undesirable digit: the share classified as undesirable.
+  int64_t asked = 0, asked_as_undesirable = 0;
+  const std::vector<int> predicted = classify(classifier, conditional.samples);
+  auto is_undesirable = [&](int64_t c) {
+    return std::find(undesirable.begin(), undesirable.end(), c) != undesirable.end();
+  };
+  for (int64_t i = 0; i < conditional.labels.numel(); ++i) {
+    if (!is_undesirable(conditional.labels.data<int64_t>()[i])) continue;
+    ++asked;
+    asked_as_undesirable += is_undesirable(predicted[i]);
+  }
+  entry["asked_undesirable"] = rate_json(asked_as_undesirable, asked);
+  entry["ra_desirable_rate"] = figures["rates"]["ra"];
+  entry["desirable_none"] = figures["rates"]["retained_none"];
+  entry["quality_desirable"] = figures["quality"];
+  entry["quality_floor_real_vs_real"] = figures["quality_floor_real_vs_real"];
+  entry["images_per_second"] = conditional.images_per_second;
+  entry["nfe_per_image_conditional"] = conditional.nfe_per_image;
+  return conditional;
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> parse_models(const std::string& text) {
@@ -147,37 +184,12 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
     GenerationRequest unguided_request{sampler, {}, 0, options.seed, options.batch, Tensor()};
     unguided_request.labels.assign(options.unguided, model->null_label());
     const GeneratedSamples unguided = generate(*model, unguided_request);
-    GenerationRequest conditional_request{sampler,       {},      options.cfg, options.seed + 1,
-                                          options.batch, Tensor()};
-    for (int c = 0; c < 10; ++c)
-      for (int64_t i = 0; i < options.per_class; ++i) conditional_request.labels.push_back(c);
-    const GeneratedSamples conditional = generate(*model, conditional_request);
-
     EvaluationRequest request;
     request.undesirable = undesirable;
     request.retained = desirable;
     request.seed = options.seed;
     const nlohmann::json unguided_figures =
         evaluate_samples(*classifier, unguided.samples, unguided.labels, request, test, train);
-    const nlohmann::json conditional_figures = evaluate_samples(
-        *classifier, conditional.samples, conditional.labels, request, test, train);
-    // Samples that asked for an undesirable digit: the share classified as undesirable.
-    std::vector<int64_t> asked_undesirable;
-    for (int64_t i = 0; i < conditional.labels.numel(); ++i)
-      if (std::find(undesirable.begin(), undesirable.end(),
-                    conditional.labels.data<int64_t>()[i]) != undesirable.end())
-        asked_undesirable.push_back(i);
-    Tensor asked_images =
-        Tensor::empty({static_cast<int64_t>(asked_undesirable.size()), 1, 28, 28});
-    for (size_t k = 0; k < asked_undesirable.size(); ++k)
-      asked_images.slice_batch(k, k + 1).copy_from(
-          conditional.samples.slice_batch(asked_undesirable[k], asked_undesirable[k] + 1));
-    const std::vector<int> asked_predicted = classify(*classifier, asked_images);
-    int64_t asked_as_undesirable = 0;
-    for (int p : asked_predicted)
-      asked_as_undesirable +=
-          std::find(undesirable.begin(), undesirable.end(), p) != undesirable.end();
-
     nlohmann::json entry = {
         {"name", name},
         {"checkpoint", path},
@@ -185,18 +197,20 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
         {"unguided_undesirable", unguided_figures["rates"]["undesirable"]},
         {"unguided_none", unguided_figures["rates"]["none"]},
         {"unguided_class_histogram", unguided_figures["class_histogram"]},
-        {"asked_undesirable_rate",
-         static_cast<double>(asked_as_undesirable) / std::max<size_t>(1, asked_predicted.size())},
-        {"asked_undesirable",
-         rate_json(asked_as_undesirable, static_cast<int64_t>(asked_predicted.size()))},
-        {"ra_desirable", conditional_figures["ra"]},
-        {"ra_desirable_rate", conditional_figures["rates"]["ra"]},
-        {"desirable_none", conditional_figures["rates"]["retained_none"]},
         {"real_floor", unguided_figures["real_floor"]},
-        {"quality_desirable", conditional_figures["quality"]},
-        {"quality_floor_real_vs_real", conditional_figures["quality_floor_real_vs_real"]},
-        {"images_per_second", conditional.images_per_second},
-        {"nfe_per_image_conditional", conditional.nfe_per_image}};
+        // Without conditional samples (--per-class 0: unconditional models), quality on D_g is
+        // that of the unguided samples.
+        {"quality_desirable", unguided_figures["quality"]},
+        {"quality_floor_real_vs_real", unguided_figures["quality_floor_real_vs_real"]},
+        {"images_per_second", unguided.images_per_second},
+        {"asked_undesirable", nullptr},
+        {"ra_desirable_rate", nullptr},
+        {"desirable_none", nullptr}};
+    GeneratedSamples conditional;
+    if (options.per_class > 0) {
+      conditional = add_conditional_figures(*model, options, sampler, request, *classifier, test,
+                                            train, entry);
+    }
     if (options.bpd_images > 0) {
       std::printf("%s: bits/dim...\n", name.c_str());
       std::fflush(stdout);
@@ -223,11 +237,14 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
                        static_cast<int>(edit_rows[0].dim(0)));
       entry["edits_png"] = name + "-edits.png";
     }
-    // Grid: the first 10 unguided samples, then 10 columns per class row.
-    const int64_t columns = std::min<int64_t>(10, options.per_class);
+    // Grid: the first 10 unguided samples, then 10 columns per class row; without conditional
+    // samples, up to 10 rows of unguided ones.
+    const int64_t columns = options.per_class > 0 ? std::min<int64_t>(10, options.per_class) : 10;
     std::vector<Tensor> rows;
-    rows.push_back(unguided.samples.slice_batch(0, std::min<int64_t>(10, options.unguided)));
-    for (int c = 0; c < 10; ++c)
+    const int64_t unguided_rows = options.per_class > 0 ? 1 : 10;
+    rows.push_back(
+        unguided.samples.slice_batch(0, std::min<int64_t>(10 * unguided_rows, options.unguided)));
+    for (int c = 0; c < 10 && options.per_class > 0; ++c)
       rows.push_back(
           conditional.samples.slice_batch(c * options.per_class, c * options.per_class + columns));
     const std::string grid = options.out_dir + "/" + name + ".png";
@@ -245,6 +262,7 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
         << " (Fisher) | unguided: none | asked for undesirable: classified so [95 % CI] | RA on "
            "D_g [95 % CI] | D_g: none | cFID D_g | precision | recall | bits/dim D_g | bits/dim "
            "D_u |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  auto share = [](const nlohmann::json& rate) { return rate.is_null() ? rate : rate["rate"]; };
   for (const auto& m : report["models"]) {
     const nlohmann::json& u = m["unguided_undesirable"];
     const double p = fisher_exact_p(u["count"].get<int64_t>(), u["n"].get<int64_t>(),
@@ -253,7 +271,7 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
           << format_number(p, "%.2g") << " | " << format_number(m["unguided_none"]["rate"], "%.3f")
           << " | " << format_rate(m["asked_undesirable"]) << " | "
           << format_rate(m["ra_desirable_rate"]) << " | "
-          << format_number(m["desirable_none"]["rate"], "%.3f") << " | "
+          << format_number(share(m["desirable_none"]), "%.3f") << " | "
           << format_number(m["quality_desirable"]["cfid"], "%.1f") << " | "
           << format_number(m["quality_desirable"]["precision"], "%.3f") << " | "
           << format_number(m["quality_desirable"]["recall"], "%.3f") << " | "

@@ -25,7 +25,7 @@ struct MsgmMnistOptions {
   int sampler_steps = 50;
   double cfg = 1;
   int64_t unguided = 200;       // null-label samples per model
-  int64_t per_class = 20;       // conditional samples per class
+  int64_t per_class = 20;       // conditional samples per class; 0: unguided only
   int64_t bpd_images = 16;      // test images per set (D_g, D_u); 0 skips bits/dim
   double bpd_tolerance = 1e-5;  // RK45 rtol = atol of the likelihood ODE
   int64_t edit_images = 8;      // test images per set for inpainting / reconstruction; 0 skips
