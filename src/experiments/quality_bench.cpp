@@ -92,16 +92,19 @@ void write_curve(const QualityBenchOptions& options, const nlohmann::json& resul
   PlotSeries unguided{"unguided (w = 0)", {}, {}, "#ff7f0e"};
   for (const auto& mark : result["marks"]) {
     const double minutes = mark["trained_minutes"].get<double>();
-    guided.x.push_back(minutes);
-    guided.y.push_back(100 * mark["guided"]["accuracy"].get<double>());
-    unguided.x.push_back(minutes);
-    unguided.y.push_back(100 * mark["unguided"]["accuracy"].get<double>());
+    for (auto [series, key] : {std::pair{&guided, "guided"}, std::pair{&unguided, "unguided"}}) {
+      series->x.push_back(minutes);
+      series->y.push_back(100 * mark[key]["accuracy"].get<double>());
+      series->low.push_back(100 * mark[key]["accuracy_ci95"][0].get<double>());
+      series->high.push_back(100 * mark[key]["accuracy_ci95"][1].get<double>());
+    }
   }
   write_json(options.out_dir + "/quality.json", result);
-  write_text(options.out_dir + "/quality.svg",
-             svg_line_plot("Conditional accuracy (%) of recipe " + options.recipe + ", " +
-                               result["precision"].get<std::string>(),
-                           "training minutes", {guided, unguided}));
+  write_text(
+      options.out_dir + "/quality.svg",
+      svg_line_plot("Conditional accuracy (%) of recipe " + options.recipe + ", " +
+                        result["precision"].get<std::string>(),
+                    "training minutes", "accuracy (%), 95 % Wilson interval", {guided, unguided}));
 }
 
 }  // namespace

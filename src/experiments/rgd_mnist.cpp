@@ -173,7 +173,7 @@ bool run_rgd_mnist(const RgdMnistOptions& options) {
       const std::string file =
           "losses-" + optimizer + (what[2] == 'f' ? "-forget" : "-retain") + ".svg";
       write_text(options.out_dir + "/" + file,
-                 svg_line_plot(what + " per step, " + optimizer, "step", series));
+                 svg_line_plot(what + " per step, " + optimizer, "step", what, series));
       plots.push_back(file);
     }
   }

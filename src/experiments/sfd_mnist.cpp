@@ -9,6 +9,7 @@
 #include "lethe/diffusion/score_model.h"
 #include "lethe/eval/evaluation.h"
 #include "lethe/eval/forgetting_evaluation.h"
+#include "lethe/eval/metrics.h"
 #include "lethe/io/json_report.h"
 #include "lethe/io/svg_plot.h"
 #include "lethe/run/sfd_job.h"
@@ -19,6 +20,7 @@ namespace {
 // UA and the override share of forget-class requests for every snapshot of a run.
 struct Curve {
   std::vector<double> step, ua, override_share;
+  std::vector<double> ua_low, ua_high, override_low, override_high;  // 95 % Wilson intervals
 };
 Curve forgetting_curve(const std::string& run_dir, const SfdMnistOptions& options, int forget,
                        int override_class, const DigitClassifier& classifier) {
@@ -36,6 +38,12 @@ Curve forgetting_curve(const std::string& run_dir, const SfdMnistOptions& option
     curve.step.push_back(static_cast<double>(step));
     curve.ua.push_back(1 - static_cast<double>(as_forget) / options.curve_samples);
     curve.override_share.push_back(static_cast<double>(as_override) / options.curve_samples);
+    const Interval ua = wilson_interval(options.curve_samples - as_forget, options.curve_samples);
+    const Interval share = wilson_interval(as_override, options.curve_samples);
+    curve.ua_low.push_back(ua.low);
+    curve.ua_high.push_back(ua.high);
+    curve.override_low.push_back(share.low);
+    curve.override_high.push_back(share.high);
   }
   return curve;
 }
@@ -177,18 +185,19 @@ bool run_sfd_mnist(SfdMnistOptions options) {
     report["curves"][name] = {{"step", curve.step},
                               {"ua", curve.ua},
                               {"forget_classified_as_override", curve.override_share}};
-    ua_series.push_back({name, curve.step, curve.ua, color});
-    override_series.push_back({name, curve.step, curve.override_share, color});
+    ua_series.push_back({name, curve.step, curve.ua, color, curve.ua_low, curve.ua_high});
+    override_series.push_back(
+        {name, curve.step, curve.override_share, color, curve.override_low, curve.override_high});
   }
   const std::string digit = std::to_string(forget), other = std::to_string(override_class);
   write_text(options.out_dir + "/ua-curve.svg",
              svg_line_plot("UA on digit " + digit + " (requests for " + digit +
                                " not classified as " + digit + ") per iteration",
-                           "iteration", ua_series));
+                           "iteration", "UA, 95 % Wilson interval", ua_series));
   write_text(
       options.out_dir + "/override-curve.svg",
       svg_line_plot("Requests for digit " + digit + " classified as " + other + " per iteration",
-                    "iteration", override_series));
+                    "iteration", "share, 95 % Wilson interval", override_series));
 
   std::ostringstream table;
   table << "| model | NFE | img/s | img/s / teacher's | UA (" << forget << ") [95 % CI] | "

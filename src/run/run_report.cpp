@@ -85,7 +85,7 @@ void add_log_plots(HtmlReport& report, const std::string& path) {
     if (window > 1)
       series.push_back(
           {"running mean", log.values[0], running_mean(log.values[k], window), "#08519c"});
-    report.svg(svg_line_plot(name, "step", series, 420, 260));
+    report.svg(svg_line_plot(name, "step", name, series, 420, 280));
   }
 }
 
