@@ -96,6 +96,7 @@ void register_experiment_rgd_mnist(CLI::App& experiment) {
   command->add_option("--sgd-lr", options->sgd_lr, "SGD learning rate");
   GradientUnlearningConfig& c = options->shared;
   command->add_option("--lambda", c.lambda, "Retain weight");
+  command->add_option("--alpha-trunc", c.alpha_trunc, "Forget loss truncation")->check(positive());
   command->add_option("--forget-batch", c.forget_batch, "Forget batch size");
   command->add_option("--retain-batch", c.retain_batch, "Retain minibatch / RGD chunk");
   command->add_option("--retain-per-class", c.retain_per_class,
