@@ -168,6 +168,36 @@ TEST_CASE("png: values map from [low, high] to [0, 255] with clamping and roundi
         std::vector<int>{0, 255, 128, 0, 255, 0, 64, 254});
 }
 
+TEST_CASE("png: row labels sit in a left margin, in white, one per row; a wrong count is an error") {
+  TempDir dir;
+  const std::string path = dir.file("labelled.png");
+  // Two rows of two black 10x10 images; labels "7" and "null".
+  lethe::write_image_grid(path, Tensor::full({4, 1, 10, 10}, -1.0), 2, {"7", "null"});
+  const std::string bytes = read_bytes(path);
+  const PngHeader header = read_png_header(bytes);
+  const std::vector<uint8_t> pixels = decode_png(bytes, 1);
+  const int unlabelled_width = 2 * (10 + 2) + 2;
+  const int margin = header.width - unlabelled_width;
+  CHECK(margin > 6);  // "null" is wider than one glyph plus the gaps
+  CHECK(header.height == 2 * (10 + 2) + 2);
+  // White pixels only in the margin, some in each row's band.
+  int white_row0 = 0, white_row1 = 0, white_outside = 0;
+  for (int y = 0; y < static_cast<int>(header.height); ++y) {
+    for (int x = 0; x < static_cast<int>(header.width); ++x) {
+      if (pixels[y * header.width + x] != 255) continue;
+      if (x >= margin) ++white_outside;
+      else if (y < 2 + 10 + 1) ++white_row0;
+      else ++white_row1;
+    }
+  }
+  CHECK(white_row0 > 5);
+  CHECK(white_row1 > white_row0);  // "null" has more strokes than "7"
+  CHECK(white_outside == 0);
+  CHECK(error_message([&] {
+          lethe::write_image_grid(path, Tensor::full({4, 1, 10, 10}, -1.0), 2, {"only one"});
+        }).find("1 row labels for 2 rows") != std::string::npos);
+}
+
 TEST_CASE("png: write_png writes the given pixels") {
   const std::vector<uint8_t> pixels = {10, 20, 30, 40, 50, 60};  // 3 x 2 gray
   TempDir dir;

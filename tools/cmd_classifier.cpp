@@ -146,10 +146,10 @@ void write_junk_grid(const std::string& path, const ImageDataset& test, const Te
   constexpr int64_t kColumns = 12;
   Generator noise(kEvaluationSeed, 0);
   std::vector<Tensor> rows;
-  std::string names;
+  std::vector<std::string> names;
   for (JunkKind kind : kJunkKinds) {
     rows.push_back(make_junk(kind, test, kColumns, noise));
-    names += std::string(names.empty() ? "" : ", ") + junk_kind_name(kind);
+    names.push_back(junk_kind_name(kind));
   }
   if (failed_test.defined() && failed_test.dim(0) >= kColumns) {
     std::vector<Tensor> spread;  // evenly over the file, which is ordered by checkpoint and label
@@ -158,10 +158,10 @@ void write_junk_grid(const std::string& path, const ImageDataset& test, const Te
       spread.push_back(failed_test.slice_batch(at, at + 1));
     }
     rows.push_back(concat(spread, 0));
-    names += ", failed";
+    names.push_back("failed");
   }
-  write_image_grid(path, concat(rows, 0), kColumns);
-  std::printf("wrote %s (rows: %s)\n", path.c_str(), names.c_str());
+  write_image_grid(path, concat(rows, 0), kColumns, names);
+  std::printf("wrote %s (one row per family, labelled)\n", path.c_str());
 }
 
 void run_eval_classifier(const EvalClassifierOptions& options) {

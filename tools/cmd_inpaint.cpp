@@ -50,7 +50,8 @@ void run_inpaint(const InpaintOptions& options) {
               static_cast<long long>(n));
   // Grid rows: originals, masked inputs (missing pixels grey), results.
   const Tensor masked = selected.images * mask;
-  write_image_grid(options.out, concat({selected.images, masked, filled}, 0), static_cast<int>(n));
+  write_image_grid(options.out, concat({selected.images, masked, filled}, 0), static_cast<int>(n),
+                   {"original", "masked", "inpainted"});
   std::printf("wrote %s (rows: original, masked, inpainted)\n", options.out.c_str());
   report["checkpoint"] = options.checkpoint;
   report["mask"] = options.mask;

@@ -44,7 +44,8 @@ void run_reconstruct(const ReconstructOptions& options) {
   const double mean_psnr = report["mean_psnr"];
   std::printf("%s PF-ODE: mean PSNR %.2f dB over %lld images\n", options.ode.name.c_str(),
               mean_psnr, static_cast<long long>(n));
-  write_image_grid(options.out, concat({selected.images, result}, 0), static_cast<int>(n));
+  write_image_grid(options.out, concat({selected.images, result}, 0), static_cast<int>(n),
+                   {"original", "reconstructed"});
   std::printf("wrote %s (rows: original, reconstruction)\n", options.out.c_str());
   report["checkpoint"] = options.checkpoint;
   report["ode"] = {{"name", options.ode.name},

@@ -64,7 +64,10 @@ void run_sample(const SampleOptions& options) {
               options.cfg != 0 ? " (guidance: two network calls per step)" : "",
               generated.images_per_second);
   if (ends_with(options.out, ".png")) {
-    write_image_grid(options.out, generated.samples, static_cast<int>(options.per_label));
+    std::vector<std::string> row_labels;
+    for (int64_t label : labels) row_labels.push_back(label_name(label, model->null_label()));
+    write_image_grid(options.out, generated.samples, static_cast<int>(options.per_label),
+                     row_labels);
   } else {
     auto metadata = generated.metadata();
     metadata["checkpoint"] = options.checkpoint;

@@ -144,4 +144,8 @@ std::vector<int64_t> parse_labels(const std::string& text, int null_label) {
   return labels;
 }
 
+std::string label_name(int64_t label, int null_label) {
+  return label == null_label ? "null" : std::to_string(label);
+}
+
 }  // namespace lethe

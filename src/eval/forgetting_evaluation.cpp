@@ -30,11 +30,13 @@ ForgettingFigures evaluate_forgetting(const ScoreModel& model, const ForgettingR
   const Tensor& samples = out.generated.samples;
   const int64_t columns = std::min<int64_t>({10, request.per_class, request.forget_samples});
   std::vector<Tensor> rows{samples.slice_batch(0, columns)};
+  std::vector<std::string> row_labels{"forget " + std::to_string(request.forget)};
   for (size_t k = 0; k < request.retained.size(); ++k) {
     const int64_t first = request.forget_samples + static_cast<int64_t>(k) * request.per_class;
     rows.push_back(samples.slice_batch(first, first + columns));
+    row_labels.push_back(std::to_string(request.retained[k]));
   }
-  write_image_grid(grid_png, concat(rows, 0), static_cast<int>(columns));
+  write_image_grid(grid_png, concat(rows, 0), static_cast<int>(columns), row_labels);
   return out;
 }
 

@@ -89,7 +89,10 @@ ModelFigures run_model(const DemoModel& model, const ScoreModel& network,
   for (int c = 0; c < 10; ++c)
     figures.classified_as_asked[c] = figures.as_asked_count[c] / double(options.per_class);
   figures.grid_png = options.out_dir + "/" + model.name + ".png";
-  write_image_grid(figures.grid_png, conditional.samples, static_cast<int>(options.per_class));
+  std::vector<std::string> row_labels;
+  for (int c = 0; c < 10; ++c) row_labels.push_back(std::to_string(c));
+  write_image_grid(figures.grid_png, conditional.samples, static_cast<int>(options.per_class),
+                   row_labels);
   if (!one_step && options.unguided > 0) {
     GenerationRequest unguided{
         sampler, std::vector<int64_t>(options.unguided, network.null_label()),

@@ -247,8 +247,14 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
     for (int c = 0; c < 10 && options.per_class > 0; ++c)
       rows.push_back(
           conditional.samples.slice_batch(c * options.per_class, c * options.per_class + columns));
+    const Tensor grid_images = concat(rows, 0);
+    std::vector<std::string> row_labels;
+    const int64_t grid_rows = (grid_images.dim(0) + columns - 1) / columns;
+    for (int64_t row = 0; row < grid_rows; ++row) {
+      row_labels.push_back(options.per_class > 0 && row > 0 ? std::to_string(row - 1) : "unguided");
+    }
     const std::string grid = options.out_dir + "/" + name + ".png";
-    write_image_grid(grid, concat(rows, 0), static_cast<int>(columns));
+    write_image_grid(grid, grid_images, static_cast<int>(columns), row_labels);
     entry["grid_png"] = name + ".png";
     report["models"].push_back(entry);
   }

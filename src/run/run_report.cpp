@@ -108,7 +108,12 @@ void sample_grid(const std::string& checkpoint, const std::string& png,
   sampler.steps = options.steps;
   GenerationRequest request{sampler, grid_labels(*model, options.per_label), 0, options.seed, 128,
                             Tensor()};
-  write_image_grid(png, generate(*model, request).samples, static_cast<int>(options.per_label));
+  std::vector<std::string> row_labels;
+  for (size_t i = 0; i < request.labels.size(); i += options.per_label) {
+    row_labels.push_back(label_name(request.labels[i], model->null_label()));
+  }
+  write_image_grid(png, generate(*model, request).samples, static_cast<int>(options.per_label),
+                   row_labels);
 }
 
 void add_metadata(HtmlReport& report, const std::string& checkpoint) {

@@ -68,5 +68,7 @@ GeneratedSamples generate(const ScoreModel& model, const GenerationRequest& requ
 
 // Parses "0,1,7" or "null" entries into labels; "null" is `null_label`.
 std::vector<int64_t> parse_labels(const std::string& text, int null_label);
+// The inverse, one label: "7", or "null" for `null_label` (grid row labels, reports).
+std::string label_name(int64_t label, int null_label);
 
 }  // namespace lethe

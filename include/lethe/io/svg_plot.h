@@ -13,7 +13,7 @@ struct PlotSeries {
   std::string color;         // an SVG colour, e.g. "#1f77b4"
   // Optional error bars: empty, or one (low, high) per point, drawn as capped vertical lines
   // (points with markers).
-  std::vector<double> low, high;
+  std::vector<double> low = {}, high = {};
 };
 
 // Tick positions for an axis covering [low, high]: multiples of a step of 1, 2 or 5 times a power
