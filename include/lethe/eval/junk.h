@@ -24,9 +24,6 @@ enum class JunkKind { noise, blend, blur, erase, blank, saturated, speckle, fain
 constexpr JunkKind kJunkKinds[] = {JunkKind::noise,   JunkKind::blend, JunkKind::blur,
                                    JunkKind::erase,   JunkKind::blank, JunkKind::saturated,
                                    JunkKind::speckle, JunkKind::faint, JunkKind::smear};
-// The four families of the first classifier (weights/mnist-classifier-v1).
-constexpr JunkKind kFirstJunkKinds[] = {JunkKind::noise, JunkKind::blend, JunkKind::blur,
-                                        JunkKind::erase};
 
 const char* junk_kind_name(JunkKind kind);
 // "noise,blank,..." -> the kinds; an unknown name is an error listing the known ones.
