@@ -3,6 +3,8 @@
 // one-step generator as a model for sampling, and the CLI (resume bit for bit, bad input).
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <unistd.h>
 
 #include <cmath>
@@ -345,7 +347,10 @@ TEST_CASE("lethe experiment sfd-mnist runs, resumes and writes its table, curve,
   CHECK(svg.rfind("<svg", 0) == 0);
   CHECK(svg.find("sfd") != std::string::npos);
   const std::string json = read_text(dir / "report" / "sfd-mnist.json");
-  CHECK(json.find("\"forget_classified_as_override\"") != std::string::npos);
+  // The override share of the 3 forget requests, from the shared evaluation, with its interval.
+  const nlohmann::json teacher = nlohmann::json::parse(json)["models"][0];
+  CHECK(teacher["forget_classified_as_override"]["n"].get<int64_t>() == 3);
+  CHECK(teacher["forget_classified_as_override"]["ci95"].size() == 2);
   CHECK(json.find("\"curves\"") != std::string::npos);
   for (const char* grid : {"teacher.png", "sid.png", "sfd.png"})
     CHECK(fs::exists(dir / "report" / grid));

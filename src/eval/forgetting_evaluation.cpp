@@ -7,6 +7,24 @@
 
 namespace lethe {
 
+nlohmann::json forgetting_entry(const nlohmann::json& evaluation) {
+  const nlohmann::json& rates = evaluation["rates"];
+  nlohmann::json entry = {{"ua", evaluation["ua"]},
+                          {"ua_rate", rates["ua"]},
+                          {"forget_none", rates["forget_none"]},
+                          {"mean_p_forget", evaluation["mean_p_forget"]},
+                          {"ra", evaluation["ra"]},
+                          {"ra_rate", rates["ra"]},
+                          {"retained_none", rates["retained_none"]},
+                          {"real_floor", evaluation["real_floor"]},
+                          {"quality_retained", evaluation["quality"]},
+                          {"quality_floor_real_vs_real", evaluation["quality_floor_real_vs_real"]}};
+  if (rates.contains("forget_read_as_override")) {
+    entry["forget_classified_as_override"] = rates["forget_read_as_override"];
+  }
+  return entry;
+}
+
 ForgettingFigures evaluate_forgetting(const ScoreModel& model, const ForgettingRequest& request,
                                       const DigitClassifier& classifier, const ImageDataset& test,
                                       const ImageDataset& train, const std::string& grid_png) {
@@ -20,12 +38,11 @@ ForgettingFigures evaluate_forgetting(const ScoreModel& model, const ForgettingR
   out.generated = generate(model, generation);
   EvaluationRequest what;
   what.forget_class = request.forget;
+  what.override_class = request.override_class;
   what.retained = request.retained;
   what.seed = request.seed;
   out.evaluation =
       evaluate_samples(classifier, out.generated.samples, out.generated.labels, what, test, train);
-  out.forget_predicted =
-      classify(classifier, out.generated.samples.slice_batch(0, request.forget_samples));
 
   const Tensor& samples = out.generated.samples;
   const int64_t columns = std::min<int64_t>({10, request.per_class, request.forget_samples});

@@ -133,18 +133,9 @@ bool run_rgd_mnist(const RgdMnistOptions& options) {
     const nlohmann::json figures = evaluate_forgetting(*model, request, *classifier, test, train,
                                                        options.out_dir + "/" + name + ".png")
                                        .evaluation;
-    nlohmann::json entry = {{"name", name},
-                            {"checkpoint", path},
-                            {"ua", figures["ua"]},
-                            {"ua_rate", figures["rates"]["ua"]},
-                            {"forget_none", figures["rates"]["forget_none"]},
-                            {"mean_p_forget", figures["mean_p_forget"]},
-                            {"ra", figures["ra"]},
-                            {"ra_rate", figures["rates"]["ra"]},
-                            {"retained_none", figures["rates"]["retained_none"]},
-                            {"real_floor", figures["real_floor"]},
-                            {"quality_retained", figures["quality"]},
-                            {"quality_floor_real_vs_real", figures["quality_floor_real_vs_real"]}};
+    nlohmann::json entry = forgetting_entry(figures);
+    entry["name"] = name;
+    entry["checkpoint"] = path;
     if (name != "original") {
       const RunLog log = read_log(options.runs_dir() + "/" + name + "/log.csv");
       entry["wall_seconds"] = log.wall_seconds;

@@ -7,7 +7,6 @@
 
 #include "lethe/core/int_list.h"
 #include "lethe/diffusion/score_model.h"
-#include "lethe/eval/evaluation.h"
 #include "lethe/eval/forgetting_evaluation.h"
 #include "lethe/eval/metrics.h"
 #include "lethe/io/json_report.h"
@@ -117,27 +116,15 @@ bool run_sfd_mnist(SfdMnistOptions options) {
                               options.per_class,
                               SamplerConfig{options.sampler, options.sampler_steps},
                               options.cfg,
-                              options.seed};
+                              options.seed,
+                              override_class};
     const ForgettingFigures f = evaluate_forgetting(*model, request, *classifier, test, train,
                                                     options.out_dir + "/" + name + ".png");
-    const nlohmann::json& e = f.evaluation;
-    const auto override_count =
-        std::count(f.forget_predicted.begin(), f.forget_predicted.end(), override_class);
-    nlohmann::json entry = {
-        {"name", name},
-        {"checkpoint", path},
-        {"nfe_per_image", f.generated.nfe_per_image},
-        {"images_per_second", f.generated.images_per_second},
-        {"ua", e["ua"]},
-        {"ua_rate", e["rates"]["ua"]},
-        {"forget_none", e["rates"]["forget_none"]},
-        {"forget_classified_as_override", rate_json(override_count, options.forget_samples)},
-        {"ra", e["ra"]},
-        {"ra_rate", e["rates"]["ra"]},
-        {"retained_none", e["rates"]["retained_none"]},
-        {"real_floor", e["real_floor"]},
-        {"quality_retained", e["quality"]},
-        {"quality_floor_real_vs_real", e["quality_floor_real_vs_real"]}};
+    nlohmann::json entry = forgetting_entry(f.evaluation);
+    entry["name"] = name;
+    entry["checkpoint"] = path;
+    entry["nfe_per_image"] = f.generated.nfe_per_image;
+    entry["images_per_second"] = f.generated.images_per_second;
     entry["grid_png"] = name + ".png";
     report["models"].push_back(entry);
   }

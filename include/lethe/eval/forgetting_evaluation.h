@@ -21,16 +21,21 @@ struct ForgettingRequest {
   SamplerConfig sampler;         // ignored by one-step generators
   double cfg = 0;                // score models only; generators take none
   uint64_t seed = 0;
+  int override_class = -1;  // SFD: also the share of forget requests read as this class
 };
 
 struct ForgettingFigures {
   GeneratedSamples generated;
-  nlohmann::json evaluation;          // evaluate_samples: ua, mean_p_forget, ra, quality, ...
-  std::vector<int> forget_predicted;  // the classifier's label of each forget request
+  nlohmann::json evaluation;  // evaluate_samples: ua, mean_p_forget, ra, quality, rates, ...
 };
 
 // Samples and scores `model`; writes `grid_png` (one row of forget requests, then one row per
 // retained digit, min(10, forget_samples, per_class) columns).
+// The figures the forgetting experiments tabulate per model, from an `evaluation`: ua, ua_rate,
+// forget_none, mean_p_forget, forget_classified_as_override (with an override class), ra,
+// ra_rate, retained_none, real_floor, quality_retained, quality_floor_real_vs_real.
+nlohmann::json forgetting_entry(const nlohmann::json& evaluation);
+
 ForgettingFigures evaluate_forgetting(const ScoreModel& model, const ForgettingRequest& request,
                                       const DigitClassifier& classifier, const ImageDataset& test,
                                       const ImageDataset& train, const std::string& grid_png);
