@@ -1,5 +1,5 @@
 // lethe unlearn: the unlearning methods, one subcommand each (msgm; rgd, rg, graddiff,
-// finetune, salun, esd; sfd).
+// finetune, salun, esd; sfd; sa).
 #include "commands.h"
 
 namespace lethe::tools {
@@ -10,6 +10,7 @@ void register_unlearn(CLI::App& app) {
   register_unlearn_msgm(*unlearn);
   register_unlearn_gradient(*unlearn);
   register_unlearn_sfd(*unlearn);
+  register_unlearn_sa(*unlearn);
 }
 
 }  // namespace lethe::tools

@@ -40,6 +40,7 @@ void register_unlearn(CLI::App& app);
 void register_unlearn_msgm(CLI::App& unlearn);      // under `lethe unlearn`
 void register_unlearn_gradient(CLI::App& unlearn);  // rgd, rg, graddiff, finetune, salun, esd
 void register_unlearn_sfd(CLI::App& unlearn);
+void register_unlearn_sa(CLI::App& unlearn);
 void register_distill(CLI::App& app);
 void register_experiment(CLI::App& app);
 void register_report(CLI::App& app);

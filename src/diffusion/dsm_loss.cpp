@@ -1,7 +1,9 @@
 #include "lethe/diffusion/dsm_loss.h"
 
 #include <cmath>
+#include <utility>
 
+#include "lethe/core/error.h"
 #include "lethe/diffusion/diffusion.h"
 #include "lethe/ops/ops.h"
 
@@ -9,9 +11,15 @@ namespace lethe {
 
 PerturbedBatch perturb(const Sde& sde, const Tensor& x0, Generator& noise, double t_min,
                        double t_max) {
+  return perturb_at(sde, x0, noise.uniform({x0.dim(0)}, t_min, t_max), noise);
+}
+
+PerturbedBatch perturb_at(const Sde& sde, const Tensor& x0, Tensor t, Generator& noise) {
   const int64_t batch = x0.dim(0);
+  LETHE_CHECK(t.rank() == 1 && t.dim(0) == batch && t.dtype() == DType::f32,
+              "perturb: times must be f32 (", batch, "), got ", describe(t));
   PerturbedBatch out;
-  out.t = noise.uniform({batch}, t_min, t_max);
+  out.t = std::move(t);
   out.z = noise.normal(x0.shape(), 0, 1, x0.dtype(), x0.device());
   std::vector<double> mean_coefficient(batch), stddev(batch);
   const float* times = out.t.data<float>();

@@ -144,6 +144,20 @@ std::vector<int64_t> parse_labels(const std::string& text, int null_label) {
   return labels;
 }
 
+SafetensorsFile load_score_checkpoint(const std::string& path, const std::string& role) {
+  SafetensorsFile file = load_safetensors(path);
+  LETHE_CHECK(file.metadata.count("sde") && file.metadata.count("unet.name"), role, " ", path,
+              " is not a Lethe U-Net score model (no 'sde' / 'unet.*' metadata)");
+  return file;
+}
+
+std::unique_ptr<UNet> load_unet(const SafetensorsFile& file, Generator& init, Device device) {
+  auto unet = std::make_unique<UNet>(UNetConfig::from_metadata(file.metadata), init);
+  unet->load_state_dict(checkpoint_weights(file));
+  unet->to(device);
+  return unet;
+}
+
 std::string label_name(int64_t label, int null_label) {
   return label == null_label ? "null" : std::to_string(label);
 }

@@ -6,6 +6,7 @@
 #include "lethe/core/error.h"
 #include "lethe/core/int_list.h"
 #include "lethe/core/number_text.h"
+#include "lethe/diffusion/score_model.h"
 #include "lethe/io/safetensors.h"
 #include "lethe/io/training_checkpoint.h"
 #include "lethe/unlearn/gradient_unlearner.h"
@@ -76,9 +77,8 @@ double first_order_change(const Tensor& g, const Tensor& after, const Tensor& be
   return sum;
 }
 
-std::unique_ptr<UNet> load_unet(const SafetensorsFile& file, Generator& init) {
-  auto unet = std::make_unique<UNet>(UNetConfig::from_metadata(file.metadata), init);
-  unet->load_state_dict(checkpoint_weights(file));
+std::unique_ptr<UNet> load_eval_unet(const SafetensorsFile& file, Generator& init) {
+  std::unique_ptr<UNet> unet = load_unet(file, init);
   unet->train(false);
   return unet;
 }
@@ -135,14 +135,6 @@ std::map<std::string, std::string> GradientUnlearningConfig::to_metadata() const
           {"unlearn.seed", std::to_string(seed)}};
 }
 
-static SafetensorsFile load_start(const std::string& path) {
-  const SafetensorsFile file = load_safetensors(path);
-  LETHE_CHECK(file.metadata.count("sde") && file.metadata.count("unet.name"),
-              "starting checkpoint ", path,
-              " is not a Lethe U-Net score model (no 'sde' / 'unet.*' metadata)");
-  return file;
-}
-
 static ImageDataset forget_set(const ImageDataset& train, const GradientUnlearningConfig& config) {
   config.validate();
   const ImageDataset forget = train.with_classes(config.forget);
@@ -154,7 +146,8 @@ static ImageDataset forget_set(const ImageDataset& train, const GradientUnlearni
 
 GradientUnlearner::GradientUnlearner(const GradientUnlearningConfig& config,
                                      const std::string& init_checkpoint, const ImageDataset& train)
-    : GradientUnlearner(config, load_start(init_checkpoint), train, init_checkpoint) {}
+    : GradientUnlearner(config, load_score_checkpoint(init_checkpoint, "starting checkpoint"),
+                        train, init_checkpoint) {}
 
 GradientUnlearner::GradientUnlearner(const GradientUnlearningConfig& config,
                                      const SafetensorsFile& start, const ImageDataset& train,
@@ -164,7 +157,7 @@ GradientUnlearner::GradientUnlearner(const GradientUnlearningConfig& config,
       sde_(Sde::parse(start.metadata.at("sde"))),
       init_(0),
       noise_(config.seed + 1, 0),
-      model_(load_unet(start, init_)),
+      model_(load_eval_unet(start, init_)),
       arena_(ParameterArena::pack(*model_)),
       adam_(arena_, AdamConfig{config.lr, 0.9, 0.999, 1e-8, 0}),
       sgd_(arena_, config.lr),
@@ -184,7 +177,7 @@ GradientUnlearner::GradientUnlearner(const GradientUnlearningConfig& config,
     *buffer = Tensor::empty({arena_.size()});
   if (config.method == UnlearnMethod::esd) {
     Generator original_init(0);
-    original_ = load_unet(start, original_init);
+    original_ = load_eval_unet(start, original_init);
     original_->set_requires_grad(false);
   }
   if (config.method == UnlearnMethod::salun) compute_salun_mask();

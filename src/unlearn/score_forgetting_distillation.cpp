@@ -6,6 +6,7 @@
 #include "lethe/core/int_list.h"
 #include "lethe/core/number_text.h"
 #include "lethe/diffusion/one_step_generator.h"
+#include "lethe/diffusion/score_model.h"
 #include "lethe/io/training_checkpoint.h"
 #include "lethe/unlearn/score_forgetting_distillation.h"
 
@@ -25,20 +26,11 @@ std::string number_text(double value) {
 }
 
 SafetensorsFile load_teacher(const std::string& path) {
-  SafetensorsFile file = load_safetensors(path);
-  LETHE_CHECK(file.metadata.count("sde") && file.metadata.count("unet.name"), "SFD teacher ", path,
-              " is not a Lethe U-Net score model (no 'sde' / 'unet.*' metadata)");
+  SafetensorsFile file = load_score_checkpoint(path, "SFD teacher");
   const auto kind = file.metadata.find("model.kind");
   LETHE_CHECK(kind == file.metadata.end() || kind->second != "one-step-generator", "SFD teacher ",
               path, " is a one-step generator; the teacher must be a score model");
   return file;
-}
-
-std::unique_ptr<UNet> load_unet(const SafetensorsFile& file, Generator& init, Device device) {
-  auto unet = std::make_unique<UNet>(UNetConfig::from_metadata(file.metadata), init);
-  unet->load_state_dict(checkpoint_weights(file));
-  unet->to(device);
-  return unet;
 }
 
 }  // namespace

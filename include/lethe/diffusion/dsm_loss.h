@@ -16,6 +16,8 @@ struct PerturbedBatch {
 };
 PerturbedBatch perturb(const Sde& sde, const Tensor& x0, Generator& noise, double t_min = 1e-5,
                        double t_max = 1.0);
+// The same at given times t (B) f32 on the host: only z is drawn from `noise`.
+PerturbedBatch perturb_at(const Sde& sde, const Tensor& x0, Tensor t, Generator& noise);
 
 // Continuous-time DSM loss with lambda(t) = std^2 (score_sde's reduce_mean default):
 // t ~ U(t_min, 1), z ~ N(0, I), x_t = m x0 + std z, loss = mean (eps_hat - z)^2.

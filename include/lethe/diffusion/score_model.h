@@ -66,6 +66,13 @@ struct GeneratedSamples {
 GeneratedSamples generate(const ScoreModel& model, const GenerationRequest& request,
                           const std::function<void(int64_t)>& progress = nullptr);
 
+// A score-model checkpoint that training starts from (unlearning, distillation): throws unless its
+// metadata holds 'sde' and 'unet.*'. `role` names the file in the message ("SFD teacher").
+SafetensorsFile load_score_checkpoint(const std::string& path, const std::string& role);
+// Its U-Net with the checkpoint's EMA weights, on `device`, in training mode as constructed.
+std::unique_ptr<UNet> load_unet(const SafetensorsFile& file, Generator& init,
+                                Device device = Device::cpu);
+
 // Parses "0,1,7" or "null" entries into labels; "null" is `null_label`.
 std::vector<int64_t> parse_labels(const std::string& text, int null_label);
 // The inverse, one label: "7", or "null" for `null_label` (grid row labels, reports).
