@@ -17,24 +17,15 @@
 #include "lethe/io/safetensors.h"
 #include "lethe/unlearn/selective_amnesia.h"
 #include "test_files.h"
+#include "unet_fixture.h"
 
 using namespace lethe;
 namespace fs = std::filesystem;
 using lethe::testing::fresh_dir;
+using lethe::testing::jittered_unet;
 using lethe::testing::read_text;
 
 namespace {
-
-// mnist-xs with every weight jittered (a fresh U-Net's output convolution is zero).
-std::unique_ptr<UNet> jittered_unet() {
-  Generator init(3);
-  auto unet = std::make_unique<UNet>(UNetConfig::preset("mnist-xs"), init);
-  unet->train(false);
-  NoGrad no_grad;
-  for (auto& [name, parameter] : unet->named_parameters())
-    parameter.copy_from(parameter + init.normal(parameter.shape(), 0, 0.05));
-  return unet;
-}
 
 // The gradient of SA's Fisher loss for one image at the given times (what diagonal_fisher squares),
 // replaying its draws from a generator seeded like the one it was given.
@@ -72,7 +63,7 @@ std::pair<int64_t, int64_t> null_row(const UNet& unet) {
 }  // namespace
 
 TEST_CASE("SA's diagonal Fisher squares the summed gradient; the null row only with label drop") {
-  auto unet = jittered_unet();
+  auto unet = jittered_unet(3);
   const Sde sde = Sde::parse("vp");
   Generator data(5);
   const Tensor images = data.uniform({2, 1, 28, 28}, -1, 1);

@@ -19,25 +19,15 @@
 #include "lethe/io/safetensors.h"
 #include "lethe/unlearn/score_forgetting_distillation.h"
 #include "test_files.h"
+#include "unet_fixture.h"
 
 using namespace lethe;
 namespace fs = std::filesystem;
 using lethe::testing::fresh_dir;
+using lethe::testing::jittered_unet;
 using lethe::testing::read_text;
 
 namespace {
-
-// A small U-Net with every weight jittered: a fresh one has a zero output convolution (the
-// spec's init), which would make every eps_hat 0 and every SiD gradient vanish.
-std::unique_ptr<UNet> tiny_unet(uint64_t seed) {
-  Generator init(seed);
-  auto unet = std::make_unique<UNet>(UNetConfig::preset("mnist-xs"), init);
-  unet->train(false);
-  NoGrad no_grad;
-  for (auto& [name, parameter] : unet->named_parameters())
-    parameter.copy_from(parameter + init.normal(parameter.shape(), 0, 0.05));
-  return unet;
-}
 
 // The theta-step loss of docs/math.md#sfd on three small U-Nets (generator, frozen teacher, frozen
 // fake score) for fixed latents, labels, steps and noise, with the SiD weight w held at its first
@@ -51,7 +41,7 @@ struct SidProblem {
   Generator dropout{0};
 
   explicit SidProblem(uint64_t fake_seed)
-      : generator(tiny_unet(1)), teacher(tiny_unet(2)), fake(tiny_unet(fake_seed)) {
+      : generator(jittered_unet(1)), teacher(jittered_unet(2)), fake(jittered_unet(fake_seed)) {
     teacher->set_requires_grad(false);
     fake->set_requires_grad(false);
     arena = ParameterArena::pack(*generator);

@@ -67,11 +67,7 @@ void register_toy(CLI::App& app) {
   train_command->add_option("--batch", c.batch, "Batch size")->check(positive());
   train_command->add_option("--lr", c.lr, "Adam learning rate")->check(positive());
   train_command->add_option("--seed", c.seed, "Random seed");
-  train_command->add_option("--out", train->out_dir, "Run directory");
-  train_command
-      ->add_option("--checkpoint-every", train->checkpoint_every, "Steps between checkpoints")
-      ->check(positive());
-  train_command->add_flag("--resume", train->resume, "Continue from OUT/checkpoint.safetensors");
+  add_run_directory_flags(*train_command, train->out_dir, train->checkpoint_every, train->resume);
   train_command->callback([train] { exit_if_interrupted(run_toy_training(*train)); });
 
   auto sample = std::make_shared<ToySampleOptions>();

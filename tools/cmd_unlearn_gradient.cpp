@@ -45,10 +45,7 @@ void register_method(CLI::App& unlearn, UnlearnMethod method, const char* descri
                     "Skip re-evaluating both losses after each step (faster; no 'held' columns)");
   command->add_option("--seed", c.seed, "Random seed");
   add_precision_flag(*command);
-  command->add_option("--out", run->out_dir, "Run directory");
-  command->add_option("--checkpoint-every", run->checkpoint_every, "Steps between checkpoints")
-      ->check(positive());
-  command->add_flag("--resume", run->resume, "Continue from OUT/checkpoint.safetensors");
+  add_run_directory_flags(*command, run->out_dir, run->checkpoint_every, run->resume);
   command->callback([run] { exit_if_interrupted(run_gradient_unlearning(*run)); });
 }
 

@@ -30,12 +30,9 @@ void add_distillation_flags(CLI::App* command, SfdRun& run) {
   command->add_option("--seed", c.seed, "Random seed");
   add_device_flag(*command, c.device);
   add_gpu_kernel_flags(*command);
-  command->add_option("--out", run.out_dir, "Run directory");
-  command->add_option("--checkpoint-every", run.checkpoint_every, "Steps between checkpoints")
-      ->check(positive());
+  add_run_directory_flags(*command, run.out_dir, run.checkpoint_every, run.resume);
   add_step_list_flag(*command, "--snapshots", run.snapshots,
                      "Steps at which the generator's EMA weights are kept (forgetting speed)");
-  command->add_flag("--resume", run.resume, "Continue from OUT/checkpoint.safetensors");
 }
 
 }  // namespace

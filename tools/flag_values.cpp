@@ -98,6 +98,14 @@ CLI::Option* add_device_flag(CLI::App& command, Device& device) {
       ->default_str(device_name(device));
 }
 
+void add_run_directory_flags(CLI::App& command, std::string& out_dir, int64_t& checkpoint_every,
+                             bool& resume) {
+  command.add_option("--out", out_dir, "Run directory");
+  command.add_option("--checkpoint-every", checkpoint_every, "Steps between checkpoints")
+      ->check(positive());
+  command.add_flag("--resume", resume, "Continue from OUT/checkpoint.safetensors");
+}
+
 void add_precision_flag(CLI::App& command) {
   add_parsed_flag(command, "--precision",
                   "GEMM/conv math: fp32; bf16 (CPU: AVX-512 BF16 dot products, fp32 sums); tf32 "

@@ -43,6 +43,10 @@ CLI::Option* add_checkpoint_flag(CLI::App& command, const std::string& flag, std
 // SFD's --override: the class the forget labels become, or "random" (another class per sample).
 CLI::Option* add_override_flag(CLI::App& command, SfdConfig& config,
                                const std::string& description);
+// The run-directory flags of every command that trains: --out DIR, --checkpoint-every N (> 0) and
+// --resume (continue from OUT/checkpoint.safetensors).
+void add_run_directory_flags(CLI::App& command, std::string& out_dir, int64_t& checkpoint_every,
+                             bool& resume);
 // Comma-separated step numbers ("0,25,50").
 CLI::Option* add_step_list_flag(CLI::App& command, const std::string& flag,
                                 std::vector<int64_t>& steps, const std::string& description);

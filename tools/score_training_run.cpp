@@ -21,12 +21,9 @@ void add_score_training_flags(CLI::App& command, ScoreTrainingRun& run) {
   command.add_option("--p-uncond", run.config.p_uncond, "Label dropout probability (CFG)")
       ->check(in_range(0.0, 1.0));
   command.add_option("--seed", run.config.seed, "Random seed");
-  command.add_option("--out", run.out_dir, "Run directory");
-  command.add_option("--checkpoint-every", run.checkpoint_every, "Steps between checkpoints")
-      ->check(positive());
+  add_run_directory_flags(command, run.out_dir, run.checkpoint_every, run.resume);
   command.add_flag("--likelihood-weighting", run.config.likelihood_weighting,
                    "Weight the DSM loss by g(t)^2 (likelihood weighting) instead of std(t)^2");
-  command.add_flag("--resume", run.resume, "Continue from OUT/checkpoint.safetensors");
   add_device_flag(command, run.config.device);
   add_gpu_kernel_flags(command);
   add_checkpoint_flag(command, "--init", run.config.init_checkpoint,

@@ -38,7 +38,7 @@ struct SelectiveAmnesiaConfig {
   // Fisher: per generated image, the gradient of sum over `fisher_times` diffusion times of the
   // pixel-summed denoising loss, scaled by 1000 / fisher_times, squared; averaged over images.
   // 1000: SA's grid t_i = max(i / 999, 1e-5); fewer: t ~ U(1e-5, 1) per time.
-  int64_t fisher_times = 50;
+  int64_t fisher_times = 20;
   // SA's public code: the Fisher's images in [0, 1] instead of [-1, 1], and labels dropped to the
   // null label with p = 0.1 inside the Fisher loss.
   bool fisher_as_code = false;
