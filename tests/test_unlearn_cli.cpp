@@ -172,6 +172,18 @@ TEST_CASE("lethe experiment msgm-mnist compares checkpoints and writes its table
   CHECK(unguided_markdown.find("| a | 0.") != std::string::npos);
   CHECK(read_text(unguided_dir / "msgm-mnist.json").find("\"cfid\"") != std::string::npos);
   CHECK(fs::exists(unguided_dir / "a.png"));
+  // A second run with one more model reuses the cached figures of the two it has seen.
+  const CommandResult cached = run_lethe(
+      "experiment msgm-mnist --undesirable 7 --models a=" + model + ",b=" + model + ",c=" + model +
+      classifier + data +
+      " --baseline b --unguided 12 --per-class 0 --bpd-images 0 --edit-images 0 --steps 2 "
+      "--out " +
+      unguided_dir.string());
+  REQUIRE_MESSAGE(cached.exit_code == 0, cached.output);
+  CHECK(cached.contains("a: figures from"));
+  CHECK(cached.contains("b: figures from"));
+  CHECK(cached.contains("c (" + model + "): sampling"));
+  CHECK(read_text(unguided_dir / "msgm-mnist.md").find("| c | 0.") != std::string::npos);
   const CommandResult no_baseline = run_lethe("experiment msgm-mnist --models a=" + model +
                                               " --baseline zz --per-class 0" + data);
   CHECK(no_baseline.exit_code != 0);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "lethe/core/autograd.h"
@@ -176,7 +177,9 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
                            {"classifier_test_accuracy", classifier_accuracy},
                            {"precision", tt::float32_math_name()},
                            {"models", nlohmann::json::array()}};
-  for (const auto& [name, path] : models) {
+  // One model's figures, cached in OUT/models/NAME.json beside the settings that made them, so an
+  // interrupted experiment (or a later one with more models) evaluates only what is new.
+  auto evaluate_model = [&](const std::string& name, const std::string& path) {
     std::printf("%s (%s): sampling...\n", name.c_str(), path.c_str());
     std::fflush(stdout);
     const auto model = ScoreModel::load(path);
@@ -256,6 +259,39 @@ void run_msgm_mnist(const MsgmMnistOptions& options) {
     const std::string grid = options.out_dir + "/" + name + ".png";
     write_image_grid(grid, grid_images, static_cast<int>(columns), row_labels);
     entry["grid_png"] = name + ".png";
+    return entry;
+  };
+  for (const auto& [name, path] : models) {
+    const auto modified = std::filesystem::last_write_time(path).time_since_epoch();
+    const nlohmann::json settings = {
+        {"checkpoint", path},
+        {"checkpoint_bytes", std::filesystem::file_size(path)},
+        {"checkpoint_modified", static_cast<int64_t>(modified.count())},
+        {"undesirable", undesirable},
+        {"sampler", report["sampler"]},
+        {"cfg", options.cfg},
+        {"unguided", options.unguided},
+        {"per_class", options.per_class},
+        {"bpd_images", options.bpd_images},
+        {"bpd_tolerance", options.bpd_tolerance},
+        {"edit_images", options.edit_images},
+        {"edit_steps", options.edit_steps},
+        {"seed", options.seed},
+        {"classifier", options.classifier},
+        {"precision", tt::float32_math_name()}};
+    const std::string cache = options.out_dir + "/models/" + name + ".json";
+    std::ifstream cached(cache);
+    const nlohmann::json stored = nlohmann::json::parse(cached, nullptr, false);
+    if (!stored.is_discarded() && stored.is_object() &&
+        stored.value("settings", nlohmann::json()) == settings && stored.contains("figures")) {
+      std::printf("%s: figures from %s (same checkpoint and settings)\n", name.c_str(),
+                  cache.c_str());
+      report["models"].push_back(stored["figures"]);
+      continue;
+    }
+    const nlohmann::json entry = evaluate_model(name, path);
+    std::filesystem::create_directories(options.out_dir + "/models");
+    write_json(cache, {{"settings", settings}, {"figures", entry}});
     report["models"].push_back(entry);
   }
 
