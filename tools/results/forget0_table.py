@@ -1,8 +1,9 @@
 """The table and curves of docs/results/forget0 (issue 27): every NAME-stepN.json that
 tools/results/forget0_curve.sh wrote (lethe eval of an unlearning run at step N), beside the
 original and the shipped SFD generator read the same way (docs/results/instrument-v2). Writes
-DIR/table.md and DIR/ua-curve.svg, DIR/override-curve.svg (UA and the share of requests for 0 read
-as 1 against the iteration, log scale, 95 % Wilson intervals as error bars). Standard library
+DIR/table.md and four curves against the unlearning step (log scale, 95 % Wilson intervals as error
+bars): DIR/ua-curve.svg, override-curve.svg (requests for 0 read as 1), forget-none-curve.svg
+(requests for 0 read as none) and ra-curve.svg. Standard library
 only. Usage: forget0_table.py DIR REFERENCE_DIR"""
 import json
 import math
@@ -36,6 +37,34 @@ def row(name, step, report):
             f"{cfid} | {kid} |")
 
 
+def fisher_exact_p(a, n_a, b, n_b):
+    """Two-sided Fisher exact test of a / n_a against b / n_b (R's convention: the sum of the
+    probabilities of every table no more likely than the observed one)."""
+    total, successes = n_a + n_b, a + b
+
+    def probability(k):
+        return math.comb(successes, k) * math.comb(total - successes, n_a - k) / math.comb(total, n_a)
+
+    observed = probability(a)
+    low, high = max(0, successes - n_b), min(successes, n_a)
+    return min(1.0, sum(probability(k) for k in range(low, high + 1)
+                        if probability(k) <= observed * (1 + 1e-7)))
+
+
+def tests_against(reference_name, reference, curves):
+    """Each curve's last stage against the reference: Fisher p for UA, 0 read as 1 and RA."""
+    lines = [f"| model (last step) | p UA vs {reference_name} | p 0 read as 1 | p RA |",
+             "|---|---|---|---|"]
+    for name in sorted(curves):
+        step, report = curves[name][-1]
+        cells = []
+        for key in ("ua", "forget_read_as_override", "ra"):
+            mine, theirs = report["rates"][key], reference["rates"][key]
+            cells.append(f"{fisher_exact_p(mine['count'], mine['n'], theirs['count'], theirs['n']):.2g}")
+        lines.append(f"| {name} ({step}) | " + " | ".join(cells) + " |")
+    return lines
+
+
 def svg_curves(title, y_label, key, curves):
     """curves: {name: [(step, report)]} -> an SVG line plot on a log-scale step axis."""
     width, height, left, right, top, bottom = 640, 400, 70, 20, 40, 110
@@ -46,17 +75,22 @@ def svg_curves(title, y_label, key, curves):
     def x(step):
         return left + (math.log10(step) - lo) / (hi - lo) * (width - left - right)
 
+    # The share axis starts at 0 unless every interval lies above 0.5 (RA): then at the tenth below.
+    lows = [report["rates"][key]["ci95"][0] for points in curves.values() for _, report in points]
+    y_min = math.floor(min(lows) * 10) / 10 if min(lows) > 0.5 else 0.0
+
     def y(value):
-        return top + (1 - value) * (height - top - bottom)
+        return top + (1 - value) / (1 - y_min) * (height - top - bottom)
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'font-family="sans-serif" font-size="12">',
            f'<rect width="{width}" height="{height}" fill="white"/>',
            f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14">{title}</text>']
-    for tick in [0, 0.2, 0.4, 0.6, 0.8, 1.0]:
+    ticks = [y_min + i * (1 - y_min) / 5 for i in range(6)]
+    for tick in ticks:
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(tick)}" y2="{y(tick)}" '
                    f'stroke="#ddd"/><text x="{left - 6}" y="{y(tick) + 4}" '
-                   f'text-anchor="end">{tick:.1f}</text>')
+                   f'text-anchor="end">{tick:.2f}</text>')
     for tick in sorted(set(steps)):
         out.append(f'<line x1="{x(tick)}" x2="{x(tick)}" y1="{top}" y2="{height - bottom}" '
                    f'stroke="#eee"/><text x="{x(tick)}" y="{height - bottom + 16}" '
@@ -106,13 +140,20 @@ def main():
     for name in sorted(curves):
         for step, report in curves[name]:
             lines.append(row(name, step, report))
+    sfd = reference / "sfd-0to1.json"
+    if sfd.exists():
+        lines += ["", "Two-sided Fisher exact tests of each model's last step against the shipped SFD "
+                  "generator (the same counts as the table):", ""]
+        lines += tests_against("SFD", json.loads(sfd.read_text()), curves)
     (directory / "table.md").write_text("\n".join(lines) + "\n")
-    (directory / "ua-curve.svg").write_text(svg_curves(
-        "UA on 0 (requests for 0 not read as 0) per unlearning step", "UA, 95 % Wilson interval",
-        "ua", curves))
-    (directory / "override-curve.svg").write_text(svg_curves(
-        "Requests for 0 read as 1 per unlearning step", "share, 95 % Wilson interval",
-        "forget_read_as_override", curves))
+    for name, title, key in (
+            ("ua", "UA on 0 (requests for 0 not read as 0)", "ua"),
+            ("override", "Requests for 0 read as 1", "forget_read_as_override"),
+            ("forget-none", "Requests for 0 read as none (blank, noise, no digit)", "forget_none"),
+            ("ra", "RA: requests for 1-9 read as asked", "ra")):
+        (directory / f"{name}-curve.svg").write_text(svg_curves(
+            f"{title} per unlearning step", "share, 95 % Wilson interval", key,
+            dict(sorted(curves.items()))))
     print("\n".join(lines))
 
 
