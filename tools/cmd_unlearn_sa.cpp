@@ -17,9 +17,15 @@ void register_unlearn_sa(CLI::App& unlearn) {
   add_class_list_flag(*command, "--forget", c.forget, "Classes to forget (e.g. 0)")->required();
   add_checkpoint_flag(*command, "--init", run->init, "The trained score model to unlearn from");
   command->add_option("--steps", run->steps, "Forgetting steps")->check(positive());
-  command->add_option("--surrogate", c.surrogate,
-                      "q(x | c_f): noise (U(-1, 1) pixels) or a class whose generated images "
-                      "are relabelled c_f");
+  command
+      ->add_option("--surrogate", c.surrogate,
+                   "q(x | c_f): noise (U(-1, 1) pixels) or a class whose generated images are "
+                   "relabelled c_f")
+      ->check(parsed_by([](const std::string& text) {
+        SelectiveAmnesiaConfig parsed;
+        parsed.surrogate = text;
+        parsed.surrogate_class();
+      }));
   command->add_option("--lambda", c.lambda, "EWC weight")->check(non_negative());
   command->add_option("--gamma", c.gamma, "Generative replay weight")->check(non_negative());
   command->add_option("--lr", c.lr, "Adam learning rate")->check(positive());

@@ -92,8 +92,7 @@ void SelectiveAmnesiaConfig::validate() const {
 
 int SelectiveAmnesiaConfig::surrogate_class() const {
   if (surrogate == "noise") return -1;
-  return static_cast<int>(
-      parse_integer(surrogate, "Selective Amnesia surrogate (expected noise or a class)", 0, 1000));
+  return static_cast<int>(parse_integer(surrogate, "surrogate (noise or a class)", 0, 1000));
 }
 
 std::map<std::string, std::string> SelectiveAmnesiaConfig::set_metadata() const {
