@@ -3,7 +3,8 @@ tools/results/forget0_curve.sh wrote (lethe eval of an unlearning run at step N)
 original and the shipped SFD generator read the same way (docs/results/instrument-v2). Writes
 DIR/table.md and four curves against the unlearning step (log scale, 95 % Wilson intervals as error
 bars): DIR/ua-curve.svg, override-curve.svg (requests for 0 read as 1), forget-none-curve.svg
-(requests for 0 read as none) and ra-curve.svg. Standard library
+(requests for 0 read as none) and ra-curve.svg. Series are dodged by 4 px so equal values stay
+visible. Standard library
 only. Usage: forget0_table.py DIR REFERENCE_DIR"""
 import json
 import math
@@ -104,9 +105,10 @@ def svg_curves(title, y_label, key, curves):
     for i, (name, points) in enumerate(curves.items()):
         color = COLORS[i % len(COLORS)]
         coords = []
+        dodge = (i - (len(curves) - 1) / 2) * 4  # px, so series at the same value stay visible
         for step, report in points:
             r = report["rates"][key]
-            px, py = x(step), y(r["rate"])
+            px, py = x(step) + dodge, y(r["rate"])
             coords.append(f"{px:.1f},{py:.1f}")
             out.append(f'<line x1="{px:.1f}" x2="{px:.1f}" y1="{y(r["ci95"][0]):.1f}" '
                        f'y2="{y(r["ci95"][1]):.1f}" stroke="{color}"/>')
